@@ -1,0 +1,1 @@
+"""Hawk's command line (typer)."""

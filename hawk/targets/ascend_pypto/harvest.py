@@ -1,0 +1,175 @@
+"""Read what pypto's compiler, simulator and verifier left behind, into structured facts.
+
+The Python exception of a failed compile says only "Run pass failed"; the hardware reason is in
+the plog (ASCEND_PROCESS_LOG_PATH/debug/plog/*.log). Simulated time and utilization are printed
+to stdout; per-pipe usage, bubbles and traces are files under output/*/CostModelSimulationOutput.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PLOG_PREFIX = re.compile(r"^\[ERROR\] \S+:\S+ \S+ \[[^\]]*\]\[[^\]]*\]:(?:\[[^\]]*\]:)?\s*")
+_MEM_EXCEED = re.compile(
+    r"OP (?P<op>\w+)\[\d+\] in/output total size \[(?P<req>\d+)\] exceeds MEM_(?P<mem>\w+) size \[(?P<avail>\d+)\]"
+)
+_MEM_LABEL = {"UB": "ub_capacity", "L1": "l1_capacity", "L0A": "l0a_capacity", "L0B": "l0b_capacity",
+              "L0C": "l0c_capacity"}  # fmt: skip
+
+
+@dataclass
+class HardwareReason:
+    reason: str
+    op: str | None = None
+    constraint: str | None = None
+    requested_bytes: int | None = None
+    available_bytes: int | None = None
+    all_errors: list[str] = field(default_factory=list)
+
+
+def plog_errors(log_root: Path) -> list[str]:
+    errors: list[str] = []
+    for path in sorted((log_root / "debug" / "plog").glob("*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("[ERROR]"):
+                msg = _PLOG_PREFIX.sub("", line).strip()
+                if msg and msg not in errors:
+                    errors.append(msg)
+    return errors
+
+
+def hardware_reason(log_root: Path) -> HardwareReason | None:
+    errors = plog_errors(log_root)
+    if not errors:
+        return None
+    for msg in errors:
+        m = _MEM_EXCEED.search(msg)
+        if m:
+            mem = m["mem"]
+            return HardwareReason(
+                reason=msg,
+                op=m["op"],
+                constraint=_MEM_LABEL.get(mem, f"{mem.lower()}_capacity"),
+                requested_bytes=int(m["req"]),
+                available_bytes=int(m["avail"]),
+                all_errors=errors,
+            )
+    # No known pattern: the first error is the most specific (later ones are the pass unwinding).
+    op = re.search(r"\bOP (\w+)\[", errors[0]) or re.search(r"\b([A-Z][A-Z_0-9]{2,})\[\d+\]", errors[0])
+    return HardwareReason(reason=errors[0], op=op.group(1) if op else None, all_errors=errors)
+
+
+_TIME = re.compile(r"AICore End-to-End Time:\s*([0-9.]+)")
+_UTIL = re.compile(r"AICore Utilization:\s*([0-9.]+)%")
+
+
+def sim_summary(stdout: str) -> tuple[float | None, float | None]:
+    t = _TIME.findall(stdout)
+    u = _UTIL.findall(stdout)
+    return (float(t[0]) if t else None, float(u[0]) if u else None)
+
+
+@dataclass
+class SimReport:
+    total_cycles: int | None
+    pipes: dict[str, float]  # percent of total cycles each pipe is busy, averaged over used pipes
+    pipes_used: dict[str, int]  # how many cores used each pipe
+    bubbles: dict[str, float]
+    trace: str | None
+    swimlane: str | None
+
+
+def sim_output_dir(workdir: Path) -> Path | None:
+    dirs = sorted(workdir.glob("output/output_*/CostModelSimulationOutput"))
+    return dirs[0] if dirs else None
+
+
+def sim_report(out_dir: Path) -> SimReport:
+    text = (out_dir / "_simulate.stat.report.txt").read_text(errors="replace")
+    cycles = re.search(r"Total Cycles\.+:\s*(\d+)", text)
+    pipes: dict[str, float] = {}
+    used: dict[str, int] = {}
+    for name, key in (("Cube", "cube"), ("Vector", "vector"), ("MTE_IN", "mte_in"), ("MTE1", "mte1"),
+                      ("MTE_OUT", "mte_out")):  # fmt: skip
+        m = re.search(rf"Average {name} Usage\.+:\s*[0-9.]+\s+([0-9.]+)%", text)
+        n = re.search(rf"Used {name} Pipe Number\.+:\s*(\d+)", text)
+        pipes[key] = float(m.group(1)) if m else 0.0
+        used[key] = int(n.group(1)) if n else 0
+    return SimReport(
+        total_cycles=int(cycles.group(1)) if cycles else None,
+        pipes=pipes,
+        pipes_used=used,
+        bubbles=bubble_summary(out_dir / "bubble_analysis.log"),
+        trace=_first(out_dir, "*pefetto.trace.json") or _first(out_dir, "merged_swimlane.json"),
+        swimlane=_first(out_dir.parent, "**/*swimlane*.png") or _first(out_dir, "*swimlane*.html"),
+    )
+
+
+def _first(root: Path, pattern: str) -> str | None:
+    hits = sorted(root.glob(pattern))
+    return str(hits[0]) if hits else None
+
+
+def bubble_summary(path: Path) -> dict[str, float]:
+    """Totals over the cores that ran tasks: work, waiting for the scheduler, waiting for inputs."""
+    if not path.exists():
+        return {}
+    work = wait = wait_sched = wait_pred = 0.0
+    cores = 0
+    for block in path.read_text(errors="replace").split("\n[")[1:]:
+        m = re.search(r"Execute task num:(\d+)", block)
+        if not m or int(m.group(1)) == 0:
+            continue
+        cores += 1
+        work += _num(block, "Core Total Work Time")
+        wait += _num(block, "Total Wait Time")
+        wait_sched += _num(block, "Wait Schedule Time")
+        wait_pred += _num(block, "Wait Predecessor Time")
+    busy = work + wait
+    return {
+        "cores_used": float(cores),
+        "work": work,
+        "wait": wait,
+        "wait_schedule": wait_sched,
+        "wait_predecessor": wait_pred,
+        "bubble_ratio": wait / busy if busy else 0.0,
+    }
+
+
+def _num(block: str, label: str) -> float:
+    m = re.search(rf"{label}:\s*([0-9.eE+-]+)", block)
+    return float(m.group(1)) if m else 0.0
+
+
+@dataclass
+class VerifyRow:
+    passed: bool
+    max_abs_diff: float
+    max_rel_diff: float
+    error_ratio: float
+    zero_ratio: float
+    output: str
+
+
+def verify_rows(verify_dir: Path) -> list[VerifyRow]:
+    """Rows of the final program-vs-golden check (passName == tensor_graph), one per output."""
+    rows: list[VerifyRow] = []
+    for path in sorted(verify_dir.glob("verify_*/verify_result_brief.csv")):
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("passName") != "tensor_graph":
+                    continue
+                rows.append(
+                    VerifyRow(
+                        passed=row["verifyResult"].strip() == "PASS",
+                        max_abs_diff=float(row["maxAbsDiff"]),
+                        max_rel_diff=float(row["maxRelDiff"]),
+                        error_ratio=float(row["errorRatio"]),
+                        zero_ratio=float(row["zeroRatio"]),
+                        output=row.get("ioflag", ""),
+                    )
+                )
+    return rows

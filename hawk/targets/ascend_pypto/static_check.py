@@ -1,0 +1,101 @@
+"""Checks on candidate source before any of it runs: syntax, the contract's shape, and cheating.
+
+Candidate kernels are untrusted. A PyPTO kernel needs nothing but `pypto` (and `math` for
+constants); anything else (torch, files, processes, reflection, patching the verifier) is either
+the PyTorch reference sneaking back in or an attempt on the harness, and makes it `invalid`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from hawk.targets.verdict import ErrorContext, SourceLine, Status
+
+ENTRY_POINT = "kernel"
+ALLOWED_IMPORTS = {"pypto", "math", "typing", "__future__"}
+FORBIDDEN_CALLS = {
+    "open", "exec", "eval", "compile", "__import__", "getattr", "setattr", "delattr", "globals",
+    "locals", "vars", "input", "breakpoint", "memoryview", "exit", "quit",
+}  # fmt: skip
+# pypto functions that configure the harness's own runtime or verifier; a kernel has no business here.
+FORBIDDEN_PYPTO = {
+    "set_verify_golden_data", "set_verify_options", "set_options", "set_runtime_options",
+    "set_debug_options", "set_host_options", "set_codegen_options", "from_torch", "runtime",
+}  # fmt: skip
+
+
+@dataclass
+class Finding:
+    status: Status
+    error: ErrorContext
+
+
+def _line(source: str, lineno: int) -> list[SourceLine]:
+    lines = source.splitlines()
+    if 1 <= lineno <= len(lines):
+        return [SourceLine(lineno, lines[lineno - 1])]
+    return []
+
+
+def _invalid(kind: str, message: str, source: str, node: ast.AST | None) -> Finding:
+    lineno = getattr(node, "lineno", 0) if node is not None else 0
+    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=_line(source, lineno)))
+
+
+def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
+    """None when the source may be run; otherwise the verdict it earns without running."""
+    if not source.strip():
+        return _invalid("contract", "the candidate is empty", source, None)
+    try:
+        tree = ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        lineno = exc.lineno or 0
+        msg = f"syntax error at line {lineno}: {exc.msg}"
+        return Finding(
+            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=_line(source, lineno))
+        )
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for mod in mods:
+                root = mod.split(".")[0]
+                if root == "torch":
+                    return _invalid(
+                        "cheating", "the kernel imports torch: the computation must be written in PyPTO",
+                        source, node,
+                    )  # fmt: skip
+                if root not in ALLOWED_IMPORTS:
+                    return _invalid(
+                        "cheating",
+                        f"the kernel imports '{mod}'; only {', '.join(sorted(ALLOWED_IMPORTS - {'__future__'}))}"
+                        " may be imported",
+                        source,
+                        node,
+                    )
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            return _invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
+        elif isinstance(node, ast.Name) and node.id in {"__builtins__", "__loader__", "__spec__"}:
+            return _invalid("cheating", f"the kernel touches {node.id}", source, node)
+        elif isinstance(node, ast.Attribute):
+            if node.attr.startswith("_"):
+                return _invalid(
+                    "cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node
+                )
+            if node.attr in FORBIDDEN_PYPTO:
+                return _invalid(
+                    "cheating", f"the kernel calls pypto.{node.attr}, which configures the harness", source, node
+                )
+            if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name):
+                if node.value.id in {"pypto", "math"}:
+                    return _invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            return _invalid("cheating", "the kernel uses global/nonlocal state (outputs may not be cached)", source, node)
+
+    entry = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT]
+    if not entry:
+        return _invalid(
+            "contract", f"no top-level function named '{ENTRY_POINT}' (the kernel entry point)", source, None
+        )
+    return None

@@ -1,0 +1,216 @@
+"""Runs ONE candidate kernel inside its own process and scratch directory (cwd).
+
+Usage: python -m hawk.targets.ascend_pypto.worker request.json
+
+The parent (target.py) owns timeouts, memory limits and the verdict; this process only does the
+work and records what happened in result.json after every stage, so that a crash or a kill still
+leaves the last stage reached. The simulator's own logs and files are read by the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+TORCH_TO_PYPTO = {
+    "float32": "DT_FP32", "float16": "DT_FP16", "bfloat16": "DT_BF16", "int8": "DT_INT8",
+    "int16": "DT_INT16", "int32": "DT_INT32", "int64": "DT_INT64", "uint8": "DT_UINT8", "bool": "DT_BOOL",
+}  # fmt: skip
+
+
+class Recorder:
+    def __init__(self, path: Path):
+        self.path = path
+        self.data: dict[str, Any] = {"stage": "start", "timings": {}, "seeds": [], "outcome": None}
+        self.flush()
+
+    def stage(self, name: str) -> None:
+        self.data["stage"] = name
+        self.flush()
+
+    def add_time(self, key: str, seconds: float) -> None:
+        self.data["timings"][key] = self.data["timings"].get(key, 0.0) + seconds
+
+    def finish(self, outcome: str, **fields: Any) -> None:
+        self.data["outcome"] = outcome
+        self.data.update(fields)
+        self.flush()
+
+    def flush(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, default=str))
+        tmp.replace(self.path)
+
+
+def _kernel_frames(exc: BaseException, kernel_file: str) -> list[int]:
+    return [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == kernel_file and f.lineno]
+
+
+def _check_signature(fn: Any, specs: list[Any]) -> str | None:
+    """None if the kernel's annotations match the task's contract, else what is wrong."""
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())
+    if len(params) != len(specs):
+        expected = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype} ({s.role})" for s in specs)
+        return f"kernel takes {len(params)} arguments, the task needs {len(specs)}: {expected}"
+    for i, (param, spec) in enumerate(zip(params, specs, strict=True)):
+        ann = param.annotation
+        if ann is inspect.Parameter.empty or not hasattr(ann, "to_tensor"):
+            return f"argument {i} '{param.name}' has no pypto.Tensor(shape, dtype) annotation"
+        t = ann.to_tensor(param.name)
+        shape = [int(d) for d in t.shape]
+        dtype = str(t.dtype).split(".")[-1]
+        want_dtype = TORCH_TO_PYPTO.get(spec.dtype, spec.dtype)
+        if shape != list(spec.shape) or dtype != want_dtype:
+            return (
+                f"argument {i} '{param.name}' is annotated {shape} {dtype}, but the task's {spec.role} "
+                f"'{spec.name}' is {list(spec.shape)} {want_dtype}"
+            )
+    return None
+
+
+def _matmul_flops(inst: Any) -> int:
+    """FLOPs of the reference's matrix products (torch's own counter); feeds the cube roofline."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        inst.model(*inst.inputs)
+    return int(counter.get_total_flops())
+
+
+def run(request: dict[str, Any], rec: Recorder) -> None:
+    t0 = time.perf_counter()
+    import pypto
+    import torch
+    from pypto.frontend import jit
+    from pypto.frontend.parser.entry import JitCallableWrapper, RunMode
+
+    from hawk.targets.ascend_pypto import pypto_patch
+    from hawk.tasks.task import Task, instantiate, load_module, signature
+
+    rec.add_time("import_s", time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    rec.stage("setup")
+    pypto_patch.install(Path(request["cache_dir"]))
+    rec.add_time("setup_s", time.perf_counter() - t0)
+
+    # Goldens are computed before any candidate code runs, so the candidate cannot touch them.
+    t0 = time.perf_counter()
+    rec.stage("reference")
+    task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
+    seeds: list[int] = request["seeds"]
+    instances = {s: instantiate(task, s) for s in seeds}
+    specs = signature(task, instances[seeds[0]])
+    rec.data["signature"] = [s.__dict__ for s in specs]
+    rec.data["matmul_flops"] = _matmul_flops(instances[seeds[0]])
+    out_dtypes = {s.dtype for s in specs if s.role == "output"}
+    tols = [task.tolerance(d) for d in out_dtypes]
+    atol, rtol = max(t[0] for t in tols), max(t[1] for t in tols)
+    rec.data.update(atol=atol, rtol=rtol)
+    rec.add_time("reference_s", time.perf_counter() - t0)
+
+    rec.stage("load")
+    kernel_file = str(Path(request["kernel_file"]).resolve())
+    try:
+        module = load_module(Path(kernel_file), prefix="hawk_candidate")
+    except Exception as exc:  # the candidate's own import-time error
+        cause = exc.__cause__ or exc
+        rec.finish("load_error", message=str(exc), lines=_kernel_frames(cause, kernel_file))
+        return
+    fn = getattr(module, "kernel", None)
+    if isinstance(fn, JitCallableWrapper):  # a kernel that brought its own @jit: Hawk sets the options
+        fn = fn._original_func
+    if not callable(fn):
+        rec.finish("invalid", message="the module has no callable `kernel`")
+        return
+    problem = _check_signature(fn, specs)
+    if problem:
+        rec.finish("invalid", message=problem)
+        return
+
+    # Stage bookkeeping: compile (parse + passes + pass verification) vs simulate (cost model).
+    orig_compile = JitCallableWrapper.compile
+    orig_run_cpu = JitCallableWrapper._run_with_cpu
+    simulate = {"on": True}
+
+    def timed_compile(self, *a, **k):
+        rec.stage("compile")
+        t = time.perf_counter()
+        try:
+            return orig_compile(self, *a, **k)
+        finally:
+            rec.add_time("compile_verify_s", time.perf_counter() - t)
+
+    def timed_run(self, *a, **k):
+        if not simulate["on"]:  # the profile does not depend on the data: simulate the first seed only
+            return None
+        rec.stage("simulate")
+        t = time.perf_counter()
+        try:
+            return orig_run_cpu(self, *a, **k)
+        finally:
+            rec.add_time("simulate_s", time.perf_counter() - t)
+
+    JitCallableWrapper.compile = timed_compile
+    JitCallableWrapper._run_with_cpu = timed_run
+
+    n_out = sum(1 for s in specs if s.role == "output")
+    for i, seed in enumerate(seeds):
+        inst = instances[seed]
+        verify_dir = Path(request["workdir"]) / "verify" / f"seed{seed}"
+        verify_dir.mkdir(parents=True, exist_ok=True)
+        kern = jit(
+            fn,
+            runtime_options={"run_mode": RunMode.SIM},
+            verify_options={
+                "enable_pass_verify": True,
+                "pass_verify_save_tensor": False,
+                "pass_verify_save_tensor_dir": str(verify_dir),
+                "pass_verify_pass_filter": [],  # only the final program against the golden
+                "pass_verify_error_tol": [rtol, atol],
+            },
+            use_cache=False,
+        )
+        args = [x.contiguous() for x in inst.inputs] + [p.contiguous() for _, p in inst.params]
+        outs = [torch.zeros_like(y) for y in inst.outputs]
+        goldens = [None] * len(args) + [y.contiguous() for y in inst.outputs]
+        assert len(outs) == n_out
+        pypto.set_verify_golden_data(goldens=goldens)
+        simulate["on"] = i == 0
+        try:
+            kern(*args, *outs)
+        except Exception as exc:
+            stage = rec.data["stage"]
+            rec.finish(
+                f"{stage}_error",
+                message=f"{type(exc).__name__}: {exc}",
+                lines=_kernel_frames(exc, kernel_file),
+                seed=seed,
+            )
+            return
+        rec.data["seeds"].append({"seed": seed, "verify_dir": str(verify_dir)})
+        rec.flush()
+    rec.finish("ran")
+
+
+def main(argv: list[str]) -> int:
+    request = json.loads(Path(argv[1]).read_text())
+    rec = Recorder(Path(request["workdir"]) / "result.json")
+    try:
+        run(request, rec)
+    except Exception as exc:  # Hawk-side failure inside the worker: report it, never hide it
+        rec.finish("harness_error", message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,62 @@
+"""Run untrusted work in a child process: own session, wall-clock timeout, memory limit.
+
+A crash, hang or heap corruption in the child must never take Hawk down; the caller gets a
+plain record of how the child ended and reads the child's files to learn more.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class ChildResult:
+    returncode: int | None
+    timed_out: bool
+    signal_name: str | None
+    wall_s: float
+    log_path: Path
+
+
+def _limits(memory_limit_mb: int):
+    def apply() -> None:
+        os.setsid()  # own process group: a timeout kills the whole tree
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def run_child(
+    cmd: list[str], cwd: Path, env: dict[str, str], timeout_s: float, memory_limit_mb: int, log_path: Path
+) -> ChildResult:
+    start = time.perf_counter()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=_limits(memory_limit_mb),
+        )  # fmt: skip
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        finally:
+            if proc.poll() is None:  # interrupted (e.g. Ctrl-C): leave nothing running
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    rc = proc.returncode
+    sig = signal.Signals(-rc).name if rc is not None and rc < 0 else None
+    return ChildResult(rc, timed_out, sig, time.perf_counter() - start, log_path)

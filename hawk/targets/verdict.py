@@ -1,0 +1,132 @@
+"""The Verdict: what a target says about one candidate kernel, with the evidence.
+
+Every later module (agent prompts, knowledge synthesis, reports) reads these records, so they
+are structured dataclasses that round-trip through JSON, not text blobs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    COMPILE_ERROR = "compile_error"
+    RUNTIME_ERROR = "runtime_error"
+    WRONG_RESULT = "wrong_result"
+    TIMEOUT = "timeout"
+    INVALID = "invalid"
+
+
+@dataclass
+class SourceLine:
+    lineno: int
+    text: str
+
+
+@dataclass
+class ErrorContext:
+    """Why a candidate failed. `hardware_reason` is the target's own words about the constraint."""
+
+    kind: str  # e.g. syntax, contract, cheating, frontend, pass, ub_overflow, crash, timeout
+    message: str
+    hardware_reason: str | None = None
+    op: str | None = None
+    constraint: str | None = None  # taxonomy label, e.g. "ub_capacity"
+    requested_bytes: int | None = None
+    available_bytes: int | None = None
+    lines: list[SourceLine] = field(default_factory=list)
+
+
+@dataclass
+class SeedCheck:
+    seed: int
+    passed: bool
+    max_abs_diff: float | None = None
+    max_rel_diff: float | None = None
+    error_ratio: float | None = None
+    zero_ratio: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class Correctness:
+    seeds: list[int]
+    passed: bool
+    atol: float
+    rtol: float
+    max_abs_diff: float | None = None
+    max_rel_diff: float | None = None
+    error_ratio: float | None = None
+    per_seed: list[SeedCheck] = field(default_factory=list)
+
+
+@dataclass
+class Perf:
+    time_us: float | None = None
+    eager_time_us: float | None = None
+    speedup: float | None = None
+    roofline_us: float | None = None
+    roofline_ratio: float | None = None  # time_us / roofline_us (>= 1; 1 is at the bound)
+    utilization: float | None = None  # percent of AICore time busy, as the simulator reports it
+    total_cycles: int | None = None
+    pipes: dict[str, float] = field(default_factory=dict)  # percent busy per pipe
+    bubbles: dict[str, float] = field(default_factory=dict)
+    bottleneck: str | None = None
+    estimate: bool = False  # True when the time is a model's estimate rather than a simulation
+
+
+@dataclass
+class Artifacts:
+    workdir: str | None = None
+    trace: str | None = None
+    swimlane: str | None = None
+    log: str | None = None
+
+
+@dataclass
+class Verdict:
+    status: Status
+    task: str
+    target: str
+    mode: str
+    error: ErrorContext | None = None
+    correctness: Correctness | None = None
+    perf: Perf | None = None
+    artifacts: Artifacts = field(default_factory=Artifacts)
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.PASS
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        error = data.get("error")
+        corr = data.get("correctness")
+        perf = data.get("perf")
+        return cls(
+            status=Status(data["status"]),
+            task=data["task"],
+            target=data["target"],
+            mode=data["mode"],
+            error=ErrorContext(
+                **{**error, "lines": [SourceLine(**ln) for ln in error.get("lines", [])]}
+            )
+            if error
+            else None,
+            correctness=Correctness(
+                **{**corr, "per_seed": [SeedCheck(**s) for s in corr.get("per_seed", [])]}
+            )
+            if corr
+            else None,
+            perf=Perf(**perf) if perf else None,
+            artifacts=Artifacts(**data.get("artifacts", {})),
+            timings=dict(data.get("timings", {})),
+        )

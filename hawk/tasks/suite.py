@@ -1,0 +1,82 @@
+"""Suites: a folder with `suite.toml` (the manifest), `tasks/` (KernelBench files) and `experts/`
+(expert reference kernels that prove the harness; never shown to a generating model)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from hawk.tasks.task import Task, TaskError, task_from_file
+
+SUITES_DIR = Path(__file__).parent / "suites"
+
+
+@dataclass
+class Suite:
+    name: str
+    description: str
+    root: Path
+    tasks: list[Task]
+
+    def get(self, task_id: str) -> Task:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise TaskError(f"unknown task '{task_id}' in suite {self.name}")
+
+
+def suite_names() -> list[str]:
+    names = []
+    for manifest in sorted(SUITES_DIR.glob("*/suite.toml")):
+        with manifest.open("rb") as fh:
+            names.append(tomllib.load(fh)["suite"]["name"])
+    return names
+
+
+def _suite_dir(name: str) -> Path:
+    for manifest in sorted(SUITES_DIR.glob("*/suite.toml")):
+        with manifest.open("rb") as fh:
+            if tomllib.load(fh)["suite"]["name"] == name:
+                return manifest.parent
+    raise TaskError(f"unknown suite '{name}' (known: {', '.join(suite_names())})")
+
+
+def load_suite(name: str) -> Suite:
+    root = _suite_dir(name)
+    with (root / "suite.toml").open("rb") as fh:
+        manifest = tomllib.load(fh)
+    tasks = []
+    for entry in manifest.get("task", []):
+        tid = entry["id"]
+        path = root / "tasks" / f"{tid}.py"
+        if not path.is_file():
+            raise TaskError(f"suite {name}: task file missing for {tid}: {path}")
+        expert = root / "experts" / f"{tid}.py"
+        tasks.append(
+            Task(
+                id=tid,
+                path=path,
+                level=int(entry.get("level", 1)),
+                category=entry.get("category", "uncategorized"),
+                suite=name,
+                description=entry.get("description", ""),
+                atol=entry.get("atol"),
+                rtol=entry.get("rtol"),
+                expert_kernel=expert if expert.is_file() else None,
+            )
+        )
+    return Suite(name=name, description=manifest["suite"].get("description", ""), root=root, tasks=tasks)
+
+
+def resolve_task(ref: str, suite: str | None = None) -> Task:
+    """`ref` is a suite task id (searched in `suite`, or in every suite) or a path to a task file."""
+    path = Path(ref)
+    if ref.endswith(".py") or path.is_file():
+        return task_from_file(path)
+    for name in [suite] if suite else suite_names():
+        s = load_suite(name)
+        for t in s.tasks:
+            if t.id == ref:
+                return t
+    raise TaskError(f"unknown task '{ref}': not a suite task id, nor a task file")

@@ -1,0 +1,158 @@
+"""Tasks in the KernelBench format (`Model`, `get_inputs`, `get_init_inputs`), plus Hawk metadata.
+
+A task file is loaded unchanged; Hawk's metadata (id, level, category, tolerance) lives beside it
+in the suite manifest, or is derived from the file name for a loose task file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+# Documented tolerances by dtype (absolute, relative): |out - golden| <= atol + rtol * |golden|.
+# fp32 follows KernelBench's 1e-4..1e-3 band (the simulator's transcendental ops need 1e-3);
+# half types follow the field's 1e-2 band, bf16 a little wider for its 8-bit mantissa.
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "float32": (1e-3, 1e-3),
+    "float16": (1e-2, 1e-2),
+    "bfloat16": (2e-2, 2e-2),
+    "int8": (1.0, 0.0),  # quantized outputs may differ by one step of rounding
+    "int32": (0.0, 0.0),
+}
+
+
+class TaskError(Exception):
+    """A task file or manifest that cannot be used; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One kernel argument in the contract: inputs, then model parameters, then outputs."""
+
+    name: str
+    role: str  # "input" | "param" | "output"
+    shape: tuple[int, ...]
+    dtype: str  # torch dtype name without the "torch." prefix
+
+
+@dataclass
+class Task:
+    id: str
+    path: Path
+    level: int = 1
+    category: str = "uncategorized"
+    suite: str | None = None
+    description: str = ""
+    atol: float | None = None
+    rtol: float | None = None
+    expert_kernel: Path | None = None  # never shown to a generating model
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return self.path.read_text()
+
+    @property
+    def source_hash(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+
+    def tolerance(self, out_dtype: str) -> tuple[float, float]:
+        default = TOLERANCES.get(out_dtype, TOLERANCES["float32"])
+        return (self.atol if self.atol is not None else default[0], self.rtol if self.rtol is not None else default[1])
+
+
+def load_module(path: Path, prefix: str = "hawk_task") -> ModuleType:
+    """Import a Python file by path under a safe module name (file names like `1_ReLU.py` break imports)."""
+    path = Path(path)
+    if not path.is_file():
+        raise TaskError(f"task file not found: {path}")
+    safe = re.sub(r"\W", "_", path.stem)
+    name = f"{prefix}_{safe}_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise TaskError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:
+        raise TaskError(f"{path}: importing the task failed: {type(exc).__name__}: {exc}") from None
+    return module
+
+
+def task_from_file(path: Path) -> Task:
+    """A loose KernelBench-format file, outside any suite."""
+    path = Path(path)
+    if not path.is_file():
+        raise TaskError(f"task file not found: {path}")
+    return Task(id=path.stem, path=path.resolve())
+
+
+@dataclass
+class Instance:
+    """One concrete draw of a task: the model, its inputs for a seed, and the golden outputs."""
+
+    model: Any
+    inputs: list[Any]
+    params: list[tuple[str, Any]]
+    outputs: list[Any]
+
+
+def instantiate(task: Task, seed: int) -> Instance:
+    """Build the reference model and inputs for `seed` and run the PyTorch reference (the golden)."""
+    import torch
+
+    module = load_module(task.path)
+    for attr in ("Model", "get_inputs", "get_init_inputs"):
+        if not hasattr(module, attr):
+            raise TaskError(f"{task.path}: not a KernelBench task, `{attr}` is missing")
+    torch.manual_seed(seed)
+    model = module.Model(*module.get_init_inputs())
+    model.eval()
+    torch.manual_seed(seed)
+    inputs = list(module.get_inputs())
+    with torch.no_grad():
+        result = model(*inputs)
+    outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+    params = [(name, p.detach()) for name, p in model.named_parameters()]
+    params += [(name, b) for name, b in model.named_buffers()]
+    return Instance(model=model, inputs=inputs, params=params, outputs=outputs)
+
+
+def _dtype_name(t: Any) -> str:
+    return str(t.dtype).removeprefix("torch.")
+
+
+def signature(task: Task, instance: Instance | None = None) -> list[ArgSpec]:
+    """The kernel contract for `task`: argument names, roles, shapes and dtypes, in order."""
+    import torch
+
+    inst = instance or instantiate(task, seed=0)
+    module = load_module(task.path)
+    try:
+        fwd_params = list(inspect.signature(module.Model.forward).parameters)[1:]
+    except (TypeError, ValueError):
+        fwd_params = []
+    specs: list[ArgSpec] = []
+    for i, x in enumerate(inst.inputs):
+        if not isinstance(x, torch.Tensor):
+            raise TaskError(f"{task.path}: get_inputs()[{i}] is not a tensor; scalars belong in get_init_inputs")
+        name = fwd_params[i] if i < len(fwd_params) else f"in{i}"
+        specs.append(ArgSpec(name, "input", tuple(x.shape), _dtype_name(x)))
+    for pname, p in inst.params:
+        specs.append(ArgSpec(pname.replace(".", "_"), "param", tuple(p.shape), _dtype_name(p)))
+    for i, y in enumerate(inst.outputs):
+        if not isinstance(y, torch.Tensor):
+            raise TaskError(f"{task.path}: forward() output {i} is not a tensor")
+        name = "out" if len(inst.outputs) == 1 else f"out{i}"
+        specs.append(ArgSpec(name, "output", tuple(y.shape), _dtype_name(y)))
+    return specs

@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from hawk import targets
-from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Verdict
+from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Hawk: LLM-written NPU kernels, judged on the target.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Hawk: LLM-written NPU kernels, judged on the target."
+)
 console = Console()
 err = Console(stderr=True)
 

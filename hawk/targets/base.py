@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from hawk.tasks.task import Task
     from hawk.targets.verdict import Verdict
+    from hawk.tasks.task import Task
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,7 @@ class HardwareSpec:
     def describe(self) -> str:
         """Plain-text summary for prompts and `hawk targets`."""
         lines = [
-            f"SKU {self.sku}: {self.cube_cores} cube cores, {self.vector_cores} vector cores, "
-            f"{self.clock_mhz} MHz",
+            f"SKU {self.sku}: {self.cube_cores} cube cores, {self.vector_cores} vector cores, {self.clock_mhz} MHz",
         ]
         for m in self.memories:
             align = f", {m.alignment_bytes} B alignment" if m.alignment_bytes else ""

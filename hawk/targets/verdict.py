@@ -116,14 +116,10 @@ class Verdict:
             task=data["task"],
             target=data["target"],
             mode=data["mode"],
-            error=ErrorContext(
-                **{**error, "lines": [SourceLine(**ln) for ln in error.get("lines", [])]}
-            )
+            error=ErrorContext(**{**error, "lines": [SourceLine(**ln) for ln in error.get("lines", [])]})
             if error
             else None,
-            correctness=Correctness(
-                **{**corr, "per_seed": [SeedCheck(**s) for s in corr.get("per_seed", [])]}
-            )
+            correctness=Correctness(**{**corr, "per_seed": [SeedCheck(**s) for s in corr.get("per_seed", [])]})
             if corr
             else None,
             perf=Perf(**perf) if perf else None,

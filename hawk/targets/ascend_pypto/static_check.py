@@ -52,9 +52,7 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     except SyntaxError as exc:
         lineno = exc.lineno or 0
         msg = f"syntax error at line {lineno}: {exc.msg}"
-        return Finding(
-            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=_line(source, lineno))
-        )
+        return Finding(Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=_line(source, lineno)))
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -80,9 +78,7 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
             return _invalid("cheating", f"the kernel touches {node.id}", source, node)
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
-                return _invalid(
-                    "cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node
-                )
+                return _invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
             if node.attr in FORBIDDEN_PYPTO:
                 return _invalid(
                     "cheating", f"the kernel calls pypto.{node.attr}, which configures the harness", source, node
@@ -91,7 +87,9 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
                 if node.value.id in {"pypto", "math"}:
                     return _invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
         elif isinstance(node, ast.Global | ast.Nonlocal):
-            return _invalid("cheating", "the kernel uses global/nonlocal state (outputs may not be cached)", source, node)
+            return _invalid(
+                "cheating", "the kernel uses global/nonlocal state (outputs may not be cached)", source, node
+            )
 
     entry = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT]
     if not entry:

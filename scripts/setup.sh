@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates .venv and installs Hawk with its pinned dependencies (idempotent; quick when done).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v cmake >/dev/null && command -v c++ >/dev/null || {
+  # pypto builds its CPU calculator with cmake and a C++ compiler.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq cmake g++ >/dev/null
+  else
+    echo "setup: cmake and a C++ compiler are needed (pypto builds its calculator with them)" >&2; exit 1
+  fi
+}
+[ -x .venv/bin/python ] || python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
+stamp=.venv/.hawk-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/pip install -q --upgrade pip >/dev/null
+  .venv/bin/pip install -q -e '.[dev]'
+  touch "$stamp"
+fi

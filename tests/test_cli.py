@@ -1,0 +1,77 @@
+"""The `hawk` command as a user runs it: JSON verdicts, exit codes, one-line errors for bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA
+
+HAWK = [sys.executable, "-m", "hawk.cli.main"]
+
+
+def hawk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([*HAWK, *args], capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+
+
+def test_eval_json_pass():
+    r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_good.py"), "--task", str(DATA / "tasks" / "exp_mul_add.py"),
+             "--seeds", "1", "--json")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)
+    assert v["status"] == "pass" and v["target"] == "ascend-pypto" and v["mode"] == "sim"
+    for key in ("seeds", "max_abs_diff", "max_rel_diff", "error_ratio"):
+        assert key in v["correctness"]
+    for key in ("time_us", "eager_time_us", "speedup", "roofline_us", "utilization", "pipes", "bottleneck"):
+        assert key in v["perf"]
+    assert set(v["artifacts"]) >= {"trace", "swimlane"}
+    assert set(v["error"] or {}) == set()
+
+
+def test_eval_json_failure_exit_code():
+    r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_ub_overflow.py"), "--task",
+             str(DATA / "tasks" / "exp_mul_add.py"), "--seeds", "1", "--json")  # fmt: skip
+    assert r.returncode == 1
+    v = json.loads(r.stdout)
+    assert v["status"] == "compile_error"
+    assert set(v["error"]) >= {"kind", "message", "hardware_reason", "op", "lines"}
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["eval", "no/such/kernel.py", "--task", "x"], "kernel file not found"),
+        (["eval", "{k}", "--task", "no-such-task"], "unknown task 'no-such-task'"),
+        (["eval", "{k}", "--task", "missing/task.py"], "task file not found"),
+        (["eval", "{k}", "--task", "{t}", "--target", "gpu-cuda"], "unknown target 'gpu-cuda'"),
+        (["tasks", "--suite", "nope"], "unknown suite 'nope'"),
+    ],
+)
+def test_bad_input_one_clear_line(args, needle):
+    k, t = str(DATA / "kernels" / "exp_mul_add_good.py"), str(DATA / "tasks" / "exp_mul_add.py")
+    r = hawk(*[a.format(k=k, t=t) for a in args], timeout=60)
+    assert r.returncode == 2
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_not_a_kernel_file(tmp_path: Path):
+    notes = tmp_path / "notes.py"
+    notes.write_text("print('hello')\n")
+    r = hawk("eval", str(notes), "--task", str(DATA / "tasks" / "exp_mul_add.py"))
+    assert r.returncode == 1
+    assert "invalid" in r.stdout and "no top-level function named 'kernel'" in r.stdout
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    r = hawk("eval", str(binary), "--task", str(DATA / "tasks" / "exp_mul_add.py"))
+    assert r.returncode == 2 and "cannot read" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_targets_lists_modes():
+    r = hawk("targets", timeout=60)
+    assert r.returncode == 0
+    assert "ascend-pypto" in r.stdout and "sim" in r.stdout and "npu" in r.stdout

@@ -1,0 +1,24 @@
+"""GPT-2 (small) MLP up-projection: nn.Linear with bias + GELU (tanh approximation, gelu_new), fp16."""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+TOKENS, HIDDEN, INTERMEDIATE = 256, 768, 3072
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_fc = nn.Linear(HIDDEN, INTERMEDIATE).to(torch.float16)
+
+    def forward(self, x):
+        return F.gelu(self.c_fc(x), approximate="tanh")
+
+
+def get_inputs():
+    return [torch.randn(TOKENS, HIDDEN, dtype=torch.float16)]
+
+
+def get_init_inputs():
+    return []

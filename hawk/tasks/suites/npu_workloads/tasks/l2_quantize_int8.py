@@ -1,0 +1,28 @@
+"""SmoothQuant / W8A8 serving: dynamic per-token symmetric int8 quantization of fp16 activations."""
+
+import torch
+import torch.nn as nn
+
+TOKENS, HIDDEN = 512, 2048
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        xf = x.float()
+        scale = xf.abs().amax(dim=-1, keepdim=True).clamp(min=1e-5) / 127.0  # [tokens, 1]
+        q = torch.round(xf / scale).clamp(-127, 127).to(torch.int8)
+        return q, scale
+
+
+def get_inputs():
+    # activations with per-token magnitudes spread over two orders of magnitude, and outlier channels
+    x = torch.randn(TOKENS, HIDDEN) * torch.exp(torch.randn(TOKENS, 1))
+    x[:, torch.randint(0, HIDDEN, (8,))] *= 8.0
+    return [x.to(torch.float16)]
+
+
+def get_init_inputs():
+    return []

@@ -34,8 +34,11 @@ def test_syntax_error_names_line():
         ("f = getattr(pypto, 'exp')\n", "getattr()"),
         ("pypto.exp = lambda t: t\n", "patches pypto.exp"),
         ("pypto.set_verify_golden_data(goldens=[])\n", "configures the harness"),
-        ("import pypto._utils\nm = pypto._utils\n", "private attribute"),
+        ("m = pypto._utils\n", "private attribute"),
         ("CACHE = {}\ndef f():\n    global CACHE\n", "global"),
+        ("from pypto import set_verify_golden_data as g\n", "reaches into the harness"),
+        ("from pypto.runtime import _pto_verify_datas\n", "reaches into the harness"),
+        ("from pypto import *\n", "reaches into the harness"),
     ],
 )
 def test_cheating_is_invalid(snippet, needle):

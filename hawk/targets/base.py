@@ -65,6 +65,7 @@ class EvalOptions:
     mode: str | None = None  # None: the target's default for this machine
     keep_workdir: bool = True
     with_eager_baseline: bool = True
+    swimlane: bool = False  # draw swimlane images (slow); the perfetto trace is always kept
 
 
 @dataclass(frozen=True)

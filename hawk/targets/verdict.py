@@ -76,6 +76,7 @@ class Perf:
     pipes: dict[str, float] = field(default_factory=dict)  # percent busy per pipe
     bubbles: dict[str, float] = field(default_factory=dict)
     bottleneck: str | None = None
+    eager_note: str | None = None  # why eager_time_us is missing, when it is
     estimate: bool = False  # True when the time is a model's estimate rather than a simulation
 
 

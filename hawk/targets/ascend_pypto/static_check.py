@@ -57,6 +57,13 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+            parts = [p for m in mods for p in m.split(".")[1:]] + names
+            sneaky = [p for p in parts if p.startswith("_") or p in FORBIDDEN_PYPTO or p == "*"]
+            if sneaky and mods != ["__future__"]:
+                return _invalid(
+                    "cheating", f"the kernel imports '{sneaky[0]}', which reaches into the harness", source, node
+                )
             for mod in mods:
                 root = mod.split(".")[0]
                 if root == "torch":

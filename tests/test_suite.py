@@ -1,0 +1,25 @@
+"""The npu-workloads suite: its manifest, the kernel contract of each task, and every expert kernel passing."""
+
+import pytest
+
+from hawk import targets
+from hawk.targets.base import EvalOptions
+from hawk.targets.verdict import Status
+from hawk.tasks import load_suite, resolve_task
+
+SUITE = load_suite("npu-workloads")
+
+
+def test_suite_shape():
+    assert len(SUITE.tasks) >= 30
+    assert {t.level for t in SUITE.tasks} == {1, 2, 3}
+    assert all(t.expert_kernel is not None for t in SUITE.tasks)
+    assert len({t.id for t in SUITE.tasks}) == len(SUITE.tasks)
+    assert resolve_task(SUITE.tasks[0].id).path == SUITE.tasks[0].path
+
+
+@pytest.mark.parametrize("task", SUITE.tasks, ids=lambda t: t.id)
+def test_expert_kernel_passes(task):
+    v = targets.get("ascend-pypto").evaluate(task.expert_kernel.read_text(), task, EvalOptions(seeds=3))
+    assert v.status == Status.PASS, (v.error, v.correctness)
+    assert v.perf.time_us > 0 and v.perf.eager_time_us > 0

@@ -64,6 +64,8 @@ def eval_cmd(
     mode: Annotated[str | None, typer.Option(help="target mode (sim, npu); default: best available")] = None,
     timeout: Annotated[float, typer.Option(help="wall-clock limit in seconds")] = 300.0,
     memory_mb: Annotated[int, typer.Option(help="memory limit of the evaluation process")] = 16384,
+    swimlane: Annotated[bool, typer.Option(help="also draw swimlane images (slower)")] = False,
+    eager: Annotated[bool, typer.Option(help="compare with the eager baseline (cached per task)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
     """Judge one kernel on one task. Exit code 0 only for a pass."""
@@ -78,7 +80,10 @@ def eval_cmd(
         the_target = targets.get(target)
     except (TaskError, KeyError) as exc:
         fail(str(exc).strip("'\""))
-    options = EvalOptions(seeds=seeds, timeout_s=timeout, memory_limit_mb=memory_mb, mode=mode)
+    options = EvalOptions(
+        seeds=seeds, timeout_s=timeout, memory_limit_mb=memory_mb, mode=mode, swimlane=swimlane,
+        with_eager_baseline=eager,
+    )  # fmt: skip
     verdict = the_target.evaluate(source, the_task, options)
     if as_json:
         print(json.dumps(verdict.to_dict(), indent=2, default=str))

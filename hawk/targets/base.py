@@ -63,7 +63,7 @@ class EvalOptions:
     timeout_s: float = 300.0
     memory_limit_mb: int = 16384
     mode: str | None = None  # None: the target's default for this machine
-    keep_workdir: bool = True
+    keep_tensors: bool = False  # keep the calculator's tensor dumps in the scratch directory
     with_eager_baseline: bool = True
     swimlane: bool = False  # draw swimlane images (slow); the perfetto trace is always kept
 

@@ -117,6 +117,8 @@ class AscendPyptoTarget:
             self._add_eager(verdict, task)
         verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
         (workdir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1, default=str))
+        if not opts.keep_tensors:
+            _prune_tensors(workdir)
         return verdict
 
     def _judge(self, verdict, child, result, source, workdir, seeds) -> None:
@@ -336,6 +338,14 @@ def _python_shim() -> Path:
         tmp.chmod(0o755)
         tmp.replace(shim)
     return shim_dir
+
+
+def _prune_tensors(workdir: Path) -> None:
+    """Drop the bulky tensor dumps once judged (tens of MB per evaluation); keep logs, CSVs, traces."""
+    for path in workdir.glob("verify/*/verify_*/tensor_graph/*.data"):
+        path.unlink(missing_ok=True)
+    for path in workdir.glob("output/*/tensor"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _slug(text: str) -> str:

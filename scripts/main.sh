@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set up, then run Hawk's main job: list targets and tasks, and judge every expert reference kernel
-# of the npu-workloads suite on the simulator (each prints its verdict).
+# Set up, then run Hawk's main job: list targets and tasks, run one full generation loop with a
+# scripted model (`hawk demo`: no LLM is called), and judge every expert reference kernel of the
+# npu-workloads suite on the simulator, printing the time breakdown and speedups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/hawk targets
 .venv/bin/hawk tasks --suite npu-workloads
+.venv/bin/hawk demo --out runs/demo
 .venv/bin/python benchmarks/eval_time.py --suite npu-workloads

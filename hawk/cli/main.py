@@ -92,6 +92,90 @@ def eval_cmd(
     raise typer.Exit(0 if verdict.passed else 1)
 
 
+def _llm_settings(provider, base_url, model, api_key, temperature, max_tokens, exchange_dir, llm_config, no_cache):
+    from hawk.llm import LLMSettings
+
+    return LLMSettings.load(
+        config_file=llm_config, provider=provider, base_url=base_url, model=model, api_key=api_key,
+        temperature=temperature, max_tokens=max_tokens, exchange_dir=exchange_dir,
+        cache=False if no_cache else None,
+    )  # fmt: skip
+
+
+def _print_result(result, out: Path) -> None:
+    best = (
+        f"best kernel from step {result.best_step}: {result.best_time_us} us simulated"
+        + (f", {result.best_speedup}x over eager" if result.best_speedup else "")
+        if result.passed
+        else "no correct kernel"
+    )
+    console.print(f"{result.task} [{result.method}]: {result.steps} steps ({', '.join(result.statuses)}); {best}")
+    console.print(f"stopped: {result.stop_reason}; tokens: {result.tokens.get('total_tokens', 0)}")
+    console.print(f"written to {out}/ (best_kernel.py, best_verdict.json, trajectory.jsonl, summary.json)")
+
+
+@app.command("generate")
+def generate_cmd(
+    task: Annotated[str, typer.Option("--task", help="suite task id or task file")],
+    method: Annotated[str, typer.Option(help="oneshot, feedback or transplant")] = "feedback",
+    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
+    iterations: Annotated[int, typer.Option(min=1, help="LLM calls at most")] = 5,
+    max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="stop after this many tokens")] = None,
+    wall_s: Annotated[float | None, typer.Option("--wall-budget", help="stop after this many seconds")] = None,
+    out: Annotated[Path, typer.Option(help="output directory (rerun to resume)")] = Path("runs/generate"),
+    corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
+    seeds: Annotated[int, typer.Option(min=1)] = 3,
+    provider: Annotated[str | None, typer.Option(help="openai, exchange")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL")] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    api_key: Annotated[str | None, typer.Option()] = None,
+    temperature: Annotated[float | None, typer.Option()] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="per reply")] = None,
+    exchange_dir: Annotated[Path | None, typer.Option(help="folder for the exchange provider")] = None,
+    llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model")] = False,
+) -> None:
+    """Ask an LLM for a kernel, judge it on the target, repair and optimize; resumable."""
+    from hawk.agent import Budget, run_agent
+    from hawk.llm import LLMError, make_llm
+
+    try:
+        the_task = resolve_task(task)
+        the_target = targets.get(target)
+        settings = _llm_settings(provider, base_url, model, api_key, temperature, max_tokens, exchange_dir,
+                                 llm_config, no_cache)  # fmt: skip
+        llm = make_llm(settings)
+        result = run_agent(
+            the_task, the_target, llm, method, out, Budget(iterations, max_tokens_budget, wall_s),
+            EvalOptions(seeds=seeds), corpus=corpus, log=lambda m: console.print(m, highlight=False, markup=False),
+        )  # fmt: skip
+    except (TaskError, KeyError, LLMError, ValueError) as exc:
+        fail(str(exc).strip("'\""))
+    _print_result(result, out)
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command("demo")
+def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/demo")) -> None:
+    """One full loop with a SCRIPTED model (no endpoint needed): UB overflow -> repair -> optimize."""
+    import shutil
+
+    from hawk.agent import Budget, run_agent
+    from hawk.agent.demo import SCRIPTED_REPLIES, TASK_FILE
+    from hawk.llm import ScriptedLLM
+    from hawk.tasks.task import task_from_file
+
+    console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (3 fixed replies; no LLM is called). "
+                  "The simulator, verdicts and trajectory are real.")  # fmt: skip
+    shutil.rmtree(out, ignore_errors=True)
+    result = run_agent(
+        task_from_file(TASK_FILE), targets.get("ascend-pypto"), ScriptedLLM(SCRIPTED_REPLIES), "feedback", out,
+        Budget(iterations=3), EvalOptions(seeds=3), log=lambda m: console.print("[scripted model] " + m, highlight=False, markup=False),
+    )  # fmt: skip
+    _print_result(result, out)
+    raise typer.Exit(0 if result.passed else 1)
+
+
 def print_verdict(v: Verdict) -> None:
     color = "green" if v.passed else "red"
     console.print(f"[{color}]{v.status.value}[/{color}]  task={v.task} target={v.target} mode={v.mode}")

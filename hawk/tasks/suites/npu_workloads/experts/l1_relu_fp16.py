@@ -8,7 +8,7 @@ def kernel(
     out: pypto.Tensor([T, F], pypto.DT_FP16),
 ):
     # ReLU is exact in fp16, so no cast. A unary op keeps input + output in UB:
-    # 32 x 2048 fp16 = 128 KiB per operand would overflow, 16 x 2048 fp16 = 64 KiB each fits
-    # (128 KiB of 192 KiB); 64 tiles over the 48 vector cores.
-    pypto.set_vec_tile_shapes(16, F)
+    # 24 x 2048 fp16 = 96 KiB each = 192 KiB, all of UB. 43 tiles make one round over the
+    # 48 vector cores (16-row tiles: 64 tiles, two rounds, 13.1 us vs 9.7 us).
+    pypto.set_vec_tile_shapes(24, F)
     out.move(pypto.relu(x))

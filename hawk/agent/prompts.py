@@ -1,0 +1,101 @@
+"""Prompts: task + target knowledge + contract + earlier attempts -> chat messages.
+
+The three kinds of request share one builder: `generate` (first attempt), `repair` (the last
+candidate failed: show its structured error, hardware reason first) and `optimize` (the best
+correct kernel so far, with its profile and bottleneck). Expert reference kernels never appear.
+"""
+
+from __future__ import annotations
+
+from hawk.llm import Message
+from hawk.targets.base import Target
+from hawk.targets.verdict import Verdict
+from hawk.tasks.task import ArgSpec, Task
+
+SYSTEM = (
+    "You are an expert NPU kernel engineer. You write correct, fast kernels for the target described "
+    "below. Reply with one complete Python file in a single ```python code block, then nothing else."
+)
+
+
+def contract_text(specs: list[ArgSpec]) -> str:
+    lines = ["The entry point `kernel` takes these arguments, in this order:"]
+    for s in specs:
+        lines.append(f"  {s.name}: {s.role}, shape {list(s.shape)}, dtype {s.dtype}")
+    return "\n".join(lines)
+
+
+def verdict_text(v: Verdict) -> str:
+    """The structured verdict, written for the model: hardware reason first, then the code lines."""
+    out = [f"Status: {v.status.value}"]
+    if v.error:
+        e = v.error
+        out.append(f"Error ({e.kind}): {e.message}")
+        if e.hardware_reason:
+            out.append(f"Hardware reason: {e.hardware_reason}")
+        if e.constraint:
+            sizes = ""
+            if e.requested_bytes and e.available_bytes:
+                sizes = f" (needs {e.requested_bytes} bytes, {e.available_bytes} available)"
+            out.append(f"Violated constraint: {e.constraint}{sizes}")
+        for ln in e.lines:
+            out.append(f"  offending line {ln.lineno}: {ln.text.strip()}")
+    if v.correctness and not v.correctness.passed:
+        c = v.correctness
+        out.append(f"Correctness: max abs diff {c.max_abs_diff}, error ratio {c.error_ratio} (atol {c.atol})")
+    if v.perf and v.perf.time_us:
+        p = v.perf
+        out.append(
+            f"Performance: {p.time_us} us simulated"
+            + (f", eager baseline {p.eager_time_us} us (speedup {p.speedup}x)" if p.eager_time_us else "")
+            + (f", roofline bound {p.roofline_us} us" if p.roofline_us else "")
+        )
+        out.append(
+            f"Bottleneck: {p.bottleneck}; pipes busy %: " + ", ".join(f"{k} {x:.1f}" for k, x in p.pipes.items())
+        )
+    return "\n".join(out)
+
+
+def build_messages(
+    kind: str,
+    task: Task,
+    target: Target,
+    specs: list[ArgSpec],
+    *,
+    candidate: str | None = None,
+    verdict: Verdict | None = None,
+    exemplar: str | None = None,
+    knowledge: str | None = None,
+    note: str | None = None,
+) -> list[Message]:
+    parts = [
+        f"# Target: {target.name}\n{target.spec().describe()}",
+        f"# Language guide\n{target.language_guide()}",
+        f"# Task `{task.id}`: the PyTorch reference to implement\n```python\n{task.source}\n```",
+        f"# Kernel contract\n{contract_text(specs)}",
+    ]
+    if exemplar:
+        parts.append(
+            "# A kernel written for a similar task\nAdapt it to this task (shapes, ops and tiling must fit):\n"
+            f"```python\n{exemplar}\n```"
+        )
+    if knowledge:
+        parts.append(f"# Hardware knowledge learned from earlier runs\n{knowledge}")
+    if kind == "generate":
+        parts.append((f"Your previous reply was not usable: {note}.\n" if note else "") + "Write the kernel.")
+    elif kind == "repair":
+        assert candidate is not None and verdict is not None
+        parts.append(
+            f"# Your previous kernel\n```python\n{candidate}\n```\n# What the target said\n{verdict_text(verdict)}\n"
+            "Fix the kernel so that it compiles, fits the hardware and matches the reference."
+        )
+    elif kind == "optimize":
+        assert candidate is not None and verdict is not None
+        parts.append(
+            f"# Your current best kernel (correct)\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
+            "Make it faster on this hardware while keeping it correct: attack the bottleneck "
+            "(tiling, fusion, core usage)."
+        )
+    else:
+        raise ValueError(f"unknown prompt kind {kind!r}")
+    return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]

@@ -1,0 +1,69 @@
+"""The trajectory: one JSON line per finished step, appended and fsynced, so a run can resume.
+
+A step is written only once it is complete (reply parsed and candidate judged), so a run killed
+at any point loses at most the step in flight, and a rerun replays the finished steps from the
+file instead of asking the model or the target again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hawk.targets.verdict import Verdict
+
+
+@dataclass
+class Step:
+    index: int
+    kind: str  # generate | repair | optimize
+    messages: list[dict[str, str]]
+    reply: str | None
+    candidate: str | None
+    parse_error: str | None  # why the reply held no usable kernel
+    verdict: dict[str, Any] | None
+    tokens: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: bool = False
+
+    def verdict_obj(self) -> Verdict | None:
+        return Verdict.from_dict(self.verdict) if self.verdict else None
+
+
+class Trajectory:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.steps: list[Step] = self._load()
+
+    def _load(self) -> list[Step]:
+        if not self.path.exists():
+            return []
+        steps = []
+        for line in self.path.read_text().splitlines():
+            try:
+                steps.append(Step(**json.loads(line)))
+            except (ValueError, TypeError):
+                break  # a torn last line from a crash: everything before it is good
+        return steps
+
+    def append(self, step: Step) -> None:
+        if len(self.steps) != step.index:
+            raise ValueError(f"step {step.index} appended after {len(self.steps)} steps")
+        self._rewrite_if_torn()
+        with self.path.open("a") as fh:
+            fh.write(json.dumps(asdict(step), default=str) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.steps.append(step)
+
+    def _rewrite_if_torn(self) -> None:
+        """Drop a partial trailing line left by a crash before appending after it."""
+        text = self.path.read_text() if self.path.exists() else ""
+        if text.count("\n") != len(self.steps) or (text and not text.endswith("\n")):
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text("".join(json.dumps(asdict(s), default=str) + "\n" for s in self.steps))
+            tmp.replace(self.path)

@@ -103,7 +103,9 @@ def run_agent(
                 stop = "wall-time budget"
                 break
             try:
-                step = _one_step(i, task, target, llm, specs, last, best, exemplar_text, eval_options, ledger)
+                step = _one_step(
+                    i, task, target, llm, specs, last, best, exemplar_text, eval_options, ledger, _history(traj.steps)
+                )
             except LLMError as exc:
                 stop = f"llm error: {exc}"
                 log(f"[{task.id}] step {i}: the model could not be reached ({exc}); stopping, nothing lost")
@@ -137,7 +139,24 @@ def run_agent(
     return result
 
 
-def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, ledger) -> Step:
+def _history(steps: list[Step]) -> list[str]:
+    """One line per earlier attempt: what was asked, what the target said (the hardware reason first)."""
+    lines = []
+    for s in steps:
+        v = s.verdict_obj()
+        if v is None:
+            lines.append(f"- attempt {s.index} ({s.kind}): no usable kernel ({s.parse_error})")
+            continue
+        what = v.status.value
+        if v.error:
+            what += f": {v.error.hardware_reason or v.error.message}"[:200]
+        elif v.perf and v.perf.time_us:
+            what += f", {v.perf.time_us} us, bottleneck {v.perf.bottleneck}"
+        lines.append(f"- attempt {s.index} ({s.kind}): {what}")
+    return lines
+
+
+def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history) -> Step:
     last_v = last.verdict_obj() if last else None
     if last is None or (last.candidate is None and best is None):
         kind, cand, verdict = "generate", None, None
@@ -149,7 +168,15 @@ def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, l
         kind, cand, verdict = "generate", None, None
     note = last.parse_error if last is not None and last.candidate is None else None
     messages = build_messages(
-        kind, task, target, specs, candidate=cand, verdict=verdict, exemplar=exemplar if i == 0 else None, note=note
+        kind,
+        task,
+        target,
+        specs,
+        candidate=cand,
+        verdict=verdict,
+        exemplar=exemplar if i == 0 else None,
+        note=note,
+        history=history,
     )
     t0 = time.perf_counter()
     completion = llm.complete(messages, sample=i)

@@ -67,6 +67,7 @@ def build_messages(
     exemplar: str | None = None,
     knowledge: str | None = None,
     note: str | None = None,
+    history: list[str] | None = None,
 ) -> list[Message]:
     parts = [
         f"# Target: {target.name}\n{target.spec().describe()}",
@@ -81,6 +82,8 @@ def build_messages(
         )
     if knowledge:
         parts.append(f"# Hardware knowledge learned from earlier runs\n{knowledge}")
+    if history:
+        parts.append("# Earlier attempts in this run\n" + "\n".join(history))
     if kind == "generate":
         parts.append((f"Your previous reply was not usable: {note}.\n" if note else "") + "Write the kernel.")
     elif kind == "repair":

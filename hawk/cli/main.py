@@ -136,8 +136,12 @@ def generate_cmd(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model")] = False,
 ) -> None:
     """Ask an LLM for a kernel, judge it on the target, repair and optimize; resumable."""
+    import logging
+
     from hawk.agent import Budget, run_agent
     from hawk.llm import LLMError, make_llm
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")  # shows LLM cache hits and retries
 
     try:
         the_task = resolve_task(task)

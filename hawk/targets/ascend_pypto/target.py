@@ -113,7 +113,7 @@ class AscendPyptoTarget:
         result = _read_json(workdir / "result.json")
         self._judge(verdict, child, result, candidate, workdir, seeds)
         verdict.timings.update({k: round(v, 3) for k, v in result.get("timings", {}).items()})
-        if verdict.perf is not None and opts.with_eager_baseline:
+        if verdict.perf is not None and opts.with_eager_baseline and mode == "sim":
             self._add_eager(verdict, task)
         verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
         (workdir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1, default=str))
@@ -167,6 +167,9 @@ class AscendPyptoTarget:
                 kind = hw.constraint
             verdict.error = error(kind, _clean(message), lines)
             return
+        if outcome == "ran_npu":
+            self._judge_npu(verdict, result, seeds)
+            return
         if outcome != "ran":
             verdict.status = Status.RUNTIME_ERROR
             verdict.error = error("simulate", _clean(message), lines)
@@ -191,6 +194,38 @@ class AscendPyptoTarget:
             verdict.error = ErrorContext(kind="mismatch", message=f"seed {bad.seed}: {bad.detail}")
         verdict.artifacts.trace = verdict.perf.__dict__.pop("_trace", None)
         verdict.artifacts.swimlane = verdict.perf.__dict__.pop("_swimlane", None)
+
+    def _judge_npu(self, verdict: Verdict, result: dict, seeds: list[int]) -> None:
+        """Mode npu: outputs were compared on the host and the kernel timed on the device."""
+        outputs = result.get("outputs", [])
+        per_seed = []
+        for seed in seeds:
+            rows = [c for c in result.get("npu_checks", []) if c["seed"] == seed]
+            worst = max(rows, key=lambda c: (not c["passed"], c["max_abs_diff"]), default=None)
+            if worst is None:
+                per_seed.append(SeedCheck(seed, False, detail="no output was checked"))
+                continue
+            detail = (
+                "" if worst["passed"] else f"output '{worst['output']}' differs: max abs {worst['max_abs_diff']:.4g}"
+            )
+            per_seed.append(SeedCheck(seed, worst["passed"], worst["max_abs_diff"], worst["max_rel_diff"],
+                                      worst["error_ratio"], worst["zero_ratio"], detail))  # fmt: skip
+        passed = bool(per_seed) and all(c.passed for c in per_seed)
+        verdict.correctness = Correctness(
+            seeds=seeds, passed=passed,
+            atol=max((o["atol"] for o in outputs), default=0.0), rtol=max((o["rtol"] for o in outputs), default=0.0),
+            max_abs_diff=max((c.max_abs_diff or 0.0 for c in per_seed), default=None), per_seed=per_seed,
+        )  # fmt: skip
+        t = result.get("npu_time_us")
+        verdict.perf = Perf(time_us=t, eager_note="eager baseline is simulated; not compared with device time")
+        verdict.perf.roofline_us = roofline_us(result.get("signature", []), int(result.get("matmul_flops", 0)),
+                                               self.spec())  # fmt: skip
+        if t and verdict.perf.roofline_us:
+            verdict.perf.roofline_ratio = round(t / verdict.perf.roofline_us, 3)
+        verdict.status = Status.PASS if passed else Status.WRONG_RESULT
+        if not passed:
+            bad = next(c for c in per_seed if not c.passed)
+            verdict.error = ErrorContext(kind="mismatch", message=f"seed {bad.seed}: {bad.detail}")
 
     def _add_eager(self, verdict: Verdict, task: Task) -> None:
         """Speedup against the eager baseline (one simulated kernel per PyTorch op; see eager.py)."""

@@ -141,6 +141,10 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         rec.finish("invalid", message=problem)
         return
 
+    if request.get("mode") == "npu":
+        _run_on_npu(fn, instances, seeds, outputs, rec, kernel_file)
+        return
+
     # Stage bookkeeping: compile (parse + passes + pass verification) vs simulate (cost model).
     orig_compile = JitCallableWrapper.compile
     orig_run_cpu = JitCallableWrapper._run_with_cpu
@@ -204,6 +208,47 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         rec.data["seeds"].append({"seed": seed, "verify_dir": str(verify_dir)})
         rec.flush()
     rec.finish("ran")
+
+
+def _run_on_npu(fn: Any, instances: dict, seeds: list[int], outputs: list[dict], rec: Recorder, kernel_file: str):
+    """Real device (torch_npu + CANN): outputs are written, so they are compared directly, and the
+    kernel is timed with device events. Written to pypto's documented NPU path; NOT run on Hawk's
+    machines, which have no NPU."""
+    import statistics
+
+    import torch
+    import torch_npu  # noqa: F401  (registers the npu device)
+    from pypto.frontend import jit
+    from pypto.frontend.parser.entry import RunMode
+
+    from hawk.targets.ascend_pypto.harvest import compare
+
+    kern = jit(fn, runtime_options={"run_mode": RunMode.NPU})
+    checks = []
+    for seed in seeds:
+        inst = instances[seed]
+        args = [t.contiguous().npu() for t in inst.inputs] + [p.contiguous().npu() for _, p in inst.params]
+        outs = [torch.zeros_like(y).npu() for y in inst.outputs]
+        rec.stage("compile")
+        try:
+            kern(*args, *outs)
+            torch.npu.synchronize()
+        except Exception as exc:
+            rec.finish("compile_error", message=f"{type(exc).__name__}: {exc}", lines=_kernel_frames(exc, kernel_file))
+            return
+        for out, golden, spec in zip(outs, inst.outputs, outputs, strict=True):
+            c = compare(out.float().cpu().numpy(), golden.float().numpy(), spec["atol"], spec["rtol"])
+            checks.append({"seed": seed, "output": spec["name"], **c.__dict__})
+    rec.stage("simulate")
+    times = []
+    for _ in range(20):
+        start, end = torch.npu.Event(enable_timing=True), torch.npu.Event(enable_timing=True)
+        start.record()
+        kern(*args, *outs)
+        end.record()
+        torch.npu.synchronize()
+        times.append(start.elapsed_time(end) * 1000.0)  # ms -> us
+    rec.finish("ran_npu", npu_checks=checks, npu_time_us=statistics.median(times[5:]))
 
 
 def main(argv: list[str]) -> int:

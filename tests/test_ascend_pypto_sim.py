@@ -98,3 +98,14 @@ def test_crash_in_worker_is_contained(target):
     v = target.evaluate(source, EXP_TASK, EvalOptions(seeds=1, memory_limit_mb=6000))
     assert v.status in (Status.COMPILE_ERROR, Status.RUNTIME_ERROR)
     assert "MemoryError" in v.error.message or "memory" in v.error.message
+
+
+def test_each_output_is_checked_at_its_own_tolerance(target):
+    """int8 codes may be off by one rounding step, but the fp32 scale beside them gets fp32 tolerance."""
+    from hawk.tasks import resolve_task
+
+    task = resolve_task("l2_quantize_int8")
+    source = task.expert_kernel.read_text().replace("out1.move(scale)", "out1.move(pypto.add(scale, 0.01))")
+    v = target.evaluate(source, task, EvalOptions(seeds=1, with_eager_baseline=False))
+    assert v.status == Status.WRONG_RESULT
+    assert "out1" in v.error.message and "atol 0.001" in v.error.message

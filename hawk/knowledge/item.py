@@ -1,0 +1,116 @@
+"""KnowledgeItem: one hardware-proven fix in executable form (trigger, semantics, before/after + proof).
+
+The trigger says when the item applies, the labels and rationale say why in hardware terms, and the
+code pair with its passing verdict says what to do. An item with no passing proof is only a
+candidate: it is never injected as if it were true.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+ItemStatus = Literal["candidate", "active", "merged", "pruned"]
+STATUSES: tuple[str, ...] = ("candidate", "active", "merged", "pruned")
+
+# Order matters: wider patterns (paths, hex) go before bare numbers eat their digits.
+_NORMALIZERS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?:/[\w.+-]+){2,}"), "<PATH>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<HEX>"),
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F-]{27,}\b"), "<UUID>"),
+    (re.compile(r"(['\"`])[^'\"`\s]{1,80}\1"), "<NAME>"),
+    (re.compile(r"\bOP [A-Za-z_]\w*"), "OP <OP>"),
+    (re.compile(r"\b(tensor|Tensor|TENSOR)\s+(?!\[)[A-Za-z_]\w*"), r"\1 <NAME>"),
+    (re.compile(r"\b[A-Za-z_]+_?\d+\w*\b"), "<ID>"),  # t12, x_ub_3, tensor_7: generated names
+    (re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"), "<N>"),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def normalize_error(text: str) -> str:
+    """Error text with the run-specific parts (numbers, hex, ids, names, paths, op) abstracted.
+
+    Two failures of the same hardware cause in different ops or shapes then share one signature,
+    which is what de-duplication and retrieval key on.
+    """
+    out = text
+    for pattern, repl in _NORMALIZERS:
+        out = pattern.sub(repl, out)
+    return out.strip()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def code_hash(code: str) -> str:
+    """Hash of code with whitespace runs collapsed, so reformatting does not make a new item."""
+    return hashlib.sha256(re.sub(r"\s+", " ", code).strip().encode()).hexdigest()[:16]
+
+
+@dataclass
+class Trigger:
+    """When the item applies: an error signature, or for performance items the profile symptom."""
+
+    signature: str = ""  # normalize_error() of the error text
+    hardware_reason: str | None = None
+    op: str | None = None
+    code_pattern: str | None = None  # a regex or snippet the before_code shows
+    bottleneck: str | None = None  # target.bottleneck() label, for perf items
+    pipes: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Effect:
+    """What happened when the item was used: the evidence pruning and ranking will rest on."""
+
+    retrieved: int = 0
+    injected: int = 0
+    passes_after: int = 0
+    regressions: int = 0
+    speedups: list[float] = field(default_factory=list)
+
+
+@dataclass
+class KnowledgeItem:
+    trigger: Trigger
+    labels: list[str]
+    rationale: str
+    before_code: str
+    after_code: str
+    proof_verdict: dict[str, Any] | None = None  # Verdict.to_dict() of the run that proved the fix
+    target: str = "ascend-pypto"
+    sku: str | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)  # task, run_id, tool versions, source
+    effect: Effect = field(default_factory=Effect)
+    status: ItemStatus = "candidate"
+    status_reason: str = ""
+    merged_into: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created: str = field(default_factory=now)
+    updated: str = field(default_factory=now)
+
+    @property
+    def proof_passed(self) -> bool:
+        return bool(self.proof_verdict) and self.proof_verdict.get("status") == "pass"
+
+    def dedup_key(self) -> str:
+        """Same signature, same labels, same fix: the same knowledge, wherever it was learned."""
+        sig = self.trigger.signature or f"perf:{self.trigger.bottleneck}"
+        return f"{sig}|{','.join(sorted(self.labels))}|{code_hash(self.after_code)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KnowledgeItem:
+        data = dict(data)
+        data["trigger"] = Trigger(**data.get("trigger", {}))
+        data["effect"] = Effect(**data.get("effect", {}))
+        return cls(**data)

@@ -1,0 +1,142 @@
+"""Two-axis retrieval: which stored fixes fit a new failure or profile.
+
+Syntactic axis: BM25 (SQLite FTS5) over the query's code tokens, divided by the best hit's BM25 so it
+lies in [0, 1]; it finds fixes for code that looks like the query's.
+Semantic axis: cosine between taxonomy-label vectors of query and item, blended with the cosine of
+text embeddings of the normalised error (or profile symptom) and the item's signature + rationale;
+it finds fixes for the same hardware cause in different code and ops.
+
+Fusion is a weighted sum, fused = 0.35 * syntactic + 0.65 * semantic, not reciprocal-rank fusion:
+both axes are already on [0, 1], the store is small so ranks are coarse, and RRF would give the best
+BM25 hit the same pull as the best cause match even when its code similarity is weak. The semantic
+axis weighs more because a hardware cause transfers across ops while code similarity often does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hawk.knowledge.embedding import Embedder, default_embedder
+from hawk.knowledge.item import KnowledgeItem, normalize_error
+from hawk.knowledge.store import KnowledgeStore
+from hawk.knowledge.taxonomy import LABELS, labels_for
+from hawk.knowledge.tokens import code_tokens
+
+SYNTACTIC_WEIGHT = 0.35
+SEMANTIC_WEIGHT = 0.65
+LABEL_WEIGHT = 0.6  # within the semantic axis; the rest is text-embedding similarity
+BOTTLENECK_BOOST = 2.0  # a perf query's bottleneck label counts this much more than other labels
+
+
+@dataclass
+class Hit:
+    item: KnowledgeItem
+    syntactic_score: float
+    semantic_score: float
+    label_score: float
+    text_score: float
+    score: float
+    why: str
+
+
+def _label_vector(labels: list[str], boost: str | None = None) -> np.ndarray:
+    vec = np.array([1.0 if lbl in labels else 0.0 for lbl in LABELS], dtype=np.float32)
+    if boost in LABELS:
+        vec[list(LABELS).index(boost)] *= BOTTLENECK_BOOST
+    return vec
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float(a @ b) / (na * nb) if na and nb else 0.0
+
+
+def _query_text(error_text: str | None, verdict: dict[str, Any] | None, labels: list[str]) -> str:
+    err = (verdict or {}).get("error") or {}
+    raw = error_text or err.get("hardware_reason") or err.get("message") or ""
+    parts = [normalize_error(raw)] if raw else []
+    parts += [LABELS[lbl] for lbl in labels]
+    return " ".join(parts)
+
+
+def _item_text(item: KnowledgeItem) -> str:
+    parts = [item.trigger.signature, item.rationale] + [LABELS[lbl] for lbl in item.labels if lbl in LABELS]
+    return " ".join(p for p in parts if p)
+
+
+def _embed_cached(store: KnowledgeStore, embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Item texts are embedded once per model and text, then read back from the store."""
+    keys = [f"{embedder.name}:{hashlib.sha256(t.encode()).hexdigest()}" for t in texts]
+    vecs: list[np.ndarray | None] = []
+    for key in keys:
+        blob = store.cached_vector(key)
+        vecs.append(np.frombuffer(blob, dtype=np.float32) if blob else None)
+    missing = [i for i, v in enumerate(vecs) if v is None]
+    if missing:
+        fresh = embedder.embed([texts[i] for i in missing])
+        for i, vec in zip(missing, fresh, strict=True):
+            store.cache_vector(keys[i], vec.astype(np.float32).tobytes())
+            vecs[i] = vec
+    return np.stack(vecs) if vecs else np.zeros((0, 1), dtype=np.float32)  # type: ignore[arg-type]
+
+
+def retrieve(
+    store: KnowledgeStore,
+    code: str,
+    error_text: str | None = None,
+    verdict: dict[str, Any] | None = None,
+    k: int = 5,
+    *,
+    statuses: tuple[str, ...] = ("active",),
+    embedder: Embedder | None = None,
+    record: bool = True,
+) -> list[Hit]:
+    """The k items that best fit the query, best first. Only proven (active) items by default.
+
+    With `record`, each returned item's `retrieved` count goes up: the evidence pruning uses."""
+    items = [it for status in statuses for it in store.list(status)]
+    if not items:
+        return []
+    embedder = embedder or default_embedder()
+    perf = (verdict or {}).get("perf") or {}
+    bottleneck_label = labels_for({"perf": {"bottleneck": perf.get("bottleneck")}})
+    is_perf = (verdict or {}).get("status") == "pass" and bool(bottleneck_label)
+    q_labels = labels_for(verdict)
+    if error_text:
+        q_labels = sorted(set(q_labels) | set(labels_for({"error": {"message": error_text}})), key=list(LABELS).index)
+    boost = bottleneck_label[0] if is_perf else None
+    q_label_vec = _label_vector(q_labels, boost)
+
+    bm25 = store.search_code(code, limit=max(50, len(items)))
+    top = max(bm25.values(), default=0.0)
+    q_tokens = set(code_tokens(code).split())
+    q_text = _query_text(error_text, verdict, q_labels)
+    if is_perf:
+        pipes = ", ".join(f"{p} {v:.0f}%" for p, v in sorted(perf.get("pipes", {}).items()))
+        q_text = f"{perf['bottleneck']} {LABELS[boost]} pipes {pipes}"  # type: ignore[index]
+    q_vec = embedder.embed([q_text])[0] if q_text else None
+    i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
+
+    hits: list[Hit] = []
+    for item, i_vec in zip(items, i_vecs, strict=True):
+        syn = bm25.get(item.id, 0.0) / top if top > 0 else 0.0
+        lab = _cosine(q_label_vec, _label_vector(item.labels, boost))
+        txt = max(0.0, _cosine(q_vec, i_vec)) if q_vec is not None else 0.0
+        sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if q_labels else txt
+        score = SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem
+        shared_labels = [lbl for lbl in q_labels if lbl in item.labels]
+        shared_tokens = sorted(q_tokens & set(store.indexed_tokens(item.id).split()))
+        why = (
+            f"labels {shared_labels or 'none shared'} (label cos {lab:.2f}); text sim {txt:.2f} ({embedder.name}); "
+            f"bm25 {syn:.2f} over {len(shared_tokens)} shared tokens {shared_tokens[:8]}"
+        )
+        hits.append(Hit(item, syn, sem, lab, txt, score, why))
+    hits.sort(key=lambda h: (-h.score, h.item.id))
+    if record:
+        for hit in hits[:k]:
+            store.record_effect(hit.item.id, retrieved=True)
+    return hits[:k]

@@ -1,0 +1,284 @@
+"""KnowledgeStore: knowledge items in one SQLite file that several agent processes can share.
+
+WAL lets readers run beside a writer; busy_timeout plus BEGIN IMMEDIATE serialise writers instead of
+failing them; read-modify-write of an item happens inside one transaction so effect counts from
+parallel runs are not lost. Items are never deleted: pruning and merging are statuses with reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hawk.config import cache_dir
+from hawk.knowledge.item import STATUSES, KnowledgeItem, now
+from hawk.knowledge.tokens import code_tokens
+
+__all__ = ["KnowledgeStore", "code_tokens", "default_path"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    target TEXT NOT NULL,
+    sku TEXT,
+    status TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_status ON items(status);
+CREATE INDEX IF NOT EXISTS items_dedup ON items(dedup_key);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embed_cache (
+    key TEXT PRIMARY KEY,
+    vec BLOB NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(item_id UNINDEXED, code, error);
+"""
+
+
+def default_path() -> Path:
+    return cache_dir() / "knowledge.db"
+
+
+class KnowledgeStore:
+    """Items by id, with full-text search over code tokens and error text. Use as a context manager."""
+
+    def __init__(self, path: str | Path | None = None, busy_timeout_ms: int = 30000) -> None:
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), not sqlite3's implicit ones.
+        self.conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        with self.transaction():
+            for stmt in filter(str.strip, _SCHEMA.split(";")):
+                self.conn.execute(stmt)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> KnowledgeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so two writers queue instead of deadlocking."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def add(self, item: KnowledgeItem) -> KnowledgeItem:
+        """Insert `item`; it is active only when its proof verdict passed, otherwise a candidate."""
+        if item.proof_passed:
+            if item.status == "candidate":
+                item.status, item.status_reason = "active", "proof verdict passed"
+        elif item.status == "active":
+            item.status, item.status_reason = "candidate", "no passing proof verdict"
+        item.history.append({"at": now(), "event": "added", "status": item.status})
+        with self.transaction():
+            self._insert(item)
+            self._event(item.id, "added", {"status": item.status})
+        return item
+
+    def update(self, item: KnowledgeItem) -> None:
+        """Overwrite a stored item (same id); an active item still needs a passing proof."""
+        if item.status == "active" and not item.proof_passed:
+            raise ValueError(f"item {item.id} cannot be active without a passing proof verdict")
+        item.updated = now()
+        with self.transaction():
+            self._write(item)
+            self._event(item.id, "updated", {"status": item.status})
+
+    def set_status(self, item_id: str, status: str, reason: str, merged_into: str | None = None) -> KnowledgeItem:
+        """Move an item between statuses, with the reason in its history. Nothing is ever deleted."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {STATUSES}")
+        with self.transaction():
+            item = self._get(item_id)
+            if status == "active" and not item.proof_passed:
+                raise ValueError(f"item {item_id} cannot be active without a passing proof verdict")
+            item.history.append({"at": now(), "event": "status", "from": item.status, "to": status,
+                                 "reason": reason})  # fmt: skip
+            item.status, item.status_reason, item.updated = status, reason, now()  # type: ignore[assignment]
+            if merged_into:
+                item.merged_into = merged_into
+            self._write(item)
+            self._event(item_id, "status", {"to": status, "reason": reason})
+        return item
+
+    def record_effect(
+        self,
+        item_id: str,
+        *,
+        retrieved: bool = False,
+        injected: bool = False,
+        passed: bool | None = None,
+        regressed: bool = False,
+        speedup: float | None = None,
+    ) -> KnowledgeItem:
+        """Add one use of an item to its effect statistics, atomically across processes."""
+        with self.transaction():
+            item = self._get(item_id)
+            eff = item.effect
+            eff.retrieved += int(retrieved)
+            eff.injected += int(injected)
+            eff.passes_after += int(bool(passed))
+            eff.regressions += int(regressed)
+            if speedup is not None:
+                eff.speedups.append(float(speedup))
+            item.updated = now()
+            self._write(item, reindex=False)
+            self._event(item_id, "effect", {"injected": injected, "passed": passed, "speedup": speedup})
+        return item
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def get(self, item_id: str) -> KnowledgeItem:
+        return self._get(item_id)
+
+    def list(self, status: str | None = None) -> list[KnowledgeItem]:
+        if status:
+            rows = self.conn.execute("SELECT data FROM items WHERE status=? ORDER BY created, id", (status,))
+        else:
+            rows = self.conn.execute("SELECT data FROM items ORDER BY created, id")
+        return [KnowledgeItem.from_dict(json.loads(r[0])) for r in rows]
+
+    def events(self, item_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT at, kind, detail FROM events WHERE item_id=? ORDER BY seq", (item_id,))
+        return [{"at": at, "kind": kind, **json.loads(detail)} for at, kind, detail in rows]
+
+    def search_code(self, code: str, limit: int = 50) -> dict[str, float]:
+        """BM25 over code and error tokens: item id -> relevance (higher is better, unnormalised)."""
+        terms = sorted(set(code_tokens(code).split()))
+        if not terms:
+            return {}
+        query = " OR ".join(f'"{t}"' for t in terms)
+        rows = self.conn.execute(
+            "SELECT item_id, bm25(items_fts) FROM items_fts WHERE items_fts MATCH ? ORDER BY bm25(items_fts) LIMIT ?",
+            (query, limit),
+        )
+        return {item_id: -score for item_id, score in rows}  # FTS5's bm25 is negative: lower is better
+
+    def indexed_tokens(self, item_id: str) -> str:
+        row = self.conn.execute("SELECT code FROM items_fts WHERE item_id=?", (item_id,)).fetchone()
+        return row[0] if row else ""
+
+    def cached_vector(self, key: str) -> bytes | None:
+        row = self.conn.execute("SELECT vec FROM embed_cache WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def cache_vector(self, key: str, vec: bytes) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO embed_cache(key, vec) VALUES (?, ?)", (key, vec))
+
+    # --- exchange ------------------------------------------------------------------------------
+
+    def export_jsonl(self, path: str | Path) -> int:
+        items = self.list()
+        with open(path, "w") as fh:
+            for item in items:
+                fh.write(json.dumps(item.to_dict(), sort_keys=True) + "\n")
+        return len(items)
+
+    def import_jsonl(self, path: str | Path) -> dict[str, int]:
+        """Merge another store's export. A duplicate (same signature, labels, fix) folds its effect
+        statistics and history into the item already here instead of becoming a second item."""
+        counts = {"added": 0, "merged": 0}
+        for line in Path(path).read_text().splitlines():
+            if not line.strip():
+                continue
+            incoming = KnowledgeItem.from_dict(json.loads(line))
+            with self.transaction():
+                row = self.conn.execute(
+                    "SELECT data FROM items WHERE dedup_key=? ORDER BY created LIMIT 1", (incoming.dedup_key(),)
+                ).fetchone()
+                if row:
+                    self._fold(KnowledgeItem.from_dict(json.loads(row[0])), incoming)
+                    counts["merged"] += 1
+                    continue
+                if self.conn.execute("SELECT 1 FROM items WHERE id=?", (incoming.id,)).fetchone():
+                    incoming.id = uuid.uuid4().hex[:12]
+                if incoming.status == "active" and not incoming.proof_passed:
+                    incoming.status, incoming.status_reason = "candidate", "imported without a passing proof"
+                incoming.provenance.setdefault("source", "import")
+                incoming.history.append({"at": now(), "event": "imported", "from": str(path)})
+                self._insert(incoming)
+                self._event(incoming.id, "imported", {"from": str(path)})
+                counts["added"] += 1
+        return counts
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _fold(self, mine: KnowledgeItem, theirs: KnowledgeItem) -> None:
+        if theirs.id == mine.id and theirs.updated <= mine.updated:
+            return  # our own export coming back: nothing new in it
+        for name in ("retrieved", "injected", "passes_after", "regressions"):
+            setattr(mine.effect, name, getattr(mine.effect, name) + getattr(theirs.effect, name))
+        mine.effect.speedups += theirs.effect.speedups
+        if not mine.proof_passed and theirs.proof_passed:
+            mine.proof_verdict = theirs.proof_verdict
+            if mine.status == "candidate":
+                mine.status, mine.status_reason = "active", "proof verdict passed (imported)"
+        mine.history.append({"at": now(), "event": "merged_import", "other_id": theirs.id,
+                             "other_provenance": theirs.provenance})  # fmt: skip
+        mine.updated = now()
+        self._write(mine, reindex=False)
+        self._event(mine.id, "merged_import", {"other_id": theirs.id})
+
+    def _get(self, item_id: str) -> KnowledgeItem:
+        row = self.conn.execute("SELECT data FROM items WHERE id=?", (item_id,)).fetchone()
+        if not row:
+            raise KeyError(item_id)
+        return KnowledgeItem.from_dict(json.loads(row[0]))
+
+    def _insert(self, item: KnowledgeItem) -> None:
+        self.conn.execute(
+            "INSERT INTO items(id, target, sku, status, dedup_key, data, created, updated) VALUES (?,?,?,?,?,?,?,?)",
+            (item.id, item.target, item.sku, item.status, item.dedup_key(), json.dumps(item.to_dict()),
+             item.created, item.updated),
+        )  # fmt: skip
+        self._index(item)
+
+    def _write(self, item: KnowledgeItem, reindex: bool = True) -> None:
+        cur = self.conn.execute(
+            "UPDATE items SET target=?, sku=?, status=?, dedup_key=?, data=?, updated=? WHERE id=?",
+            (item.target, item.sku, item.status, item.dedup_key(), json.dumps(item.to_dict()), item.updated, item.id),
+        )
+        if cur.rowcount != 1:
+            raise KeyError(item.id)
+        if reindex:
+            self.conn.execute("DELETE FROM items_fts WHERE item_id=?", (item.id,))
+            self._index(item)
+
+    def _index(self, item: KnowledgeItem) -> None:
+        code = code_tokens(item.before_code + "\n" + item.after_code)
+        error = " ".join(filter(None, [item.trigger.signature, item.trigger.bottleneck, " ".join(item.labels)]))
+        self.conn.execute("INSERT INTO items_fts(item_id, code, error) VALUES (?,?,?)", (item.id, code, error))
+
+    def _event(self, item_id: str, kind: str, detail: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO events(item_id, at, kind, detail) VALUES (?,?,?,?)", (item_id, now(), kind, json.dumps(detail))
+        )

@@ -22,6 +22,15 @@ console = Console()
 err = Console(stderr=True)
 
 
+def _kb_app() -> typer.Typer:
+    from hawk.cli.kb import app as kb_app
+
+    return kb_app
+
+
+app.add_typer(_kb_app(), name="kb", help="Inspect and manage the knowledge store.")
+
+
 def fail(message: str, code: int = 2) -> None:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(code)

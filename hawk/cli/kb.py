@@ -1,0 +1,121 @@
+"""`hawk kb`: inspect and manage the knowledge store (SQLite at ~/.cache/hawk/knowledge.db, or --db)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="The knowledge store.")
+console = Console()
+err = Console(stderr=True)
+DbOption = Annotated[Path | None, typer.Option("--db", help="store path (default: ~/.cache/hawk/knowledge.db)")]
+
+
+def _store(db: Path | None):
+    from hawk.knowledge import KnowledgeStore
+
+    return KnowledgeStore(db)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command("stats")
+def stats(db: DbOption = None) -> None:
+    """Items by status and by label, and the store's size on disk."""
+    store = _store(db)
+    items = store.list()
+    by_status = Counter(i.status for i in items)
+    by_label = Counter(label for i in items if i.status == "active" for label in i.labels)
+    size = sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*"))
+    console.print(f"{store.path}: {len(items)} items ({dict(by_status)}), {size / 1024:.0f} KiB on disk")
+    for label, n in by_label.most_common():
+        console.print(f"  {label}: {n} active")
+
+
+@app.command("list")
+def list_cmd(status: Annotated[str | None, typer.Option(help="active, candidate, merged, pruned")] = None,
+             db: DbOption = None) -> None:  # fmt: skip
+    """One line per item."""
+    table = Table("status", "labels", "trigger", "retrieved", "injected", "passes after")
+    table.columns.insert(0, Column("id", no_wrap=True))
+    for i in _store(db).list(status):
+        trig = i.trigger.signature or f"perf: {i.trigger.bottleneck}"
+        e = i.effect
+        table.add_row(i.id, i.status, ",".join(i.labels), trig[:60], str(e.retrieved), str(e.injected),
+                      str(e.passes_after))  # fmt: skip
+    console.print(table)
+
+
+@app.command("show")
+def show(item_id: str, db: DbOption = None) -> None:
+    """The whole item as JSON, with its history."""
+    try:
+        item = _store(db).get(item_id)
+    except KeyError:
+        _fail(f"no knowledge item '{item_id}'")
+    print(json.dumps(item.to_dict(), indent=2, default=str))
+
+
+@app.command("search")
+def search(
+    text: Annotated[str | None, typer.Argument(help="error text to search for")] = None,
+    code: Annotated[Path | None, typer.Option(help="kernel file: the syntactic query")] = None,
+    error: Annotated[str | None, typer.Option(help="error or hardware reason: the semantic query")] = None,
+    k: Annotated[int, typer.Option(min=1)] = 5,
+    db: DbOption = None,
+) -> None:
+    """2D retrieval: syntactic (code) x hardware-semantic (error/profile) scores, and why each matched."""
+    from hawk.knowledge import retrieve
+
+    if code is not None and not code.is_file():
+        _fail(f"code file not found: {code}")
+    query_code = code.read_text() if code else ""
+    query_error = error or text
+    if not query_code and not query_error:
+        _fail("give error text, or --code FILE and/or --error TEXT")
+    hits = retrieve(_store(db), query_code, query_error, None, k=k, record=False)
+    if not hits:
+        console.print("no active knowledge matches")
+    for h in hits:
+        console.print(f"{h.item.id}  score {h.score:.2f} (syntactic {h.syntactic_score:.2f}, "
+                      f"semantic {h.semantic_score:.2f})  {','.join(h.item.labels)}", highlight=False)  # fmt: skip
+        console.print(f"    why: {h.why}", highlight=False)
+
+
+@app.command("export")
+def export(path: Path, db: DbOption = None) -> None:
+    """Write every item (any status) as JSON lines."""
+    n = _store(db).export_jsonl(path)
+    console.print(f"exported {n} items to {path}")
+
+
+@app.command("import")
+def import_cmd(path: Path, db: DbOption = None) -> None:
+    """Merge items from JSON lines; duplicates (same signature, labels and fix) are merged, not added."""
+    if not path.is_file():
+        _fail(f"file not found: {path}")
+    try:
+        counts = _store(db).import_jsonl(path)
+    except (ValueError, KeyError, TypeError) as exc:
+        _fail(f"{path} is not a Hawk knowledge export: {exc}")
+    console.print(f"imported from {path}: {counts}")
+
+
+@app.command("prune")
+def prune(item_id: str, why: Annotated[str, typer.Option("--why", help="the reason, kept with the item")],
+          db: DbOption = None) -> None:  # fmt: skip
+    """Mark an item pruned (it stays recoverable, with the reason)."""
+    try:
+        item = _store(db).set_status(item_id, "pruned", why)
+    except KeyError:
+        _fail(f"no knowledge item '{item_id}'")
+    console.print(f"{item.id}: pruned ({why})")

@@ -1,0 +1,48 @@
+"""`hawk kb` as a user runs it, on a store filled through the API."""
+
+import json
+import subprocess
+import sys
+
+from hawk.knowledge import KnowledgeStore
+
+from .test_knowledge import UB_AFTER, UB_MUL, l0c_item, pass_verdict, perf_item, ub_item
+
+
+def hawk(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hawk.cli.main", "kb", *args], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+
+
+def test_kb_commands(tmp_path):
+    db = tmp_path / "kb.db"
+    store = KnowledgeStore(db)
+    ub = store.add(ub_item(proof=pass_verdict()))
+    store.add(l0c_item())
+    store.add(perf_item())
+    store.close()
+
+    r = hawk("stats", "--db", str(db))
+    assert r.returncode == 0 and "3 items" in r.stdout and "ub_capacity" in r.stdout
+    r = hawk("list", "--db", str(db), "--status", "active")
+    assert r.returncode == 0 and ub.id in r.stdout
+    r = hawk("show", ub.id, "--db", str(db))
+    assert json.loads(r.stdout)["after_code"] == UB_AFTER
+    code = tmp_path / "k.py"
+    code.write_text(UB_AFTER.replace("softmax", "gelu"))
+    r = hawk("search", "--code", str(code), "--error", UB_MUL, "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == ub.id and "syntactic" in r.stdout and "why:" in r.stdout
+
+    out = tmp_path / "kb.jsonl"
+    assert "exported 3 items" in hawk("export", str(out), "--db", str(db)).stdout
+    r = hawk("import", str(out), "--db", str(tmp_path / "other.db"))
+    assert r.returncode == 0 and "'added': 3" in r.stdout
+    r = hawk("import", str(out), "--db", str(tmp_path / "other.db"))
+    assert "'added': 0" in r.stdout  # a second import merges, never duplicates
+
+    r = hawk("prune", ub.id, "--why", "shown harmful", "--db", str(db))
+    assert r.returncode == 0 and "pruned" in r.stdout
+    assert json.loads(hawk("show", ub.id, "--db", str(db)).stdout)["status_reason"] == "shown harmful"
+    r = hawk("show", "nope", "--db", str(db))
+    assert r.returncode == 2 and "no knowledge item 'nope'" in r.stderr and "Traceback" not in r.stderr

@@ -156,6 +156,10 @@ class KnowledgeStore:
 
     # --- reading -------------------------------------------------------------------------------
 
+    def has_dedup_key(self, key: str) -> bool:
+        """Is the same knowledge (signature, labels, fix) already stored, whatever its status?"""
+        return self.conn.execute("SELECT 1 FROM items WHERE dedup_key=? LIMIT 1", (key,)).fetchone() is not None
+
     def get(self, item_id: str) -> KnowledgeItem:
         return self._get(item_id)
 

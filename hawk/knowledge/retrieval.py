@@ -128,14 +128,18 @@ def retrieve(
         txt = max(0.0, _cosine(q_vec, i_vec)) if q_vec is not None else 0.0
         sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if q_labels else txt
         score = SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem
-        shared_labels = [lbl for lbl in q_labels if lbl in item.labels]
-        shared_tokens = sorted(q_tokens & set(store.indexed_tokens(item.id).split()))
-        why = (
-            f"labels {shared_labels or 'none shared'} (label cos {lab:.2f}); text sim {txt:.2f} ({embedder.name}); "
-            f"bm25 {syn:.2f} over {len(shared_tokens)} shared tokens {shared_tokens[:8]}"
-        )
-        hits.append(Hit(item, syn, sem, lab, txt, score, why))
+        hits.append(Hit(item, syn, sem, lab, txt, score, ""))
     hits.sort(key=lambda h: (-h.score, h.item.id))
+    hits = hits[:k]
+    # Explanations only for the returned hits: reading an item's indexed tokens scans the FTS table.
+    for h in hits:
+        shared_labels = [lbl for lbl in q_labels if lbl in h.item.labels]
+        shared_tokens = sorted(q_tokens & set(store.indexed_tokens(h.item.id).split()))
+        h.why = (
+            f"labels {shared_labels or 'none shared'} (label cos {h.label_score:.2f}); text sim {h.text_score:.2f} "
+            f"({embedder.name}); bm25 {h.syntactic_score:.2f} over {len(shared_tokens)} shared tokens "
+            f"{shared_tokens[:8]}"
+        )
     if record:
         for hit in hits[:k]:
             store.record_effect(hit.item.id, retrieved=True)

@@ -1,8 +1,5 @@
 """The eager baseline of ascend-pypto: traced from the reference, timed by the real simulator (no mocks)."""
 
-import importlib.util
-import shutil
-
 import pytest
 
 from hawk import targets
@@ -16,10 +13,6 @@ from .conftest import DATA, kernel_source
 
 EXP_TASK = task_from_file(DATA / "tasks" / "exp_mul_add.py")  # torch.exp(x) * y + x: three eager kernels
 
-needs_sim = pytest.mark.skipif(
-    importlib.util.find_spec("pypto") is None or shutil.which("cmake") is None or shutil.which("c++") is None,
-    reason="needs pypto and a C++ toolchain (the simulator)",
-)
 
 UNMAPPED_TASK = """
 import torch
@@ -60,7 +53,6 @@ def test_tiling_rule_fits_ub_and_aligns_the_tail():
     assert eager.collapse_axes([4, 64, 512], [[512], [4, 64, 512]]) == ([256, 512], [[1, 512], [256, 512]])
 
 
-@needs_sim
 def test_baseline_simulates_each_op_exceeds_the_fused_kernel_and_is_cached(tmp_path, monkeypatch):
     spec = ascend_a2a3_spec()
     cache = tmp_path / "cache"
@@ -89,7 +81,6 @@ def test_baseline_simulates_each_op_exceeds_the_fused_kernel_and_is_cached(tmp_p
     assert again.to_dict() == base.to_dict()
 
 
-@needs_sim
 def test_op_without_mapping_is_estimated_by_roofline(tmp_path):
     task_file = tmp_path / "exp_flip.py"
     task_file.write_text(UNMAPPED_TASK)

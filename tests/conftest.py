@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from hawk.agent.demo import TASK_FILE as EXP_TASK_FILE  # exp(x) * y + x, 256 x 512 fp32: shared with `hawk demo`
+
 DATA = Path(__file__).parent / "data"
+__all__ = ["DATA", "EXP_TASK_FILE", "kernel_source"]
 
 
 @pytest.fixture

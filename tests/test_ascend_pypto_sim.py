@@ -9,9 +9,9 @@ from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Status, Verdict
 from hawk.tasks.task import task_from_file
 
-from .conftest import DATA, kernel_source
+from .conftest import DATA, EXP_TASK_FILE, kernel_source
 
-EXP_TASK = task_from_file(DATA / "tasks" / "exp_mul_add.py")
+EXP_TASK = task_from_file(EXP_TASK_FILE)
 ROW_TASK = task_from_file(DATA / "tasks" / "row_center.py")
 
 

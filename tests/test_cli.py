@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA
+from .conftest import DATA, EXP_TASK_FILE
 
 HAWK = [sys.executable, "-m", "hawk.cli.main"]
 
@@ -18,7 +18,7 @@ def hawk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 
 def test_eval_json_pass():
-    r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_good.py"), "--task", str(DATA / "tasks" / "exp_mul_add.py"),
+    r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_good.py"), "--task", str(EXP_TASK_FILE),
              "--seeds", "1", "--json")  # fmt: skip
     assert r.returncode == 0, r.stderr
     v = json.loads(r.stdout)
@@ -33,7 +33,7 @@ def test_eval_json_pass():
 
 def test_eval_json_failure_exit_code():
     r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_ub_overflow.py"), "--task",
-             str(DATA / "tasks" / "exp_mul_add.py"), "--seeds", "1", "--json")  # fmt: skip
+             str(EXP_TASK_FILE), "--seeds", "1", "--json")  # fmt: skip
     assert r.returncode == 1
     v = json.loads(r.stdout)
     assert v["status"] == "compile_error"
@@ -51,7 +51,7 @@ def test_eval_json_failure_exit_code():
     ],
 )
 def test_bad_input_one_clear_line(args, needle):
-    k, t = str(DATA / "kernels" / "exp_mul_add_good.py"), str(DATA / "tasks" / "exp_mul_add.py")
+    k, t = str(DATA / "kernels" / "exp_mul_add_good.py"), str(EXP_TASK_FILE)
     r = hawk(*[a.format(k=k, t=t) for a in args], timeout=60)
     assert r.returncode == 2
     assert needle in r.stderr
@@ -62,12 +62,12 @@ def test_bad_input_one_clear_line(args, needle):
 def test_not_a_kernel_file(tmp_path: Path):
     notes = tmp_path / "notes.py"
     notes.write_text("print('hello')\n")
-    r = hawk("eval", str(notes), "--task", str(DATA / "tasks" / "exp_mul_add.py"))
+    r = hawk("eval", str(notes), "--task", str(EXP_TASK_FILE))
     assert r.returncode == 1
     assert "invalid" in r.stdout and "no top-level function named 'kernel'" in r.stdout
     binary = tmp_path / "blob.py"
     binary.write_bytes(b"\xff\xfe\x00\x81")
-    r = hawk("eval", str(binary), "--task", str(DATA / "tasks" / "exp_mul_add.py"))
+    r = hawk("eval", str(binary), "--task", str(EXP_TASK_FILE))
     assert r.returncode == 2 and "cannot read" in r.stderr and "Traceback" not in r.stderr
 
 

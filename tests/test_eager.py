@@ -9,9 +9,9 @@ from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Status
 from hawk.tasks.task import task_from_file
 
-from .conftest import DATA, kernel_source
+from .conftest import EXP_TASK_FILE, kernel_source
 
-EXP_TASK = task_from_file(DATA / "tasks" / "exp_mul_add.py")  # torch.exp(x) * y + x: three eager kernels
+EXP_TASK = task_from_file(EXP_TASK_FILE)  # torch.exp(x) * y + x: three eager kernels
 
 
 UNMAPPED_TASK = """

@@ -46,3 +46,21 @@ def test_kb_commands(tmp_path):
     assert json.loads(hawk("show", ub.id, "--db", str(db)).stdout)["status_reason"] == "shown harmful"
     r = hawk("show", "nope", "--db", str(db))
     assert r.returncode == 2 and "no knowledge item 'nope'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_kb_distill_demotes_by_effect_and_needs_an_llm_or_no_llm(tmp_path, monkeypatch):
+    monkeypatch.delenv("HAWK_LLM_MODEL", raising=False)
+    monkeypatch.delenv("HAWK_LLM_BASE_URL", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no user LLM config leaks in
+    db = tmp_path / "kb.db"
+    with KnowledgeStore(db) as store:
+        ub = store.add(ub_item(proof=pass_verdict()))
+        for _ in range(3):
+            store.record_effect(ub.id, injected=True, passed=False, regressed=True)
+    r = hawk("distill", "--db", str(db))
+    assert r.returncode == 2 and "--no-llm" in r.stderr and "Traceback" not in r.stderr
+    r = hawk("distill", "--db", str(db), "--no-llm")
+    assert r.returncode == 0, r.stderr
+    assert f"demoted {ub.id}" in r.stdout and "1 demoted" in r.stdout
+    shown = json.loads(hawk("show", ub.id, "--db", str(db)).stdout)
+    assert shown["status"] == "demoted" and "helped 0 of 3" in shown["status_reason"]

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -102,8 +103,9 @@ class FakeEndpoint:
                 self.in_flight -= 1
 
 
-@pytest.fixture
-def endpoint() -> Iterator[FakeEndpoint]:
+@contextmanager
+def running_endpoint() -> Iterator[FakeEndpoint]:
+    """A FakeEndpoint served on 127.0.0.1 (an ephemeral port) for the duration of the block."""
     fake = FakeEndpoint()
 
     class Handler(BaseHTTPRequestHandler):
@@ -120,9 +122,17 @@ def endpoint() -> Iterator[FakeEndpoint]:
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[FakeEndpoint]:
+    with running_endpoint() as fake:
+        yield fake
 
 
 @pytest.fixture(autouse=True)

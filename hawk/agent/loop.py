@@ -4,6 +4,11 @@ prompt (task, target guide and spec, contract, earlier attempts) -> LLM -> candi
 target.evaluate -> repair on failure (structured error with the hardware reason) -> once correct,
 optimize (profile and bottleneck) -> keep the best correct kernel. Budgets: iterations, tokens,
 wall time. Every finished step is in the trajectory; a rerun resumes from it.
+
+Method `hawk` adds the knowledge modules around the same loop: each repair and optimize prompt
+carries the items retrieved for the candidate and its verdict (2D retrieval), each item's effect is
+recorded after the step, the finished run is synthesized into new proven items, and every
+`distill_every` finished tasks (counted in the store, across processes) the store is distilled.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from typing import Any
 from hawk.agent import transplant
 from hawk.agent.prompts import build_messages
 from hawk.agent.trajectory import Step, Trajectory
+from hawk.knowledge.inject import knowledge_text, record_outcome
+from hawk.knowledge.retrieval import retrieve
+from hawk.knowledge.store import KnowledgeStore
 from hawk.llm import LLM, LLMError, UsageLedger, extract_kernel
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
 from hawk.tasks.task import Task, signature
 
-METHODS = ("oneshot", "feedback", "transplant")
+METHODS = ("oneshot", "feedback", "transplant", "hawk")
+KNOWLEDGE_K = 3  # items injected per prompt: enough for one cause and a neighbour, short enough to read
+DISTILL_EVERY = 10  # finished `hawk` tasks between automatic distillations (0: never)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class AgentResult:
     statuses: list[str] = field(default_factory=list)
     tokens: dict[str, Any] = field(default_factory=dict)
     exemplar: str | None = None
+    knowledge: dict[str, Any] = field(default_factory=dict)  # method hawk: injected, synthesized, distilled
 
     @property
     def passed(self) -> bool:
@@ -69,7 +80,11 @@ def run_agent(
     corpus: Path | None = None,
     ledger: UsageLedger | None = None,
     log=print,
+    knowledge_path: Path | None = None,
+    distill_every: int = DISTILL_EVERY,
 ) -> AgentResult:
+    """Run one method on one task into `out_dir` (resumable). `knowledge_path` is the store method
+    `hawk` reads and writes (default: the user's store, see hawk.knowledge.store.default_path)."""
     if method not in METHODS:
         raise ValueError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
     out_dir = Path(out_dir)
@@ -84,6 +99,7 @@ def run_agent(
         hit = transplant.retrieve(corpus, task.source, exclude=task.id)
         if hit is not None:
             exemplar_text, exemplar_name = hit[0].read_text(), f"{hit[0].name} (similarity {hit[1]:.2f})"
+    store = KnowledgeStore(knowledge_path) if method == "hawk" else None
     iterations = 1 if method == "oneshot" else budget.iterations
     started = time.perf_counter()
     tokens_used = 0
@@ -104,13 +120,17 @@ def run_agent(
                 break
             try:
                 step = _one_step(
-                    i, task, target, llm, specs, last, best, exemplar_text, eval_options, ledger, _history(traj.steps)
-                )
+                    i, task, target, llm, specs, last, best, exemplar_text, eval_options, ledger, _history(traj.steps),
+                    store,
+                )  # fmt: skip
             except LLMError as exc:
                 stop = f"llm error: {exc}"
                 log(f"[{task.id}] step {i}: the model could not be reached ({exc}); stopping, nothing lost")
                 break
             traj.append(step)
+            if store is not None:  # after the append: a crash here loses one effect record, never a step
+                best_t = best[2].perf.time_us if best and best[2].perf else None
+                record_outcome(store, step.knowledge, step.kind, step.verdict, best_t)
             status = step.verdict["status"] if step.verdict else f"no kernel ({step.parse_error})"
             log(f"[{task.id}] step {i} ({step.kind}): {status}" + (" [cache hit]" if step.cached else ""))
         tokens_used += int(step.tokens.get("total_tokens", 0))
@@ -132,6 +152,9 @@ def run_agent(
         tokens={"total_tokens": tokens_used, **ledger.to_dict().get("run", {})},
         exemplar=exemplar_name,
     )
+    if store is not None:
+        result.knowledge = _learn(traj.steps, task, target, store, llm, out_dir, eval_options, distill_every, log)
+        store.close()
     if best:
         (out_dir / "best_kernel.py").write_text(best[1])
         (out_dir / "best_verdict.json").write_text(json.dumps(best[2].to_dict(), indent=1, default=str))
@@ -156,7 +179,36 @@ def _history(steps: list[Step]) -> list[str]:
     return lines
 
 
-def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history) -> Step:
+def _learn(steps, task, target, store, llm, out_dir, eval_options, distill_every, log) -> dict[str, Any]:
+    """After a `hawk` run: synthesize its lessons into proven items, then distill when due.
+
+    Done once per run directory (a marker file), so resuming a finished run neither re-proves its
+    lessons nor counts the task twice toward the next distillation."""
+    from hawk.knowledge.distill import distill
+    from hawk.knowledge.synthesis import synthesize_from_steps
+
+    marker = out_dir / "knowledge.json"
+    if marker.exists():
+        return json.loads(marker.read_text())
+    info: dict[str, Any] = {"injected": sorted({i for s in steps for i in s.knowledge}), "store": str(store.path)}
+    try:
+        created = synthesize_from_steps(steps, task, target, store, llm, run_id=str(out_dir), eval_options=eval_options)
+        info["synthesized"] = [{"id": it.id, "status": it.status, "labels": it.labels} for it in created]
+        log(
+            f"[{task.id}] knowledge: {len(created)} new item(s) "
+            + ", ".join(f"{it.id} ({it.status})" for it in created)
+        )
+    except ValueError as exc:  # the run reproduced the expert kernel: nothing from it is stored
+        info["synthesized"], info["refused"] = [], str(exc)
+        log(f"[{task.id}] knowledge: {exc}")
+    if store.count_and_check("tasks_since_distill", distill_every):
+        report = distill(store, llm, eval_options=eval_options, log=log)
+        info["distilled"] = report.to_dict()
+    marker.write_text(json.dumps(info, indent=1))
+    return info
+
+
+def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history, store) -> Step:
     last_v = last.verdict_obj() if last else None
     if last is None or (last.candidate is None and best is None):
         kind, cand, verdict = "generate", None, None
@@ -167,6 +219,11 @@ def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, l
     else:
         kind, cand, verdict = "generate", None, None
     note = last.parse_error if last is not None and last.candidate is None else None
+    knowledge, item_ids = None, []
+    if store is not None and cand is not None and verdict is not None:
+        hits = retrieve(store, cand, verdict=verdict.to_dict(), k=KNOWLEDGE_K, target=target.name)
+        if hits:
+            knowledge, item_ids = knowledge_text(hits), [h.item.id for h in hits]
     messages = build_messages(
         kind,
         task,
@@ -177,6 +234,7 @@ def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, l
         exemplar=exemplar if i == 0 else None,
         note=note,
         history=history,
+        knowledge=knowledge,
     )
     t0 = time.perf_counter()
     completion = llm.complete(messages, sample=i)
@@ -205,4 +263,5 @@ def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, l
         },  # fmt: skip
         timings={"llm_s": round(llm_s, 3), "eval_s": round(eval_s, 3)},
         cached=completion.cached,
+        knowledge=item_ids,
     )

@@ -28,6 +28,7 @@ class Step:
     tokens: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     cached: bool = False
+    knowledge: list[str] = field(default_factory=list)  # ids of knowledge items the prompt carried
 
     def verdict_obj(self) -> Verdict | None:
         return Verdict.from_dict(self.verdict) if self.verdict else None

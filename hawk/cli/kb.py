@@ -119,3 +119,40 @@ def prune(item_id: str, why: Annotated[str, typer.Option("--why", help="the reas
     except KeyError:
         _fail(f"no knowledge item '{item_id}'")
     console.print(f"{item.id}: pruned ({why})")
+
+
+@app.command("distill")
+def distill_cmd(
+    db: DbOption = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="rules arbitrate duplicates instead of an LLM")] = False,
+    seeds: Annotated[int, typer.Option(min=1, help="seeds for re-verifying merged fixes")] = 3,
+    provider: Annotated[str | None, typer.Option(help="openai, exchange")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL")] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    api_key: Annotated[str | None, typer.Option()] = None,
+    llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
+) -> None:
+    """Demote/prune items by measured effect; merge near-duplicates (LLM arbitration, re-verified on the target)."""
+    from hawk.knowledge.distill import distill
+    from hawk.llm import LLMError, LLMSettings, make_llm
+    from hawk.targets.base import EvalOptions
+
+    llm = None
+    if not no_llm:
+        try:
+            settings = LLMSettings.load(config_file=llm_config, provider=provider, base_url=base_url, model=model,
+                                        api_key=api_key)  # fmt: skip
+            llm = make_llm(settings)
+        except LLMError as exc:
+            _fail(f"{exc} (or pass --no-llm to let rules arbitrate)")
+    report = distill(
+        _store(db), llm, eval_options=EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False)
+    )
+    for entry in report.merged:
+        console.print(
+            f"merged {entry['sources']} -> {entry['into']} ({entry['arbiter']}: {entry['reason']})", highlight=False
+        )
+    for entry in report.pruned:
+        console.print(f"pruned {entry['id']}: {entry['reason']}", highlight=False)
+    for item_id in report.demoted:
+        console.print(f"demoted {item_id}", highlight=False)

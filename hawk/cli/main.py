@@ -120,13 +120,18 @@ def _print_result(result, out: Path) -> None:
     )
     console.print(f"{result.task} [{result.method}]: {result.steps} steps ({', '.join(result.statuses)}); {best}")
     console.print(f"stopped: {result.stop_reason}; tokens: {result.tokens.get('total_tokens', 0)}")
+    if result.knowledge:
+        k = result.knowledge
+        console.print(f"knowledge ({k['store']}): {len(k['injected'])} item(s) injected, "
+                      f"{len(k.get('synthesized', []))} synthesized" + (", store distilled" if k.get("distilled") else ""),
+                      highlight=False)  # fmt: skip
     console.print(f"written to {out}/ (best_kernel.py, best_verdict.json, trajectory.jsonl, summary.json)")
 
 
 @app.command("generate")
 def generate_cmd(
     task: Annotated[str, typer.Option("--task", help="suite task id or task file")],
-    method: Annotated[str, typer.Option(help="oneshot, feedback or transplant")] = "feedback",
+    method: Annotated[str, typer.Option(help="oneshot, feedback, transplant or hawk (knowledge-driven)")] = "feedback",
     target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
     iterations: Annotated[int, typer.Option(min=1, help="LLM calls at most")] = 5,
     max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="stop after this many tokens")] = None,
@@ -143,6 +148,8 @@ def generate_cmd(
     exchange_dir: Annotated[Path | None, typer.Option(help="folder for the exchange provider")] = None,
     llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model")] = False,
+    kb: Annotated[Path | None, typer.Option("--kb", help="knowledge store (method hawk)")] = None,
+    distill_every: Annotated[int, typer.Option(min=0, help="method hawk: distill the store every N tasks")] = 10,
 ) -> None:
     """Ask an LLM for a kernel, judge it on the target, repair and optimize; resumable."""
     import logging
@@ -161,6 +168,7 @@ def generate_cmd(
         result = run_agent(
             the_task, the_target, llm, method, out, Budget(iterations, max_tokens_budget, wall_s),
             EvalOptions(seeds=seeds), corpus=corpus, log=lambda m: console.print(m, highlight=False, markup=False),
+            knowledge_path=kb, distill_every=distill_every,
         )  # fmt: skip
     except (TaskError, KeyError, LLMError, ValueError) as exc:
         fail(str(exc).strip("'\""))

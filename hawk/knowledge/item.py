@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-ItemStatus = Literal["candidate", "active", "merged", "pruned"]
-STATUSES: tuple[str, ...] = ("candidate", "active", "merged", "pruned")
+# candidate: not (yet) proven; active: proven and retrieved; demoted: proven but its injections went
+# with failures, so it is retrieved at a penalty until it helps again or is pruned; merged/pruned:
+# kept with the reason, never retrieved.
+ItemStatus = Literal["candidate", "active", "demoted", "merged", "pruned"]
+STATUSES: tuple[str, ...] = ("candidate", "active", "demoted", "merged", "pruned")
+PROVEN_STATUSES: tuple[str, ...] = ("active", "demoted")
 
 # Order matters: wider patterns (paths, hex) go before bare numbers eat their digits.
 _NORMALIZERS: list[tuple[re.Pattern[str], str]] = [

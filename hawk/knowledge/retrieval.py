@@ -10,6 +10,8 @@ Fusion is a weighted sum, fused = 0.35 * syntactic + 0.65 * semantic, not recipr
 both axes are already on [0, 1], the store is small so ranks are coarse, and RRF would give the best
 BM25 hit the same pull as the best cause match even when its code similarity is weak. The semantic
 axis weighs more because a hardware cause transfers across ops while code similarity often does not.
+The fused score is then multiplied by the item's effect prior (see `effect_prior`), so measured
+help and harm reorder items that fit a query equally well.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from hawk.knowledge.embedding import Embedder, default_embedder
-from hawk.knowledge.item import KnowledgeItem, normalize_error
+from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, normalize_error
 from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.knowledge.tokens import code_tokens
@@ -30,6 +32,18 @@ SYNTACTIC_WEIGHT = 0.35
 SEMANTIC_WEIGHT = 0.65
 LABEL_WEIGHT = 0.6  # within the semantic axis; the rest is text-embedding similarity
 BOTTLENECK_BOOST = 2.0  # a perf query's bottleneck label counts this much more than other labels
+DEMOTED_PENALTY = 0.5  # a demoted item's score is multiplied by this
+
+
+def effect_prior(item: KnowledgeItem) -> float:
+    """Multiplier from the item's measured effect: 1.0 without evidence, 0.5..1.5 with it.
+
+    (passes + 1) / (injections + 2) is the Laplace-smoothed share of injections followed by a pass
+    or a speed-up; items that helped rise, items that went with failures sink, and one unlucky use
+    moves an item little. Demoted items get a further penalty."""
+    e = item.effect
+    prior = 0.5 + (e.passes_after + 1) / (e.injected + 2)
+    return prior * (DEMOTED_PENALTY if item.status == "demoted" else 1.0)
 
 
 @dataclass
@@ -39,8 +53,9 @@ class Hit:
     semantic_score: float
     label_score: float
     text_score: float
-    score: float
+    score: float  # fused score times the effect prior
     why: str
+    prior: float = 1.0
 
 
 def _label_vector(labels: list[str], boost: str | None = None) -> np.ndarray:
@@ -91,14 +106,17 @@ def retrieve(
     verdict: dict[str, Any] | None = None,
     k: int = 5,
     *,
-    statuses: tuple[str, ...] = ("active",),
+    statuses: tuple[str, ...] = PROVEN_STATUSES,
     embedder: Embedder | None = None,
     record: bool = True,
+    target: str | None = None,
 ) -> list[Hit]:
-    """The k items that best fit the query, best first. Only proven (active) items by default.
+    """The k items that best fit the query, best first. Only proven (active, demoted) items by default.
 
-    With `record`, each returned item's `retrieved` count goes up: the evidence pruning uses."""
-    items = [it for status in statuses for it in store.list(status)]
+    With `record`, each returned item's `retrieved` count goes up: the evidence pruning uses.
+    With `target`, only items learned on that target are considered (a UB fix for PyPTO tiles says
+    nothing to a Triton kernel)."""
+    items = [it for status in statuses for it in store.list(status) if target is None or it.target == target]
     if not items:
         return []
     embedder = embedder or default_embedder()
@@ -127,8 +145,9 @@ def retrieve(
         lab = _cosine(q_label_vec, _label_vector(item.labels, boost))
         txt = max(0.0, _cosine(q_vec, i_vec)) if q_vec is not None else 0.0
         sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if q_labels else txt
-        score = SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem
-        hits.append(Hit(item, syn, sem, lab, txt, score, ""))
+        prior = effect_prior(item)
+        score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
+        hits.append(Hit(item, syn, sem, lab, txt, score, "", prior))
     hits.sort(key=lambda h: (-h.score, h.item.id))
     hits = hits[:k]
     # Explanations only for the returned hits: reading an item's indexed tokens scans the FTS table.
@@ -138,7 +157,8 @@ def retrieve(
         h.why = (
             f"labels {shared_labels or 'none shared'} (label cos {h.label_score:.2f}); text sim {h.text_score:.2f} "
             f"({embedder.name}); bm25 {h.syntactic_score:.2f} over {len(shared_tokens)} shared tokens "
-            f"{shared_tokens[:8]}"
+            f"{shared_tokens[:8]}; effect prior {h.prior:.2f} ({h.item.effect.passes_after} passes after "
+            f"{h.item.effect.injected} injections)"
         )
     if record:
         for hit in hits[:k]:

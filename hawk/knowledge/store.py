@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hawk.config import cache_dir
-from hawk.knowledge.item import STATUSES, KnowledgeItem, now
+from hawk.knowledge.item import PROVEN_STATUSES, STATUSES, KnowledgeItem, now
 from hawk.knowledge.tokens import code_tokens
 
 __all__ = ["KnowledgeStore", "code_tokens", "default_path"]
@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS embed_cache (
     key TEXT PRIMARY KEY,
     vec BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(item_id UNINDEXED, code, error);
 """
@@ -118,7 +122,7 @@ class KnowledgeStore:
             raise ValueError(f"unknown status {status!r}; one of {STATUSES}")
         with self.transaction():
             item = self._get(item_id)
-            if status == "active" and not item.proof_passed:
+            if status in PROVEN_STATUSES and not item.proof_passed:
                 raise ValueError(f"item {item_id} cannot be active without a passing proof verdict")
             item.history.append({"at": now(), "event": "status", "from": item.status, "to": status,
                                  "reason": reason})  # fmt: skip
@@ -153,6 +157,17 @@ class KnowledgeStore:
             self._write(item, reindex=False)
             self._event(item_id, "effect", {"injected": injected, "passed": passed, "speedup": speedup})
         return item
+
+    def count_and_check(self, key: str, every: int) -> bool:
+        """Add one to counter `key`; when it reaches `every`, reset it and return True (atomically).
+
+        Several workers finishing tasks at once then trigger one distillation, not several."""
+        with self.transaction():
+            row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            value = (row[0] if row else 0) + 1
+            due = every > 0 and value >= every
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, 0 if due else value))
+        return due
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -136,6 +136,8 @@ def _draft(
             rationale, rationale_source = text, "llm"
     provenance: dict[str, Any] = {
         "task": task.id,
+        "task_path": str(task.path),  # distillation re-runs merged fixes on this task
+        "suite": task.suite,
         "target": target_name,
         "sku": sku,
         "run_id": run_id,
@@ -258,7 +260,7 @@ def _llm_rationale(llm: LLM, kind: str, before_v: dict[str, Any], after_v: dict[
         "In one sentence, say why the change works in hardware terms (buffers, tiles, pipes, cores)."
     )
     text = _ask(llm, prompt)
-    if not text:
+    if not text or "```" in text:  # empty, or code instead of a sentence: the rule rationale stays
         return None
     text = " ".join(text.strip().split())
     return text[:MAX_RATIONALE_CHARS] or None

@@ -223,5 +223,12 @@ def print_verdict(v: Verdict) -> None:
     console.print("  timings: " + ", ".join(f"{k} {t:.1f}" for k, t in v.timings.items()))
 
 
+# Benchmark runs and their reports (hawk/cli/bench.py).
+from hawk.cli.bench import bench_cmd, report_cmd  # noqa: E402
+
+app.command("bench")(bench_cmd)
+app.command("report")(report_cmd)
+
+
 if __name__ == "__main__":
     app()

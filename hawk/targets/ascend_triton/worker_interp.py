@@ -1,0 +1,304 @@
+"""Numerics worker: runs INSIDE the triton-interp side environment (upstream triton 3.9.0 with
+TRITON_INTERPRET=1, torch pinned to Hawk's version), never in Hawk's own process.
+
+1. Goldens first: the task's PyTorch reference runs for every seed (fresh random inputs per seed)
+   BEFORE any candidate code is imported, so the candidate can neither see nor alter them.
+2. The candidate module is imported and its `kernel(*inputs, *params, *outputs)` launcher is called
+   once per seed with copies of that seed's inputs and outputs pre-filled with NaN (integers: a
+   random pattern), so an output the kernel does not write fails, and outputs cached from an
+   earlier call are wrong for the next seed's inputs.
+3. Every Triton launch is recorded (jit function, grid, argument types, constexpr values): the
+   compile worker compiles exactly those. A call that launches no Triton kernel is `invalid`.
+4. On the first seed, each interpreter builder call (tl.load, tl.dot, arithmetic, ...) is counted per
+   program instance and per source line of the candidate: the estimate multiplies the compiled
+   IR's per-op work by these execution counts.
+
+Writes `interp.json` into the workdir. Usage: python worker_interp.py REQUEST.json
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import sys
+import time
+import traceback
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+CORE_COUNTS = (20, 40)  # cube cores (kernels with tl.dot), vector cores (pure vector kernels)
+TORCH_TO_TRITON = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float64": "fp64", "int8": "i8",
+                   "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
+                   "uint64": "u64", "bool": "i1"}  # fmt: skip
+
+
+class Recorder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {"stage": "start", "timings": {}, "seeds": []}
+
+    def stage(self, name: str) -> None:
+        self.data["stage"] = name
+        self.flush()
+
+    def finish(self, outcome: str, **fields: Any) -> None:
+        self.data["outcome"] = outcome
+        self.data.update(fields)
+        self.flush()
+
+    def flush(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, default=str))
+        tmp.replace(self.path)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)  # tl.dtype and the like: the frontend accepts them by name
+
+
+class LaunchTracer:
+    """Records launches and, while `counting`, builder calls per (program, candidate line)."""
+
+    def __init__(self, kernel_file: str) -> None:
+        self.kernel_file = kernel_file
+        self.launches: list[dict[str, Any]] = []
+        self.counting = False
+        self.current: dict[tuple[int, int, int], dict[int, dict[str, int]]] | None = None
+        self.program: tuple[int, int, int] = (0, 0, 0)
+
+    def install(self) -> None:
+        from triton.runtime import interpreter as interp
+
+        tracer = self
+        orig_run = interp.InterpretedFunction.run
+
+        def run(self, *args, grid, warmup, **kwargs):
+            if warmup:
+                return orig_run(self, *args, grid=grid, warmup=warmup, **kwargs)
+            record = tracer.record(self, args, kwargs, grid)
+            tracer.current = defaultdict(lambda: defaultdict(lambda: defaultdict(int))) if tracer.counting else None
+            try:
+                return orig_run(self, *args, grid=grid, warmup=warmup, **kwargs)
+            finally:
+                if tracer.current is not None:
+                    record["counts"] = tracer.summarize(tracer.current, record["grid"])
+                tracer.current = None
+
+        interp.InterpretedFunction.run = run
+        builder = interp.interpreter_builder
+        orig_set = builder.set_grid_idx
+
+        def set_grid_idx(x, y, z):
+            tracer.program = (x, y, z)
+            return orig_set(x, y, z)
+
+        builder.set_grid_idx = set_grid_idx
+        for name in dir(type(builder)):
+            if name.startswith("create_") or name.startswith("get_"):
+                setattr(builder, name, self._counted(getattr(builder, name), name))
+
+    def _counted(self, method: Any, name: str) -> Any:
+        tracer = self
+
+        def wrapper(*args, **kwargs):
+            if tracer.current is not None:
+                frame = sys._getframe(1)
+                while frame is not None and frame.f_code.co_filename != tracer.kernel_file:
+                    frame = frame.f_back
+                if frame is not None:
+                    tracer.current[tracer.program][frame.f_lineno][name] += 1
+            return method(*args, **kwargs)
+
+        return wrapper
+
+    def record(self, jit_fn: Any, args: tuple, kwargs: dict, grid: Any) -> dict[str, Any]:
+        from triton.runtime.jit import _normalize_ty
+
+        fn = jit_fn.fn
+        sig = inspect.signature(fn)
+        names = list(sig.parameters)
+        annotations = {n: _normalize_ty(t) for n, t in inspect.get_annotations(fn).items()}
+        bound = sig.bind_partial(*args, **{k: v for k, v in kwargs.items() if k in names})
+        bound.apply_defaults()
+        described = []
+        for name in names:
+            value = bound.arguments.get(name)
+            if annotations.get(name) == "constexpr":
+                described.append({"name": name, "kind": "constexpr", "value": _jsonable(value)})
+            elif hasattr(value, "data_ptr"):
+                dtype = str(value.dtype).removeprefix("torch.")
+                described.append({"name": name, "kind": "ptr", "type": "*" + TORCH_TO_TRITON.get(dtype, dtype),
+                                  "numel": int(value.numel()), "shape": list(value.shape)})  # fmt: skip
+            elif isinstance(value, bool):
+                described.append({"name": name, "kind": "scalar", "type": "i1", "value": value})
+            elif isinstance(value, int):
+                described.append({"name": name, "kind": "scalar", "type": "i32" if -(2**31) <= value < 2**31 else "i64",
+                                  "value": value})  # fmt: skip
+            elif isinstance(value, float):
+                described.append({"name": name, "kind": "scalar", "type": "fp32", "value": value})
+            else:
+                described.append({"name": name, "kind": "constexpr", "value": _jsonable(value)})
+        g = grid(dict(bound.arguments)) if callable(grid) else grid
+        g = tuple(int(x) for x in (g if isinstance(g, tuple | list) else (g,)))
+        g = g + (1,) * (3 - len(g))
+        record = {"name": fn.__name__, "file": inspect.getsourcefile(fn), "grid": list(g), "args": described}
+        self.launches.append(record)
+        return record
+
+    @staticmethod
+    def summarize(counts: dict, grid: list[int]) -> dict[str, Any]:
+        """Per-line executions per program (the fewest calls of any builder op on that line), summed
+        over the programs each core would run (program p on core p mod n), for n in CORE_COUNTS."""
+        nx, ny, nz = grid
+        per_core: dict[str, list[dict[str, Any]]] = {}
+        for n in CORE_COUNTS:
+            cores = [{"programs": 0, "lines": defaultdict(int)} for _ in range(n)]
+            for (x, y, z), lines in counts.items():
+                linear = x * ny * nz + y * nz + z
+                core = cores[linear % n]
+                for line, ops in lines.items():
+                    core["lines"][line] += min(ops.values())
+            total = nx * ny * nz
+            for p in range(total):
+                cores[p % n]["programs"] += 1
+            per_core[str(n)] = [{"programs": c["programs"], "lines": dict(c["lines"])} for c in cores]
+        return {"per_core": per_core, "programs": nx * ny * nz}
+
+
+def _kernel_frames(exc: BaseException, kernel_file: str) -> list[int]:
+    out = []
+    e: BaseException | None = exc
+    while e is not None:
+        out += [f.lineno for f in traceback.extract_tb(e.__traceback__) if f.filename == kernel_file and f.lineno]
+        e = e.__cause__ or e.__context__
+    return list(dict.fromkeys(out))
+
+
+def _compare(out: Any, golden: Any, atol: float, rtol: float) -> dict[str, Any]:
+    import torch
+
+    o, g = out.detach().double(), golden.detach().double()
+    if o.shape != g.shape:
+        return {"passed": False, "detail": f"shape {list(o.shape)} != {list(g.shape)}"}
+    both_nan = torch.isnan(o) & torch.isnan(g)
+    diff = (o - g).abs()
+    diff = torch.where(both_nan, torch.zeros_like(diff), diff)
+    diff = torch.where(torch.isnan(diff), torch.full_like(diff, float("inf")), diff)
+    bad = diff > atol + rtol * g.abs()
+    rel = diff / g.abs().clamp_min(1e-12)
+    n = max(1, g.numel())
+    return {
+        "passed": not bool(bad.any()),
+        "max_abs_diff": float(diff.max()) if n else 0.0,
+        "max_rel_diff": float(rel[g.abs() > 1e-6].max()) if bool((g.abs() > 1e-6).any()) else 0.0,
+        "error_ratio": float(bad.sum()) / n,
+        "zero_ratio": float((o == 0).sum()) / n,
+        "unwritten": int(torch.isnan(o).sum() - torch.isnan(g).sum()) if o.is_floating_point() else 0,
+    }
+
+
+def run(request: dict[str, Any], rec: Recorder) -> None:
+    t0 = time.perf_counter()
+    import torch
+
+    from hawk.tasks.task import Task, instantiate, load_module, signature
+
+    rec.data["timings"]["import_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    rec.stage("reference")
+    task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
+    seeds: list[int] = request["seeds"]
+    instances = {s: instantiate(task, s) for s in seeds}
+    specs = signature(task, instances[seeds[0]])
+    rec.data["signature"] = [s.__dict__ for s in specs]
+    outputs = [{"name": s.name, "dtype": s.dtype, "atol": task.tolerance(s.dtype)[0], "rtol": task.tolerance(s.dtype)[1]}
+               for s in specs if s.role == "output"]  # fmt: skip
+    rec.data["outputs"] = outputs
+    rec.data["timings"]["reference_s"] = time.perf_counter() - t0
+
+    rec.stage("load")
+    t0 = time.perf_counter()
+    import triton  # noqa: F401  (upstream triton, interpreter mode: TRITON_INTERPRET=1 is set by the parent)
+
+    kernel_file = str(Path(request["kernel_file"]).resolve())
+    tracer = LaunchTracer(kernel_file)
+    tracer.install()
+    try:
+        module = load_module(Path(kernel_file), prefix="hawk_candidate")
+    except Exception as exc:
+        cause = exc.__cause__ or exc
+        rec.finish("load_error", message=str(exc), lines=_kernel_frames(cause, kernel_file))
+        return
+    fn = getattr(module, "kernel", None)
+    if not callable(fn) or hasattr(fn, "fn"):
+        rec.finish("invalid", message="the module has no plain Python `kernel` launcher (it must call the "
+                   "@triton.jit kernels with kernel[grid](...))")  # fmt: skip
+        return
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    varargs = any(p.kind == p.VAR_POSITIONAL for p in params)
+    if not varargs and len(params) != len(specs):
+        expected = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype} ({s.role})" for s in specs)
+        rec.finish("invalid", message=f"kernel takes {len(params)} arguments, the task needs {len(specs)}: {expected}")
+        return
+    rec.data["timings"]["load_s"] = time.perf_counter() - t0
+
+    rec.stage("interpret")
+    for i, seed in enumerate(seeds):
+        inst = instances[seed]
+        gen = torch.Generator().manual_seed(10_000 + seed)
+        args = [x.clone().contiguous() for x in inst.inputs] + [p.clone().contiguous() for _, p in inst.params]
+        outs = []
+        for y in inst.outputs:
+            if y.is_floating_point():
+                outs.append(torch.full_like(y, float("nan")).contiguous())
+            else:
+                outs.append(torch.randint(-100, 100, y.shape, generator=gen).to(y.dtype).contiguous())
+        tracer.counting = i == 0
+        before = len(tracer.launches)
+        t0 = time.perf_counter()
+        try:
+            fn(*args, *outs)
+        except Exception as exc:
+            rec.finish("runtime_error", message=f"{type(exc).__name__}: {exc}"[:4000],
+                       lines=_kernel_frames(exc, kernel_file), seed=seed, launches=tracer.launches)  # fmt: skip
+            return
+        elapsed = time.perf_counter() - t0
+        rec.data["timings"]["interpret_s"] = rec.data["timings"].get("interpret_s", 0.0) + elapsed
+        if len(tracer.launches) == before:
+            rec.finish("invalid", message="kernel() launched no @triton.jit kernel: the result must be computed by "
+                       "Triton kernels (kernel_fn[grid](...))", launches=tracer.launches)  # fmt: skip
+            return
+        if i == 0:
+            rec.data["launches"] = tracer.launches[:]
+        checks = []
+        for out, golden, spec in zip(outs, inst.outputs, outputs, strict=True):
+            c = _compare(out, golden, spec["atol"], spec["rtol"])
+            checks.append({"output": spec["name"], **c})
+        rec.data["seeds"].append({"seed": seed, "checks": checks, "launches": len(tracer.launches) - before,
+                                  "interpret_s": elapsed})  # fmt: skip
+        rec.flush()
+    rec.finish("ran")
+
+
+def main(argv: list[str]) -> int:
+    request = json.loads(Path(argv[1]).read_text())
+    rec = Recorder(Path(request["workdir"]) / "interp.json")
+    assert os.environ.get("TRITON_INTERPRET") == "1", "the parent sets TRITON_INTERPRET=1"
+    try:
+        run(request, rec)
+    except Exception as exc:
+        rec.finish("harness_error", message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -88,8 +88,12 @@ def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, 
     endpoint.push(kernel_reply(BIG_RC), kernel_reply(GOOD_RC))
     out = tmp_path / "run2"
     llm = OpenAICompatible(settings_for(endpoint))
-    second = run_agent(ROW_CENTER, target, llm, "hawk", out, Budget(iterations=2), OPTS, log=print, knowledge_path=kb)
+    second = run_agent(ROW_CENTER, target, llm, "hawk", out, Budget(iterations=2), OPTS, log=print, knowledge_path=kb,
+                       distill_every=2)  # fmt: skip
     assert second.statuses == ["compile_error", "pass"]
+    # This is the store's second finished task: with distill_every=2 the store was distilled (no
+    # duplicates, no evidence yet: nothing changed).
+    assert second.knowledge["distilled"]["clusters"] == 0 and second.knowledge["distilled"]["demoted"] == []
     steps2 = Trajectory(out / "trajectory.jsonl").steps
     assert steps2[1].kind == "repair" and steps2[1].knowledge[0] == ub.id  # the UB item ranked first
     prompt = steps2[1].messages[-1]["content"]

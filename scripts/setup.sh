@@ -10,6 +10,14 @@ command -v cmake >/dev/null && command -v c++ >/dev/null || {
     echo "setup: cmake and a C++ compiler are needed (pypto builds its calculator with them)" >&2; exit 1
   fi
 }
+command -v chromium >/dev/null || {
+  # tests/test_report.py renders the benchmark report in headless Chromium (Debian's package).
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is needed by tests/test_report.py (Debian: apt-get install chromium)" >&2; exit 1
+  fi
+}
 [ -x .venv/bin/python ] || python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 stamp=.venv/.hawk-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

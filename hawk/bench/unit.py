@@ -84,7 +84,8 @@ class UnitRecord:
     evaluations: int = 0  # candidates judged in this invocation (replayed steps are not re-judged)
     finished_at: float = 0.0
     worker_pid: int = 0
-    worker_max_rss_kb: int = 0
+    worker_max_rss_kb: int = 0  # peak RSS of the worker process itself
+    eval_max_rss_kb: int = 0  # peak RSS of the largest evaluation child it has waited for
     model: str | None = None  # as the provider reported it
     provider: str | None = None
     swimlane: str | None = None  # relative to the unit directory
@@ -134,10 +135,11 @@ def load_record(unit_dir: Path) -> UnitRecord | None:
         return None
 
 
-def _max_rss_kb() -> int:
+def _max_rss_kb(children: bool = False) -> int:
+    """Peak resident memory in KiB (Linux units) of this process, or of its largest finished child."""
     import resource
 
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return int(resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF).ru_maxrss)
 
 
 class _Log:
@@ -235,7 +237,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         invocation_wall_s=round(wall, 3),
         evaluations=sum(1 for s in steps[steps_before:] if s.verdict is not None),
         finished_at=time.time(), worker_pid=os.getpid(), worker_max_rss_kb=_max_rss_kb(),
-        model=_reply_model(spec), provider=spec.llm_settings.provider,
+        eval_max_rss_kb=_max_rss_kb(children=True), model=_reply_model(spec), provider=spec.llm_settings.provider,
     )  # fmt: skip
 
 
@@ -278,7 +280,8 @@ def run_expert(spec: ExpertSpec) -> dict[str, Any]:
         }  # fmt: skip
     except Exception as exc:
         data = {"task": spec.task.id, "status": "error", "time_us": None, "error": f"{type(exc).__name__}: {exc}"}
-    data.update(wall_s=round(time.perf_counter() - started, 3), worker_max_rss_kb=_max_rss_kb(), worker_pid=os.getpid())
+    data.update(wall_s=round(time.perf_counter() - started, 3), worker_pid=os.getpid(),
+                worker_max_rss_kb=_max_rss_kb(), eval_max_rss_kb=_max_rss_kb(children=True))  # fmt: skip
     write_json(path, data)
     return data
 

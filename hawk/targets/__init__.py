@@ -38,6 +38,15 @@ def _ascend_pypto() -> Target:
 
 register("ascend-pypto", _ascend_pypto)
 
+
+def _ascend_triton() -> Target:
+    from hawk.targets.ascend_triton.target import AscendTritonTarget
+
+    return AscendTritonTarget()
+
+
+register("ascend-triton", _ascend_triton)
+
 __all__ = [
     "Availability",
     "EvalOptions",

@@ -78,6 +78,17 @@ class Perf:
     bottleneck: str | None = None
     eager_note: str | None = None  # why eager_time_us is missing, when it is
     estimate: bool = False  # True when the time is a model's estimate rather than a simulation
+    note: str | None = None  # what the figures are (e.g. the estimate model and its inputs)
+
+
+@dataclass
+class HardwareFinding:
+    """A documented hardware rule a candidate breaks or strains, found without running it on a device."""
+
+    rule: str  # taxonomy label, e.g. "grid_core_mapping", "alignment", "dtype_support"
+    severity: str  # "error" (cannot run on the chip), "warning" (runs, but slowly or padded), "info"
+    message: str
+    lines: list[SourceLine] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +110,7 @@ class Verdict:
     perf: Perf | None = None
     artifacts: Artifacts = field(default_factory=Artifacts)
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
+    findings: list[HardwareFinding] = field(default_factory=list)  # static hardware-rule findings
 
     @property
     def passed(self) -> bool:
@@ -126,4 +138,8 @@ class Verdict:
             perf=Perf(**perf) if perf else None,
             artifacts=Artifacts(**data.get("artifacts", {})),
             timings=dict(data.get("timings", {})),
+            findings=[
+                HardwareFinding(**{**f, "lines": [SourceLine(**ln) for ln in f.get("lines", [])]})
+                for f in data.get("findings", [])
+            ],
         )

@@ -249,7 +249,10 @@ def kernel_time(loads: list[CoreLoad], cores: int, core_type: str, cube_bytes: i
         if t > worst[0]:
             worst = (t, pipes)
     hbm_floor = unique_bytes / (chip.GM_BANDWIDTH_GBPS * 1e9) * 1e6
-    return max(worst[0], hbm_floor) + LAUNCH_US, worst[1], active
+    pipes = dict(worst[1])
+    if hbm_floor > worst[0]:  # the chip's HBM, not a core, bounds it: report the slowest core's moves at that rate
+        pipes["hbm"] = hbm_floor
+    return max(worst[0], hbm_floor) + LAUNCH_US, pipes, active
 
 
 def estimate_launch(summary: IrSummary, counts: dict[str, Any], unique_bytes: int) -> Estimate:
@@ -286,7 +289,10 @@ def bottleneck_label(pipes: dict[str, float], active: int, cores: int) -> str:
         return "core_underuse"
     if not pipes or max(pipes.values()) <= 0:
         return "launch_overhead"
-    return f"{max(pipes, key=lambda k: pipes[k])}_bound"
+    busiest = max(pipes, key=lambda k: pipes[k])
+    if busiest == "hbm":  # chip-wide memory bound: name the direction that moves more
+        return "mte_in_bound" if pipes.get("mte_in", 0) >= pipes.get("mte_out", 0) else "mte_out_bound"
+    return f"{busiest}_bound"
 
 
 # ------------------------------------------------------------------------------- eager baseline

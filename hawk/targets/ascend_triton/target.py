@@ -1,0 +1,416 @@
+"""Target `ascend-triton`: Triton kernels for the Ascend910B4, judged without an NPU.
+
+Mode `cpu` (default here), per candidate, each step in its own sandboxed child process:
+1. static checks (static_check.py): syntax, contract, cheating -> `invalid` before anything runs;
+2. numerics (worker_interp.py, in the triton-interp env): goldens from the PyTorch reference first,
+   then the candidate's launcher under upstream Triton's interpreter on several seeds, same
+   tolerances as ascend-pypto; every launch is recorded;
+3. real compile (worker_compile.py, in the triton-ascend env) of exactly the recorded launches:
+   triton-ascend frontend -> triton-adapter-opt -> bishengir-compile --target=Ascend910B4; its
+   errors become the verdict's hardware reason (ub/cc overflow with requested/available bytes,
+   lowering failures with the MLIR diagnostic and the kernel line);
+4. hardware findings (rules.py) and the performance ESTIMATE (estimate.py) from the compiled IR;
+   the eager baseline is estimated with the same model, so speedups compare like with like.
+Mode `npu` (torch_npu + CANN present) runs the kernel on the device with triton-ascend and times it
+with device events (worker_npu.py); it has NOT been run on Hawk's machines, which have no NPU.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from hawk import config
+from hawk.targets.ascend_triton import envs, estimate, rules
+from hawk.targets.ascend_triton import spec as chip
+from hawk.targets.ascend_triton.static_check import check_source
+from hawk.targets.base import Availability, EvalOptions, HardwareSpec
+from hawk.targets.sandbox import run_child
+from hawk.targets.verdict import Artifacts, Correctness, ErrorContext, Perf, SeedCheck, SourceLine, Status, Verdict
+from hawk.tasks.task import Task
+
+GUIDE = Path(__file__).with_name("guide.md")
+HERE = Path(__file__).parent
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SETUP_HINT = "run `hawk setup ascend-triton`"
+_OVERFLOW = re.compile(r"(\w+) overflow, requires (\d+) bits while (\d+) bits available!?[^\n]*")
+_CONSTRAINT = {"ub": "ub_capacity", "cc": "l0c_capacity", "l0c": "l0c_capacity", "cbuf": "l1_capacity",
+               "l1": "l1_capacity", "ca": "l0a_capacity", "l0a": "l0a_capacity", "cb": "l0b_capacity",
+               "l0b": "l0b_capacity"}  # fmt: skip
+_MEMORY = {"ub_capacity": "UB", "l0c_capacity": "L0C", "l1_capacity": "L1", "l0a_capacity": "L0A",
+           "l0b_capacity": "L0B"}  # fmt: skip
+_DIAG = re.compile(r'loc\((?:callsite\(.*? at )?"([^"]+)":(\d+):\d+\)+: error: (.*)')
+
+
+class AscendTritonTarget:
+    name = "ascend-triton"
+
+    def spec(self) -> HardwareSpec:
+        return chip.ascend910b4_spec()
+
+    def language_guide(self) -> str:
+        return GUIDE.read_text()
+
+    def modes(self) -> list[Availability]:
+        missing = envs.missing()
+        cpu_why = (
+            f"real compile (bishengir-compile --target={chip.SKU}) + Triton interpreter numerics + IR estimate"
+            if not missing
+            else f"side environments missing ({', '.join(missing)}): {SETUP_HINT}"
+        )
+        npu_ok = importlib.util.find_spec("torch_npu") is not None and bool(os.environ.get("ASCEND_HOME_PATH"))
+        npu_why = "torch_npu + CANN found" if npu_ok else "no torch_npu / CANN (ASCEND_HOME_PATH) on this machine"
+        return [Availability("cpu", not missing, cpu_why), Availability("npu", npu_ok, npu_why)]
+
+    def default_mode(self) -> str:
+        modes = {m.mode: m for m in self.modes()}
+        return "npu" if modes["npu"].available else "cpu"
+
+    def setup(self, log=print, force: bool = False) -> dict[str, float]:
+        """Create (or verify) the side environments; see envs.py."""
+        return envs.ensure(log, force=force)
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
+        opts = options or EvalOptions()
+        mode = opts.mode or self.default_mode()
+        started = time.perf_counter()
+        verdict = Verdict(status=Status.RUNTIME_ERROR, task=task.id, target=self.name, mode=mode)
+
+        def done() -> Verdict:
+            verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
+            if verdict.artifacts.workdir:
+                Path(verdict.artifacts.workdir, "verdict.json").write_text(
+                    json.dumps(verdict.to_dict(), indent=1, default=str)
+                )
+            return verdict
+
+        finding = check_source(candidate)
+        if finding is not None:
+            verdict.status, verdict.error = finding.status, finding.error
+            return done()
+        if mode not in ("cpu", "npu"):
+            verdict.error = ErrorContext(kind="environment", message=f"unknown mode '{mode}' (cpu, npu)")
+            return done()
+        missing = envs.missing()
+        if missing:
+            verdict.error = ErrorContext(
+                kind="environment",
+                message=f"the ascend-triton side environments are not set up ({', '.join(missing)}): {SETUP_HINT}",
+            )
+            return done()
+        if mode == "npu" and not {m.mode: m for m in self.modes()}["npu"].available:
+            verdict.error = ErrorContext(kind="environment", message="mode npu requested but no NPU is available")
+            return done()
+
+        workdir = (
+            config.scratch_root() / f"triton-{_slug(task.id)}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        )
+        workdir.mkdir(parents=True)
+        verdict.artifacts = Artifacts(workdir=str(workdir))
+        kernel_file = (workdir / "candidate.py").resolve()
+        kernel_file.write_text(candidate)
+        seeds = list(range(opts.seeds))
+        deadline = time.monotonic() + opts.timeout_s
+        request = {"task_id": task.id, "task_file": str(task.path), "kernel_file": str(kernel_file),
+                   "workdir": str(workdir), "seeds": seeds, "atol": task.atol, "rtol": task.rtol}  # fmt: skip
+
+        # 1. numerics (or, in mode npu, the device run) -----------------------------------------
+        worker = "worker_npu.py" if mode == "npu" else "worker_interp.py"
+        env_name = envs.TRITON_ASCEND if mode == "npu" else envs.TRITON_INTERP
+        (workdir / "interp_request.json").write_text(json.dumps(request, indent=1))
+        child = run_child(
+            [str(envs.python(env_name)), str(HERE / worker), str(workdir / "interp_request.json")],
+            cwd=workdir, env=self._child_env(interpret=mode != "npu"), timeout_s=opts.timeout_s,
+            memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "interp.log",
+        )  # fmt: skip
+        verdict.artifacts.log = str(child.log_path)
+        interp = _read_json(workdir / "interp.json")
+        verdict.timings.update({f"interp_{k}": round(v, 3) for k, v in interp.get("timings", {}).items()})
+        verdict.timings["interp_wall_s"] = round(child.wall_s, 3)
+
+        # 2. real compile of what was launched ------------------------------------------------------
+        launches = _unique(interp.get("launches") or [])
+        compiled: dict[str, Any] = {}
+        if launches and mode == "cpu":
+            creq = {"workdir": str(workdir), "kernel_file": str(kernel_file), "sku": chip.SKU, "launches": launches,
+                    "torch_site": str(envs.site_packages(envs.TRITON_INTERP))}  # fmt: skip
+            (workdir / "compile_request.json").write_text(json.dumps(creq, indent=1))
+            cchild = run_child(
+                [str(envs.python(envs.TRITON_ASCEND)), str(HERE / "worker_compile.py"),
+                 str(workdir / "compile_request.json")],
+                cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
+                memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
+            )  # fmt: skip
+            compiled = _read_json(workdir / "compile.json")
+            verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
+            for entry in compiled.get("launches", []):
+                for k, v in entry.get("timings", {}).items():
+                    verdict.timings[f"compile_{k}"] = round(verdict.timings.get(f"compile_{k}", 0.0) + v, 3)
+            if cchild.timed_out:
+                verdict.status = Status.TIMEOUT
+                verdict.error = ErrorContext(
+                    kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s"
+                )
+                return done()
+            if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
+                verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
+                                             + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
+                return done()
+
+        summaries = self._summaries(compiled, str(kernel_file))
+        for i, launch in enumerate(launches):
+            entry = next((c for c in compiled.get("launches", []) if c.get("launch_index") == i), {})
+            ttir = _read_text(Path(entry["dir"]) / "kernel.ttir.mlir") if entry.get("dir") else None
+            verdict.findings += rules.findings(launch, summaries.get(i), ttir, candidate, str(kernel_file))
+
+        # 3. judge: compile errors first (the kernel cannot run on the chip), then numerics -----------
+        failed = [c for c in compiled.get("launches", []) if not c.get("ok")]
+        if compiled.get("outcome") == "load_error":
+            failed = [compiled]
+        if failed:
+            verdict.status = Status.COMPILE_ERROR
+            verdict.error = _compile_error(failed[0], candidate, str(kernel_file))
+            return done()
+        if not self._judge_numerics(verdict, child, interp, candidate, str(kernel_file), seeds):
+            return done()
+        if mode == "npu":
+            t = interp.get("npu_time_us")
+            verdict.perf = Perf(time_us=t, note="measured on the NPU with device events (worker_npu.py)")
+        else:
+            verdict.perf = self._estimate(launches, summaries, interp)
+            if verdict.perf is not None and opts.with_eager_baseline:
+                self._add_eager(verdict, task)
+        return done()
+
+    # ------------------------------------------------------------------ pieces
+    def _child_env(self, interpret: bool) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME", "TRITON_INTERPRET")}
+        env["PYTHONPATH"] = str(REPO_ROOT)  # the workers import hawk.tasks (stdlib + torch only)
+        env["TRITON_CACHE_DIR"] = str(config.cache_dir() / "triton-cache")
+        if interpret:
+            env["TRITON_INTERPRET"] = "1"
+        return env
+
+    def _summaries(self, compiled: dict[str, Any], kernel_file: str) -> dict[int, estimate.IrSummary]:
+        out = {}
+        for c in compiled.get("launches", []):
+            if not c.get("ok"):
+                continue
+            paths = [Path(p) for name, p in c.get("planned_ir", {}).items() if not name.endswith("_function")]
+            summary = estimate.parse_ir(paths, kernel_file)
+            if c.get("final_ir"):
+                summary.device = chip.device_spec_from_ir(_read_text(Path(c["final_ir"])) or "")
+            out[int(c["launch_index"])] = summary
+        return out
+
+    def _judge_numerics(self, verdict: Verdict, child, interp: dict, source: str, kernel_file: str,
+                        seeds: list[int]) -> bool:  # fmt: skip
+        """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
+        outcome = interp.get("outcome")
+        message = str(interp.get("message", ""))
+        lines = _source_lines(source, interp.get("lines") or [])
+        if child.timed_out:
+            verdict.status = Status.TIMEOUT
+            verdict.error = ErrorContext(kind="timeout", message=f"no result within {child.wall_s:.0f} s "
+                                         f"(stage reached: {interp.get('stage', 'start')})")  # fmt: skip
+            return False
+        if outcome is None:
+            how = f"signal {child.signal_name}" if child.signal_name else f"exit code {child.returncode}"
+            log = _read_text(child.log_path) or ""
+            if "MemoryError" in log or "bad_alloc" in log:
+                how += " (memory limit reached)"
+            verdict.error = ErrorContext(kind="crash", message=f"the interpreter process died with {how} during "
+                                         f"{interp.get('stage', 'start')} (out-of-bounds stores can corrupt the heap)")  # fmt: skip
+            return False
+        if outcome == "invalid":
+            verdict.status, verdict.error = Status.INVALID, ErrorContext(kind="contract", message=message, lines=lines)
+            return False
+        if outcome == "load_error":
+            verdict.status = Status.COMPILE_ERROR
+            verdict.error = ErrorContext(kind="import", message=message, lines=lines)
+            return False
+        if outcome == "harness_error":
+            verdict.error = ErrorContext(kind="harness", message=f"Hawk's worker failed: {message}")
+            return False
+        if outcome == "runtime_error":
+            verdict.error = ErrorContext(kind="interpreter", message=message, lines=lines)
+            return False
+        checks = []
+        outputs = interp.get("outputs", [])
+        for seed in seeds:
+            row = next((s for s in interp.get("seeds", []) if s["seed"] == seed), None)
+            if row is None:
+                checks.append(SeedCheck(seed, False, detail="no result for this seed"))
+                continue
+            bad = [c for c in row["checks"] if not c["passed"]]
+            worst = max(row["checks"], key=lambda c: (not c["passed"], c.get("max_abs_diff") or 0))
+            detail = ""
+            if bad:
+                c = bad[0]
+                out = next((o for o in outputs if o["name"] == c["output"]), {"atol": 0, "rtol": 0})
+                detail = (f"output '{c['output']}' differs from the reference: max abs diff "
+                          f"{c.get('max_abs_diff', float('nan')):.4g}, {c.get('error_ratio', 1.0):.1%} of elements beyond "
+                          f"atol {out['atol']:g} + rtol {out['rtol']:g}")  # fmt: skip
+                if c.get("unwritten"):
+                    detail += f"; {c['unwritten']} elements never written"
+            checks.append(SeedCheck(seed, not bad, worst.get("max_abs_diff"), worst.get("max_rel_diff"),
+                                    worst.get("error_ratio"), worst.get("zero_ratio"), detail))  # fmt: skip
+        vals = [c for c in checks if c.max_abs_diff is not None]
+        verdict.correctness = Correctness(
+            seeds=seeds, passed=bool(checks) and all(c.passed for c in checks),
+            atol=max((o["atol"] for o in outputs), default=0.0), rtol=max((o["rtol"] for o in outputs), default=0.0),
+            max_abs_diff=max((c.max_abs_diff for c in vals), default=None),
+            max_rel_diff=max((c.max_rel_diff or 0.0 for c in vals), default=None),
+            error_ratio=max((c.error_ratio or 0.0 for c in vals), default=None), per_seed=checks,
+        )  # fmt: skip
+        if verdict.correctness.passed:
+            verdict.status = Status.PASS
+        else:
+            verdict.status = Status.WRONG_RESULT
+            bad_seed = next(c for c in checks if not c.passed)
+            verdict.error = ErrorContext(kind="mismatch", message=f"seed {bad_seed.seed}: {bad_seed.detail}")
+        return True
+
+    def _estimate(self, launches: list[dict], summaries: dict[int, estimate.IrSummary], interp: dict) -> Perf | None:
+        """Sum of the per-launch estimates, each weighted by how often kernel() launched it."""
+        total = 0.0
+        pipes: dict[str, float] = {}
+        notes, bottleneck, worst = [], None, -1.0
+        for i, launch in enumerate(launches):
+            summary = summaries.get(i)
+            if summary is None:
+                return None
+            unique = sum(a.get("numel", 0) * estimate.DTYPE_BYTES.get(_elem(a["type"]), 4)
+                         for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
+            est = estimate.estimate_launch(summary, launch.get("counts", {}), unique)
+            times = launch.get("times", 1)
+            total += est.time_us * times
+            for k, v in est.pipes_us.items():
+                pipes[k] = pipes.get(k, 0.0) + v * times
+            if est.time_us > worst:
+                worst, bottleneck = est.time_us, est.bottleneck
+            notes.append(f"{launch['name']}: {est.time_us} us x{times}; {est.note}")
+        share = {k: round(100.0 * v / total, 1) for k, v in pipes.items()} if total else {}
+        roof = _roofline(launches)
+        return Perf(
+            time_us=round(total, 3), pipes=share, bottleneck=bottleneck, estimate=True,
+            roofline_us=roof, roofline_ratio=round(total / roof, 3) if roof else None,
+            note="; ".join(notes),
+        )  # fmt: skip
+
+    def _add_eager(self, verdict: Verdict, task: Task) -> None:
+        t = time.perf_counter()
+        try:
+            base = _cached_eager(task)
+        except Exception as exc:  # context, not the verdict: say why it is missing
+            verdict.perf.eager_note = f"eager estimate unavailable: {type(exc).__name__}: {exc}"[:300]
+            return
+        finally:
+            verdict.timings["eager_s"] = round(time.perf_counter() - t, 3)
+        verdict.perf.eager_time_us = base["time_us"]
+        verdict.perf.eager_note = base["note"]
+        if verdict.perf.time_us:
+            verdict.perf.speedup = round(base["time_us"] / verdict.perf.time_us, 3)
+
+
+# ---------------------------------------------------------------------- helpers
+def _elem(ptr_type: str) -> str:
+    t = ptr_type.lstrip("*")
+    return {"fp32": "f32", "fp16": "f16", "bf16": "bf16", "fp64": "f64"}.get(t, t)
+
+
+def _roofline(launches: list[dict]) -> float | None:
+    """Lower bound: every tensor argument moved once at HBM bandwidth (the estimate's own floor)."""
+    bytes_ = sum(a.get("numel", 0) * estimate.DTYPE_BYTES.get(_elem(a["type"]), 4)
+                 for launch in launches for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
+    return round(bytes_ / (chip.GM_BANDWIDTH_GBPS * 1e9) * 1e6, 4) if bytes_ else None
+
+
+def _cached_eager(task: Task) -> dict[str, Any]:
+    path = (
+        config.cache_dir() / "eager-triton" / f"{task.source_hash}-{chip.SKU}-{estimate.MODEL.replace('/', '_')}.json"
+    )
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    base = estimate.eager_estimate(task)
+    data = {"time_us": base.time_us, "kernels": base.kernels, "ops": base.ops, "note": base.note}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+    return data
+
+
+def _unique(launches: list[dict]) -> list[dict]:
+    """Distinct launches (same kernel, types, constexprs and grid), with how often each ran per call."""
+    out: dict[str, dict] = {}
+    for launch in launches:
+        key = json.dumps([launch["name"], launch["grid"], [{k: v for k, v in a.items() if k not in ("value", "numel",
+                          "shape") or a["kind"] == "constexpr"} for a in launch["args"]]], sort_keys=True)  # fmt: skip
+        if key in out:
+            out[key]["times"] += 1
+        else:
+            out[key] = {**launch, "times": 1}
+    return list(out.values())
+
+
+def _compile_error(entry: dict, source: str, kernel_file: str) -> ErrorContext:
+    message = str(entry.get("message", ""))
+    stage = entry.get("stage", "frontend")
+    lines = list(entry.get("lines") or [])
+    diags = [(f, int(n), text.strip()) for f, n, text in _DIAG.findall(message)]
+    lines += [n for f, n, _ in diags if f == kernel_file]
+    m = _OVERFLOW.search(message)
+    if m:
+        constraint = _CONSTRAINT.get(m.group(1).lower(), f"{m.group(1).lower()}_capacity")
+        req, avail = int(m.group(2)) // 8, int(m.group(3)) // 8
+        memory = _MEMORY.get(constraint, m.group(1).upper())
+        return ErrorContext(
+            kind=constraint, constraint=constraint, requested_bytes=req, available_bytes=avail,
+            message=f"{entry.get('name', 'kernel')}: {memory} overflow: the tiles need {req} bytes, {memory} holds "
+                    f"{avail} bytes (bishengir-compile --target={chip.SKU}, after retrying without multibuffer)",
+            hardware_reason=m.group(0).strip(), op=entry.get("name"), lines=_source_lines(source, lines),
+        )  # fmt: skip
+    errors = [text for _, _, text in diags if "Failed to run" not in text] or [
+        ln.strip() for ln in message.splitlines() if "error" in ln.lower()
+    ]
+    reason = errors[0] if errors else (message.strip().splitlines() or [""])[-1]
+    kind = {"frontend": "frontend", "adapter": "lowering", "bishengir": "lowering"}.get(stage, stage)
+    return ErrorContext(
+        kind=kind, message=f"{entry.get('name', 'kernel')}: {stage} failed: {reason}"[:2000],
+        hardware_reason=reason[:500] if stage != "frontend" else None,
+        constraint="lowering_failure" if stage != "frontend" else None, op=entry.get("name"),
+        lines=_source_lines(source, lines),
+    )  # fmt: skip
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:60]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return None
+
+
+def _source_lines(source: str, linenos: list[int]) -> list[SourceLine]:
+    lines = source.splitlines()
+    return [SourceLine(n, lines[n - 1]) for n in dict.fromkeys(linenos) if 1 <= n <= len(lines)]

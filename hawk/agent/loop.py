@@ -153,7 +153,8 @@ def run_agent(
         exemplar=exemplar_name,
     )
     if store is not None:
-        result.knowledge = _learn(traj.steps, task, target, store, llm, out_dir, eval_options, distill_every, log)
+        if not stop.startswith("llm error"):  # an interrupted run learns once it is resumed and finished
+            result.knowledge = _learn(traj.steps, task, target, store, llm, out_dir, eval_options, distill_every, log)
         store.close()
     if best:
         (out_dir / "best_kernel.py").write_text(best[1])

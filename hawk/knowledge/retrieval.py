@@ -86,10 +86,10 @@ def _item_text(item: KnowledgeItem) -> str:
 def _embed_cached(store: KnowledgeStore, embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Item texts are embedded once per model and text, then read back from the store."""
     keys = [f"{embedder.name}:{hashlib.sha256(t.encode()).hexdigest()}" for t in texts]
-    vecs: list[np.ndarray | None] = []
-    for key in keys:
-        blob = store.cached_vector(key)
-        vecs.append(np.frombuffer(blob, dtype=np.float32) if blob else None)
+    cached = store.cached_vectors(keys)
+    vecs: list[np.ndarray | None] = [
+        np.frombuffer(cached[key], dtype=np.float32) if key in cached else None for key in keys
+    ]
     missing = [i for i, v in enumerate(vecs) if v is None]
     if missing:
         fresh = embedder.embed([texts[i] for i in missing])

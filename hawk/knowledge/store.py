@@ -209,6 +209,15 @@ class KnowledgeStore:
         row = self.conn.execute("SELECT vec FROM embed_cache WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
+    def cached_vectors(self, keys: list[str]) -> dict[str, bytes]:
+        """Many cached vectors in a few queries (one per 900 keys, under SQLite's parameter limit)."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(f"SELECT key, vec FROM embed_cache WHERE key IN ({marks})", chunk))
+        return found
+
     def cache_vector(self, key: str, vec: bytes) -> None:
         with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO embed_cache(key, vec) VALUES (?, ?)", (key, vec))

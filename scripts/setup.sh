@@ -25,3 +25,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+# Side environments of the ascend-triton target (triton-ascend + bishengir; upstream triton + torch).
+# A stamp makes this a no-op once done; on a fresh cache it takes about a minute.
+.venv/bin/hawk setup ascend-triton >/dev/null

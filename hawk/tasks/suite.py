@@ -53,6 +53,12 @@ def load_suite(name: str) -> Suite:
         if not path.is_file():
             raise TaskError(f"suite {name}: task file missing for {tid}: {path}")
         expert = root / "experts" / f"{tid}.py"
+        # Other targets' experts live in experts_<target, dashes as underscores>/ (e.g. experts_ascend_triton/).
+        per_target = {
+            d.name.removeprefix("experts_").replace("_", "-"): d / f"{tid}.py"
+            for d in sorted(root.glob("experts_*"))
+            if (d / f"{tid}.py").is_file()
+        }
         tasks.append(
             Task(
                 id=tid,
@@ -64,9 +70,20 @@ def load_suite(name: str) -> Suite:
                 atol=entry.get("atol"),
                 rtol=entry.get("rtol"),
                 expert_kernel=expert if expert.is_file() else None,
+                extra={"experts": per_target},
             )
         )
     return Suite(name=name, description=manifest["suite"].get("description", ""), root=root, tasks=tasks)
+
+
+DEFAULT_EXPERT_TARGET = "ascend-pypto"  # `experts/` holds this target's expert kernels
+
+
+def expert_for(task: Task, target: str) -> Path | None:
+    """The expert kernel of `task` written for `target`, or None when the suite has none."""
+    if target == DEFAULT_EXPERT_TARGET:
+        return task.expert_kernel
+    return task.extra.get("experts", {}).get(target)
 
 
 def resolve_task(ref: str, suite: str | None = None) -> Task:

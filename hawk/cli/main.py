@@ -197,6 +197,27 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path(
     raise typer.Exit(0 if result.passed else 1)
 
 
+@app.command("setup")
+def setup_cmd(
+    target: Annotated[str, typer.Argument(help="target whose environments to create, e.g. ascend-triton")],
+    force: Annotated[bool, typer.Option(help="recreate even when ready")] = False,
+) -> None:
+    """Create and check a target's side environments (idempotent; quick when already done)."""
+    try:
+        the_target = targets.get(target)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    setup = getattr(the_target, "setup", None)
+    if setup is None:
+        console.print(f"{target} needs no set-up beyond Hawk's own environment")
+        return
+    try:
+        spent = setup(log=lambda m: console.print(m, highlight=False, markup=False), force=force)
+    except Exception as exc:  # a failed pip install or check: one clear message, non-zero exit
+        fail(f"setting up {target} failed: {exc}")
+    console.print(f"{target}: ready ({', '.join(f'{k} {v:.1f} s' for k, v in spent.items())})")
+
+
 def print_verdict(v: Verdict) -> None:
     color = "green" if v.passed else "red"
     console.print(f"[{color}]{v.status.value}[/{color}]  task={v.task} target={v.target} mode={v.mode}")
@@ -216,8 +237,13 @@ def print_verdict(v: Verdict) -> None:
         p = v.perf
         extra = f", eager {p.eager_time_us} us, speedup {p.speedup}x" if p.eager_time_us else ""
         roof = f", roofline {p.roofline_us} us ({p.roofline_ratio}x the bound)" if p.roofline_us else ""
-        console.print(f"  perf: {p.time_us} us simulated{extra}{roof}; bottleneck {p.bottleneck}")
+        how = "ESTIMATED (model, not measured)" if p.estimate else "simulated"
+        console.print(f"  perf: {p.time_us} us {how}{extra}{roof}; bottleneck {p.bottleneck}")
+        if p.note:
+            console.print(f"  perf note: {p.note}", highlight=False)
         console.print("  pipes busy %: " + ", ".join(f"{k} {v:.1f}" for k, v in p.pipes.items()))
+    for f in getattr(v, "findings", []):
+        console.print(f"  finding [{f.severity}] {f.rule}: {f.message}", highlight=False, markup=False)
     if v.artifacts.workdir:
         console.print(f"  workdir: {v.artifacts.workdir}", highlight=False)
     console.print("  timings: " + ", ".join(f"{k} {t:.1f}" for k, t in v.timings.items()))

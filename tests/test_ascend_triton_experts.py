@@ -28,3 +28,20 @@ def test_triton_expert_passes(task) -> None:
     assert v.status == Status.PASS, (v.error, v.findings)
     assert v.perf.estimate and v.perf.time_us > 0 and v.perf.eager_time_us > 0
     assert not [f for f in v.findings if f.severity == "error"]
+
+
+def test_triton_taxonomy_labels() -> None:
+    from hawk.knowledge.taxonomy import LABELS, labels_for, labels_of
+
+    assert set(labels_of("ascend-triton")) <= set(LABELS)
+    assert {"grid_core_mapping", "multibuffer", "alignment", "dtype_support", "ub_capacity", "l0c_capacity"} <= set(
+        labels_of("ascend-triton")
+    )
+    overflow = {"target": "ascend-triton", "error": {"constraint": "ub_capacity", "hardware_reason": "ub overflow, "
+                "requires 4194304 bits while 1572864 bits available!"}}  # fmt: skip
+    assert labels_for(overflow) == ["ub_capacity", "block_size"]
+    cc = {"target": "ascend-triton", "error": {"hardware_reason": "cc overflow, requires 2097152 bits"}}
+    assert "l0c_capacity" in labels_for(cc)
+    grid = {"target": "ascend-triton", "findings": [{"rule": "grid_core_mapping", "severity": "warning"}],
+            "perf": {"bottleneck": "mte_in_bound"}}  # fmt: skip
+    assert labels_for(grid) == ["mte_in_bound", "grid_core_mapping"]

@@ -1,4 +1,4 @@
-"""The ascend-pypto hardware taxonomy: the vocabulary knowledge items are labelled with.
+"""The hardware taxonomy (ascend-pypto and ascend-triton): the vocabulary knowledge items are labelled with.
 
 Labels name the hardware cause, not the op, so a fix learned on EXP's UB overflow is found again
 for MUL's. `labels_for` derives labels from a verdict dict so queries and items share the vocabulary.
@@ -25,7 +25,32 @@ LABELS: dict[str, str] = {
     "vector_bound": "Time dominated by the vector pipe.",
     "cube_bound": "Time dominated by the cube (matmul) pipe.",
     "scheduling_bubbles": "Cores wait on the scheduler or predecessors more than they work.",
+    # ascend-triton (shared names above keep their meaning across targets)
+    "grid_core_mapping": "Triton grid not matched to the physical cores (40 vector / 20 cube): extra rounds or idle cores.",
+    "multibuffer": "Compiler double-buffering halves the UB/L1 each loop iteration may use.",
+    "block_size": "BLOCK_* constexpr tile sizes too large (overflow) or too small (overhead) for the buffers.",
+    "lowering_failure": "triton-adapter-opt / bishengir cannot lower a construct (unsupported op or pattern).",
 }
+
+# Which labels each target's knowledge uses (LABELS is the union, so retrieval vectors cover both).
+TARGET_LABELS: dict[str, tuple[str, ...]] = {
+    "ascend-pypto": (
+        "ub_capacity", "l1_capacity", "l0a_capacity", "l0b_capacity", "l0c_capacity", "cube_tile_shape",
+        "vector_tile_shape", "alignment", "dtype_support", "core_count_load_balance", "mte_in_bound",
+        "mte_out_bound", "vector_bound", "cube_bound", "scheduling_bubbles",
+    ),
+    "ascend-triton": (
+        "ub_capacity", "l1_capacity", "l0a_capacity", "l0b_capacity", "l0c_capacity", "alignment", "dtype_support",
+        "grid_core_mapping", "multibuffer", "block_size", "lowering_failure", "mte_in_bound", "mte_out_bound",
+        "vector_bound", "cube_bound",
+    ),
+}  # fmt: skip
+
+
+def labels_of(target: str) -> tuple[str, ...]:
+    """The taxonomy labels `target`'s knowledge items may carry."""
+    return TARGET_LABELS.get(target, tuple(LABELS))
+
 
 # target.bottleneck() labels -> taxonomy labels. mte1_bound has no label of its own yet: it is left
 # out rather than guessed.
@@ -37,6 +62,24 @@ _BOTTLENECK = {
     "core_underuse": "core_count_load_balance",
     "scheduling_bubbles": "scheduling_bubbles",
 }
+
+# ascend-triton: its profile labels, and what a capacity overflow implies there (a smaller BLOCK, or
+# less double-buffering), instead of PyPTO's tile-shape calls.
+_TRITON_BOTTLENECK = {**_BOTTLENECK, "core_underuse": "grid_core_mapping"}
+_TRITON_IMPLIED = {
+    "ub_capacity": "block_size",
+    "l1_capacity": "block_size",
+    "l0a_capacity": "block_size",
+    "l0b_capacity": "block_size",
+    "l0c_capacity": "block_size",
+}
+_TRITON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bcc overflow", re.I), "l0c_capacity"),
+    (re.compile(r"\bcbuf overflow|\bL1 overflow", re.I), "l1_capacity"),
+    (re.compile(r"\bgrid\b|physical (vector|cube) cores", re.I), "grid_core_mapping"),
+    (re.compile(r"multi-?buffer", re.I), "multibuffer"),
+    (re.compile(r"fail(ed)? to (legalize|lower|convert)|lowering", re.I), "lowering_failure"),
+]
 
 # A capacity overflow is fixed by a smaller tile, so the tile-shape label comes with it.
 _IMPLIED = {
@@ -73,6 +116,18 @@ def labels_for(verdict: dict[str, Any] | None) -> list[str]:
         if pattern.search(text):
             found.add(label)
     perf = verdict.get("perf") or {}
+    if verdict.get("target") == "ascend-triton":
+        for pattern, label in _TRITON_PATTERNS:
+            if pattern.search(text):
+                found.add(label)
+        found |= {
+            f["rule"] for f in verdict.get("findings") or [] if f.get("severity") != "info" and f.get("rule") in LABELS
+        }
+        if perf.get("bottleneck") in _TRITON_BOTTLENECK:
+            found.add(_TRITON_BOTTLENECK[perf["bottleneck"]])
+        found |= {_TRITON_IMPLIED[lbl] for lbl in list(found) if lbl in _TRITON_IMPLIED}
+        found -= {"vector_tile_shape", "cube_tile_shape"}  # PyPTO tiling calls: no such thing in Triton
+        return [lbl for lbl in LABELS if lbl in found]
     if perf.get("bottleneck") in _BOTTLENECK:
         found.add(_BOTTLENECK[perf["bottleneck"]])
     found |= {_IMPLIED[lbl] for lbl in list(found) if lbl in _IMPLIED}

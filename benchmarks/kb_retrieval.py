@@ -3,6 +3,7 @@
 Fills a fresh store with synthetic but realistically shaped items (UB/L0C/alignment errors and
 perf items over varied ops, tilings and shapes), then times 2D retrieval: the first (cold) query
 embeds every item once (the vectors are cached in the store), later (warm) queries do not.
+Last, distillation's near-duplicate search over all items is timed.
 A benchmark: it prints figures and asserts nothing.
 
     python benchmarks/kb_retrieval.py [--items 10000] [--queries 5]
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from hawk.knowledge import KnowledgeItem, KnowledgeStore, Trigger, normalize_error, retrieve
+from hawk.knowledge.distill import find_duplicates
 
 OPS = ["EXP", "MUL", "ADD", "SUB", "DIV", "CAST", "ROWSUM_SINGLE", "ROWMAX_SINGLE", "RECIPROCAL", "SQRT", "MATMUL"]
 PYPTO = ["exp", "mul", "add", "sub", "div", "cast", "sum", "amax", "reciprocal", "sqrt", "matmul", "rsqrt", "where"]
@@ -79,6 +81,11 @@ def main() -> int:
         print(f"retrieval: cold {cold:.2f} s (embeds every item once), warm median "
               f"{statistics.median(warm) * 1000:.0f} ms over {args.queries} queries")  # fmt: skip
         print(f"top hit: {hits[0].item.labels} score {hits[0].score:.2f}")
+        t = time.perf_counter()
+        clusters = find_duplicates(store.list("active"), store)
+        dup_s = time.perf_counter() - t
+        print(f"distillation's near-duplicate search: {dup_s:.1f} s, {len(clusters)} clusters "
+              f"(largest {max((len(c) for c in clusters), default=0)} shown to the arbiter)")  # fmt: skip
     return 0
 
 

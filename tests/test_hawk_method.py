@@ -18,7 +18,7 @@ from hawk.agent import Budget, run_agent
 from hawk.agent.demo import SCRIPTED_REPLIES, TASK_FILE
 from hawk.agent.trajectory import Trajectory
 from hawk.knowledge import KnowledgeItem, KnowledgeStore, retrieve
-from hawk.knowledge.distill import distill, parse_decision
+from hawk.knowledge.distill import distill, parse_decision, reverify_items
 from hawk.knowledge.synthesis import synthesize_from_steps
 from hawk.llm import OpenAICompatible
 from hawk.targets.base import EvalOptions
@@ -198,3 +198,17 @@ def test_parse_decision_names_what_is_wrong(text: str, problem: str) -> None:
 def test_parse_decision_accepts_a_fenced_answer() -> None:
     d = parse_decision('```json\n{"decision": "keep", "reason": "different ops"}\n```', [_item("a1"), _item("b2")])
     assert (d.action, d.reason, d.arbiter) == ("keep", "different ops", "llm")
+
+
+def test_reverify_refreshes_a_good_proof_and_retires_a_broken_fix(learned):
+    kb, steps, first = learned
+    ub_id, perf_id = (it["id"] for it in first.knowledge["synthesized"])
+    with KnowledgeStore(kb) as store:
+        broken = store.get(ub_id)
+        broken.after_code = broken.before_code  # as if a tool upgrade made the stored fix overflow again
+        store.update(broken)
+        outcome = reverify_items(store, OPTS, item_ids=[ub_id, perf_id], log=print)
+        assert outcome == {ub_id: "compile_error", perf_id: "pass"}
+        ub, perf = store.get(ub_id), store.get(perf_id)
+    assert ub.status == "candidate" and "MEM_UB" in ub.status_reason  # never injected again
+    assert perf.status == "active" and perf.history[-1]["event"] == "reverified"

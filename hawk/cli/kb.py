@@ -131,9 +131,10 @@ def distill_cmd(
     model: Annotated[str | None, typer.Option()] = None,
     api_key: Annotated[str | None, typer.Option()] = None,
     llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
+    reverify: Annotated[bool, typer.Option(help="first re-run every proven item's fix on the target")] = False,
 ) -> None:
     """Demote/prune items by measured effect; merge near-duplicates (LLM arbitration, re-verified on the target)."""
-    from hawk.knowledge.distill import distill
+    from hawk.knowledge.distill import distill, reverify_items
     from hawk.llm import LLMError, LLMSettings, make_llm
     from hawk.targets.base import EvalOptions
 
@@ -145,6 +146,10 @@ def distill_cmd(
             llm = make_llm(settings)
         except LLMError as exc:
             _fail(f"{exc} (or pass --no-llm to let rules arbitrate)")
+    if reverify:
+        outcome = reverify_items(_store(db), EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False))
+        failed = [i for i, status in outcome.items() if status != "pass"]
+        console.print(f"re-verified {len(outcome)} item(s); {len(failed)} no longer pass and became candidates")
     report = distill(
         _store(db), llm, eval_options=EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False)
     )

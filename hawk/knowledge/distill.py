@@ -364,3 +364,32 @@ def reverify(item: KnowledgeItem, eval_options: EvalOptions | None = None) -> di
     except (TaskError, KeyError) as exc:
         return {"status": "not_run", "error": {"message": f"cannot re-verify: {exc}"}}
     return target.evaluate(item.after_code, task, eval_options).to_dict()
+
+
+def reverify_items(
+    store: KnowledgeStore,
+    eval_options: EvalOptions | None = None,
+    *,
+    item_ids: list[str] | None = None,
+    evaluate: Callable[[KnowledgeItem], dict[str, Any]] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, str]:
+    """Re-run the executable part of proven items (all, or `item_ids`) on the target as it is now,
+    e.g. after a compiler or simulator upgrade. A pass refreshes the proof; anything else makes the
+    item a candidate again (never injected) with the verdict as the reason. Returns id -> status."""
+    evaluate = evaluate or (lambda item: reverify(item, eval_options))
+    items = [store.get(i) for i in item_ids] if item_ids else store.list("active") + store.list("demoted")
+    outcome: dict[str, str] = {}
+    for item in items:
+        verdict = evaluate(item)
+        fresh = store.get(item.id)
+        fresh.history.append({"at": now(), "event": "reverified", "status": verdict.get("status")})
+        if verdict.get("status") == "pass":
+            fresh.proof_verdict = verdict
+        else:
+            err = (verdict.get("error") or {}).get("hardware_reason") or (verdict.get("error") or {}).get("message")
+            fresh.status, fresh.status_reason = "candidate", f"re-verification gave {verdict.get('status')}: {err}"
+        store.update(fresh)
+        outcome[item.id] = verdict.get("status", "?")
+        log(f"reverify {item.id}: {outcome[item.id]}")
+    return outcome

@@ -52,6 +52,15 @@ def test_ub_overflow_is_compile_error_with_hardware_reason(target):
     assert any("pypto.exp" in line.text for line in v.error.lines)
 
 
+def test_frontend_error_reports_the_first_cause_and_its_line(target):
+    # pypto raises a derived "tile shape not set" error; the real cause is logged before it.
+    v = evaluate(target, "row_center_bad_view", ROW_TASK, seeds=1, with_eager_baseline=False)
+    assert v.status == Status.COMPILE_ERROR and v.error.kind == "frontend"
+    assert v.error.message.startswith("Errcode: FC0000! shape not support binary operation")
+    assert "pypto then raised" in v.error.message and v.error.op == "SUB"
+    assert [ln.lineno for ln in v.error.lines] == [7]
+
+
 def test_wrong_axis_reduction_is_wrong_result(target):
     good = evaluate(target, "row_center_good", ROW_TASK, seeds=2)
     assert good.status == Status.PASS, good.error

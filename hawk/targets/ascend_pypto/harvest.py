@@ -230,3 +230,30 @@ def compare(program, golden, atol: float, rtol: float) -> Comparison:
         error_ratio=float(bad.mean()),
         zero_ratio=float(((out == 0) & nonzero).mean()),
     )
+
+
+_RECORD_FAILED = re.compile(r"Record function \S+ failed: (?:\w+: )?(.*)\n(.*)")
+_OP_FRAME = re.compile(r"npu::tile_fwk::([A-Z][A-Za-z0-9]*)\((?:npu::tile_fwk::)?Tensor const&")
+_BACKTRACE = re.compile(r"\[0x[0-9a-f]+\]|\(\+0x[0-9a-f]+\)")
+
+
+@dataclass
+class FrontendCause:
+    """The first error pypto raised while recording the kernel (before its later, derived errors)."""
+
+    message: str  # e.g. "Errcode: FC0000! shape not support binary operation, func CheckBinOpOperandsValid, ..."
+    op: str | None  # the public pypto op whose C++ frame raised it, e.g. "SUB"
+
+
+def frontend_cause(worker_log: str) -> FrontendCause | None:
+    """pypto logs the original cause ("Record function kernel failed: ...") and then raises a
+    different, derived error (often "tile shape not set" for a copy it inserted); the first is the
+    one a kernel writer needs. The op comes from the first C++ frame named like a pypto op."""
+    match = _RECORD_FAILED.search(worker_log)
+    if not match:
+        return None
+    first, second = match.group(1).strip(), match.group(2).strip()
+    message = first if not second or _BACKTRACE.search(second) else f"{first} {second}"
+    tail = worker_log[match.end() : match.end() + 4000]
+    frame = next((m.group(1) for m in _OP_FRAME.finditer(tail) if m.group(1) not in ("Tensor", "Function")), None)
+    return FrontendCause(message=message, op=frame.upper() if frame else None)

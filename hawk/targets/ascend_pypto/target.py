@@ -165,6 +165,13 @@ class AscendPyptoTarget:
             kind = "pass" if "Run pass failed" in message else ("import" if outcome == "load_error" else "frontend")
             if hw is not None and hw.constraint:
                 kind = hw.constraint
+            cause = harvest.frontend_cause(stdout) if kind == "frontend" else None
+            if cause is not None:  # pypto's exception is a derived error; the logged first cause is the real one
+                verdict.error = error(kind, f"{_clean(cause.message)} (pypto then raised: {_clean(message)})", lines)
+                verdict.error.op = verdict.error.op or cause.op
+                if not verdict.error.lines and cause.op:
+                    verdict.error.lines = _lines_calling(source, cause.op)
+                return
             verdict.error = error(kind, _clean(message), lines)
             return
         if outcome == "ran_npu":

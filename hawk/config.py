@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
+import uuid
 from pathlib import Path
 
 
@@ -21,3 +24,37 @@ def scratch_root() -> Path:
     root = Path(os.environ.get("HAWK_SCRATCH_DIR") or cache_dir() / "scratch")
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+SCRATCH_KEEP = 300  # evaluation directories kept (~15 MB each with a simulation); HAWK_SCRATCH_KEEP overrides
+_SCRATCH_MIN_AGE_S = 3600  # never prune a directory touched in the last hour: it may be in use
+
+
+def new_scratch_dir(name: str) -> Path:
+    """A fresh evaluation directory `<scratch_root>/<name>-<time>-<random>`.
+
+    Creating one prunes the oldest beyond the newest HAWK_SCRATCH_KEEP, so benchmark runs with
+    thousands of evaluations do not fill the disk; verdicts keep their figures, and a run that
+    needs its traces should copy them (or set HAWK_SCRATCH_KEEP=0 to keep everything)."""
+    root = scratch_root()
+    path = root / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    path.mkdir(parents=True)
+    keep = int(os.environ.get("HAWK_SCRATCH_KEEP", SCRATCH_KEEP))
+    if keep > 0:
+        _prune_scratch(root, keep)
+    return path
+
+
+def _prune_scratch(root: Path, keep: int) -> None:
+    entries = []
+    for entry in os.scandir(root):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                entries.append((entry.stat().st_mtime, entry.path))
+        except OSError:
+            continue  # pruned by another process meanwhile
+    entries.sort(reverse=True)
+    cutoff = time.time() - _SCRATCH_MIN_AGE_S
+    for mtime, path in entries[keep:]:
+        if mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)

@@ -14,7 +14,6 @@ import re
 import shutil
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from hawk import config
@@ -80,8 +79,7 @@ class AscendPyptoTarget:
             verdict.error = ErrorContext(kind="environment", message="mode npu requested but no NPU is available")
             return verdict
 
-        workdir = config.scratch_root() / f"{_slug(task.id)}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        workdir.mkdir(parents=True)
+        workdir = config.new_scratch_dir(_slug(task.id))
         kernel_file = workdir / "candidate.py"
         kernel_file.write_text(candidate)
         seeds = list(range(opts.seeds))

@@ -44,6 +44,11 @@ def test_kb_commands(tmp_path):
     r = hawk("prune", ub.id, "--why", "shown harmful", "--db", str(db))
     assert r.returncode == 0 and "pruned" in r.stdout
     assert json.loads(hawk("show", ub.id, "--db", str(db)).stdout)["status_reason"] == "shown harmful"
+    r = hawk("restore", ub.id, "--why", "the failures were the model's", "--db", str(db))
+    assert r.returncode == 0 and "active" in r.stdout
+    shown = json.loads(hawk("show", ub.id, "--db", str(db)).stdout)
+    assert shown["status"] == "active" and [h.get("to") for h in shown["history"] if h["event"] == "status"] == [
+        "pruned", "active"]  # fmt: skip
     r = hawk("show", "nope", "--db", str(db))
     assert r.returncode == 2 and "no knowledge item 'nope'" in r.stderr and "Traceback" not in r.stderr
 

@@ -161,3 +161,17 @@ def distill_cmd(
         console.print(f"pruned {entry['id']}: {entry['reason']}", highlight=False)
     for item_id in report.demoted:
         console.print(f"demoted {item_id}", highlight=False)
+
+
+@app.command("restore")
+def restore(item_id: str, why: Annotated[str, typer.Option("--why", help="the reason, kept with the item")],
+            db: DbOption = None) -> None:  # fmt: skip
+    """Bring a pruned, merged or demoted item back: active if its proof passed, else a candidate."""
+    store = _store(db)
+    try:
+        item = store.get(item_id)
+    except KeyError:
+        _fail(f"no knowledge item '{item_id}'")
+    status = "active" if item.proof_passed else "candidate"
+    item = store.set_status(item_id, status, f"restored: {why}")
+    console.print(f"{item.id}: {item.status} ({why})")

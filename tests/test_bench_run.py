@@ -239,7 +239,7 @@ def test_killed_bench_resumes_without_repeating_a_step(server, suite, tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "hawk.cli.main", "bench", "--suite", str(suite), "--tasks", "exp_mul_add",
            "--method", "oneshot,hawk", "--iterations", "2", "--seeds", "1", "--no-experts", "--workers", "1",
-           "--out", str(out), "--base-url", server.url, "--model", "test-model", "--no-cache"]  # fmt: skip
+           "--out", str(out), "--base-url", server.url, "--model", "test-model", "--no-cache", "--swimlane"]  # fmt: skip
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     router: Router = server.script  # type: ignore[assignment]
     router.hold = ("exp_mul_add", 1, 300.0)  # hawk's step 1 hangs until the kill
@@ -272,6 +272,9 @@ def test_killed_bench_resumes_without_repeating_a_step(server, suite, tmp_path):
     assert s["knowledge"]["growth"][-1]["items"] == s["knowledge"]["final"]["items"]
     with sqlite3.connect(out / "knowledge.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # --swimlane: the correct unit's best kernel was drawn once more, and its task page shows the image.
+    assert r.swimlane == "swimlane.png" and (out / "hawk" / "exp_mul_add" / "s0" / "swimlane.png").stat().st_size > 0
+    assert '<img src="../hawk/exp_mul_add/s0/swimlane.png"' in (out / "tasks" / "exp_mul_add.html").read_text()
     assert (out / "report.html").is_file()
 
 

@@ -371,13 +371,13 @@ def render_task_page(task: str, s: dict[str, Any], data: RunData) -> str:
             _num(r.total_tokens), _num(r.wall_s, " s"), _e(r.stop_reason), " ".join(links),
         ]))  # fmt: skip
         if (d / "best_kernel.py").exists():
-            img = (
-                f'<p><img src="{rel}/{r.swimlane}" alt="swimlane" style="max-width:100%"></p>'
-                if r.swimlane
-                else ('<p class="muted">swimlane not drawn (hawk bench --swimlane draws one per correct unit)</p>')
-            )
-            blocks.append(f"<h3>{_e(r.method)} sample {r.sample}: best kernel</h3>{img}"
-                          f"<pre>{_e((d / 'best_kernel.py').read_text())}</pre>")  # fmt: skip
+            if r.swimlane and (d / r.swimlane).exists():
+                img = (f'<p><a href="{rel}/{r.swimlane}"><img src="{rel}/{r.swimlane}" alt="swimlane of the best kernel" '
+                       'style="max-width:100%;max-height:480px"></a></p>')  # fmt: skip
+            else:
+                img = '<p class="muted">swimlane not drawn (hawk bench --swimlane draws one per correct unit)</p>'
+            blocks.append(f"<h3>{_e(r.method)} sample {r.sample}: best kernel</h3>"
+                          f"<pre>{_e((d / 'best_kernel.py').read_text())}</pre>{img}")  # fmt: skip
     e = s["experts"].get(task)
     expert = f"<p>Expert kernel: {_e(e['status'])}, {_e(e.get('time_us'))} us simulated.</p>" if e else ""
     header = ["method", "sample", "statuses per step", "correct", "best time", "vs eager", "vs expert", "tokens",

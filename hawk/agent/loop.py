@@ -32,6 +32,7 @@ from hawk.tasks.task import Task, signature
 
 METHODS = ("oneshot", "feedback", "transplant", "hawk")
 KNOWLEDGE_K = 3  # items injected per prompt: enough for one cause and a neighbour, short enough to read
+KNOWLEDGE_MIN_SCORE = 0.25  # fused score below which an item is not worth the prompt space
 DISTILL_EVERY = 10  # finished `hawk` tasks between automatic distillations (0: never)
 
 
@@ -222,7 +223,10 @@ def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, l
     note = last.parse_error if last is not None and last.candidate is None else None
     knowledge, item_ids = None, []
     if store is not None and cand is not None and verdict is not None:
-        hits = retrieve(store, cand, verdict=verdict.to_dict(), k=KNOWLEDGE_K, target=target.name)
+        # A failure wants fixes of failures; an optimization may use either kind (a UB fix tells how
+        # far tiles can grow). Weak matches are left out rather than padding the prompt.
+        hits = retrieve(store, cand, verdict=verdict.to_dict(), k=KNOWLEDGE_K, target=target.name,
+                        kind="error" if kind == "repair" else None, min_score=KNOWLEDGE_MIN_SCORE)  # fmt: skip
         if hits:
             knowledge, item_ids = knowledge_text(hits), [h.item.id for h in hits]
     messages = build_messages(

@@ -178,44 +178,40 @@ def generate_cmd(
 
 @app.command("demo")
 def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/demo")) -> None:
-    """One full loop with a SCRIPTED model (no endpoint needed): UB overflow -> repair -> optimize."""
+    """The loop with a SCRIPTED model (no endpoint needed), method hawk on two tasks: a UB overflow is
+    repaired and learned on task 1, and that knowledge is injected into task 2's repair."""
     import shutil
 
     from hawk.agent import Budget, run_agent
-    from hawk.agent.demo import SCRIPTED_REPLIES, TASK_FILE
+    from hawk.agent.demo import ROWMAX_REPLIES, ROWMAX_TASK_FILE, SCRIPTED_REPLIES, TASK_FILE
+    from hawk.knowledge import KnowledgeStore
     from hawk.llm import ScriptedLLM
     from hawk.tasks.task import task_from_file
 
-    console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (3 fixed replies; no LLM is called). "
-                  "The simulator, verdicts and trajectory are real.")  # fmt: skip
+    console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (fixed replies; no LLM is called). "
+                  "The simulator, verdicts, trajectories and knowledge store are real.")  # fmt: skip
     shutil.rmtree(out, ignore_errors=True)
-    result = run_agent(
-        task_from_file(TASK_FILE), targets.get("ascend-pypto"), ScriptedLLM(SCRIPTED_REPLIES), "feedback", out,
-        Budget(iterations=3), EvalOptions(seeds=3), log=lambda m: console.print("[scripted model] " + m, highlight=False, markup=False),
-    )  # fmt: skip
-    _print_result(result, out)
-    raise typer.Exit(0 if result.passed else 1)
-
-
-@app.command("setup")
-def setup_cmd(
-    target: Annotated[str, typer.Argument(help="target whose environments to create, e.g. ascend-triton")],
-    force: Annotated[bool, typer.Option(help="recreate even when ready")] = False,
-) -> None:
-    """Create and check a target's side environments (idempotent; quick when already done)."""
-    try:
-        the_target = targets.get(target)
-    except KeyError as exc:
-        fail(str(exc).strip("'\""))
-    setup = getattr(the_target, "setup", None)
-    if setup is None:
-        console.print(f"{target} needs no set-up beyond Hawk's own environment")
-        return
-    try:
-        spent = setup(log=lambda m: console.print(m, highlight=False, markup=False), force=force)
-    except Exception as exc:  # a failed pip install or check: one clear message, non-zero exit
-        fail(f"setting up {target} failed: {exc}")
-    console.print(f"{target}: ready ({', '.join(f'{k} {v:.1f} s' for k, v in spent.items())})")
+    kb = out / "knowledge.db"
+    target = targets.get("ascend-pypto")
+    results = []
+    for task_file, replies, iterations in ((TASK_FILE, SCRIPTED_REPLIES, 3), (ROWMAX_TASK_FILE, ROWMAX_REPLIES, 2)):
+        task = task_from_file(task_file)
+        run_out = out / task.id
+        result = run_agent(
+            task, target, ScriptedLLM(replies), "hawk", run_out, Budget(iterations=iterations), EvalOptions(seeds=3),
+            log=lambda m: console.print("[scripted model] " + m, highlight=False, markup=False),
+            knowledge_path=kb, distill_every=0,
+        )  # fmt: skip
+        _print_result(result, run_out)
+        results.append(result)
+    with KnowledgeStore(kb) as store:
+        for item_id in results[1].knowledge.get("injected", []):
+            item = store.get(item_id)
+            e = item.effect
+            console.print(f"knowledge item {item.id} [{', '.join(item.labels)}] learned on {item.provenance['task']}, "
+                          f"injected into {results[1].task}'s repair: {item.rationale}; effect: {e.passes_after} "
+                          f"pass(es) after {e.injected} injection(s)", highlight=False, markup=False)  # fmt: skip
+    raise typer.Exit(0 if all(r.passed for r in results) else 1)
 
 
 def print_verdict(v: Verdict) -> None:

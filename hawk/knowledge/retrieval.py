@@ -65,6 +65,10 @@ def _label_vector(labels: list[str], boost: str | None = None) -> np.ndarray:
     return vec
 
 
+def _kind(item: KnowledgeItem) -> str:
+    return "error" if item.trigger.signature else "perf"
+
+
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
     return float(a @ b) / (na * nb) if na and nb else 0.0
@@ -110,13 +114,21 @@ def retrieve(
     embedder: Embedder | None = None,
     record: bool = True,
     target: str | None = None,
+    kind: str | None = None,
+    min_score: float = 0.0,
 ) -> list[Hit]:
     """The k items that best fit the query, best first. Only proven (active, demoted) items by default.
 
     With `record`, each returned item's `retrieved` count goes up: the evidence pruning uses.
     With `target`, only items learned on that target are considered (a UB fix for PyPTO tiles says
-    nothing to a Triton kernel)."""
-    items = [it for status in statuses for it in store.list(status) if target is None or it.target == target]
+    nothing to a Triton kernel). With `kind` "error" only repair items (they have an error
+    signature), with "perf" only speed-up items. Hits below `min_score` are dropped."""
+    items = [
+        it
+        for status in statuses
+        for it in store.list(status)
+        if (target is None or it.target == target) and (kind is None or _kind(it) == kind)
+    ]
     if not items:
         return []
     embedder = embedder or default_embedder()
@@ -149,7 +161,7 @@ def retrieve(
         score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
         hits.append(Hit(item, syn, sem, lab, txt, score, "", prior))
     hits.sort(key=lambda h: (-h.score, h.item.id))
-    hits = hits[:k]
+    hits = [h for h in hits if h.score >= min_score][:k]
     # Explanations only for the returned hits: reading an item's indexed tokens scans the FTS table.
     for h in hits:
         shared_labels = [lbl for lbl in q_labels if lbl in h.item.labels]

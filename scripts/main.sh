@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up, then run Hawk's main job: list targets and tasks, run one full generation loop with a
-# scripted model (`hawk demo`: no LLM is called), and judge every expert reference kernel of the
+# scripted model (`hawk demo`: method hawk on two tasks, no LLM is called), and judge every expert reference kernel of the
 # npu-workloads suite on the simulator, printing the time breakdown and speedups.
 set -euo pipefail
 cd "$(dirname "$0")/.."

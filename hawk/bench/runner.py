@@ -61,14 +61,14 @@ def kb_snapshot(kb_path: Path) -> dict[str, int]:
 def run_bench(
     config: BenchConfig,
     llm_settings: LLMSettings,
-    workers: int = 1,
+    workers: int | None = None,
     ray_address: str | None = None,
     scripted_replies: dict[str, list[str]] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     log: Callable[[str], None] = print,
 ) -> BenchOutcome:
     """Run every unit of `config` not done yet, then return what ran. The report is rendered separately."""
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise BenchError(f"--workers must be at least 1, got {workers}")
     if config.samples < 1:
         raise BenchError(f"--samples must be at least 1, got {config.samples}")
@@ -87,6 +87,8 @@ def run_bench(
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     backend = "ray" if ray_address else "local"
+    if workers is None:  # local: one slot; Ray: every slot the cluster has (counted once it is up)
+        workers = (os.cpu_count() or 1) if ray_address == "local" else (1 if backend == "local" else 0)
     invocation = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "backend": backend, "workers": workers,
                   "ray_address": ray_address, "pid": os.getpid()}  # fmt: skip
     open_manifest(out, manifest_for(config, suite_name, tasks, llm_settings.redacted()), invocation)
@@ -109,8 +111,9 @@ def run_bench(
                              eval_options=config.eval_options, llm_settings=llm_settings, kb_path=kb,
                              corpus=config.corpus, swimlane=config.swimlane,
                              scripted_replies=scripted_replies))  # fmt: skip
+    slots = f"{workers}" if workers else "all the cluster's"
     log(f"bench: {len(units)} units ({len(config.methods)} methods x {len(tasks)} tasks x {config.samples} samples), "
-        f"{skipped} already done, {len(todo)} work items to run on {workers} {backend} worker(s)")  # fmt: skip
+        f"{skipped} already done, {len(todo)} work items to run on {slots} {backend} worker slot(s)")  # fmt: skip
     outcome = BenchOutcome(out=out, planned=len(units), skipped=skipped, backend=backend, workers=workers)
     started = time.perf_counter()
     done = 0
@@ -183,7 +186,8 @@ def _run_local(todo: list[Any], workers: int) -> Iterator[tuple[Any, Any]]:
 
 
 def _run_ray(todo: list[Any], workers: int, address: str | None) -> Iterator[tuple[Any, Any]]:
-    """One Ray task per work item, at most `workers` in flight; each takes one evaluation slot.
+    """One Ray task per work item, at most `workers` in flight (0: as many as the cluster has
+    slots); each takes one evaluation slot.
 
     `address` "local" starts a private local cluster with `workers` CPUs; anything else is passed to
     ray.init (e.g. "auto", "ray://head:10001"). On a cluster whose nodes advertise an "NPU" resource,
@@ -205,6 +209,8 @@ def _run_ray(todo: list[Any], workers: int, address: str | None) -> Iterator[tup
     try:
         npus = ray.cluster_resources().get("NPU", 0)
         options = {"num_cpus": 0, "resources": {"NPU": 1}} if npus else {"num_cpus": 1}
+        if workers == 0:
+            workers = max(1, int(npus or ray.cluster_resources().get("CPU", 1)))
         remote = ray.remote(max_retries=0)(execute).options(**options)
         queue = list(todo)
         in_flight: dict[Any, Any] = {}

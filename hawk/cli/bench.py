@@ -24,7 +24,10 @@ def bench_cmd(
     target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
     samples: Annotated[int, typer.Option(min=1, help="independent samples per (method, task): pass@k")] = 1,
     tasks: Annotated[str | None, typer.Option(help="comma-separated subset of the suite's task ids")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="units in parallel (one evaluation slot each)")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="units in parallel, one evaluation slot each (default 1; with --ray: every slot)"),
+    ] = None,
     ray: Annotated[
         str | None, typer.Option("--ray", help="Ray address ('auto', 'ray://host:10001'), or 'local'")
     ] = None,
@@ -93,6 +96,8 @@ def bench_cmd(
                                 log=lambda m: bar.console.print(m, highlight=False, markup=False))  # fmt: skip
     except (BenchError, LLMError, ValueError) as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted: finished units are kept; rerun the same command to resume", code=130)
     rate = outcome.evaluations / outcome.wall_s * 60 if outcome.wall_s > 0 and outcome.evaluations else 0.0
     console.print(f"ran {len(outcome.ran)} units + {outcome.experts_ran} expert evaluations in {outcome.wall_s:.0f} s "
                   f"({outcome.evaluations} evaluations, {rate:.1f}/min); {outcome.skipped} units were already done",

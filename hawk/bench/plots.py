@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display, and safe in worker processes
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "hawk", "font.size": 9})
 
@@ -96,6 +97,8 @@ def knowledge_growth(growth: list[dict[str, Any]]) -> str:
     fig, ax = plt.subplots(figsize=(7, 2.6))
     ax.step(xs, [g.get("items", 0) for g in growth], where="post", label="items")
     ax.step(xs, [g.get("active", 0) for g in growth], where="post", label="active (proven)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # units and items are counts
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("finished units (finishing order)")
     ax.set_ylabel("items")
     top = max(g.get("items", 0) for g in growth)

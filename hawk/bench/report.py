@@ -226,7 +226,7 @@ def render_markdown(s: dict[str, Any]) -> str:
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0;font-size:.88em}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+table{border-collapse:collapse;margin:.5em 0;font-size:.88em;display:block;overflow-x:auto;max-width:100%}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child,td.l{text-align:left}
 .banner{background:#fff3cd;border:1px solid #e0c36c;padding:.5em 1em;font-weight:bold}
 .pass{color:#070}.fail{color:#b00}.muted{color:#777}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.85em}

@@ -75,3 +75,13 @@ def test_targets_lists_modes():
     r = hawk("targets", timeout=60)
     assert r.returncode == 0
     assert "ascend-pypto" in r.stdout and "sim" in r.stdout and "npu" in r.stdout
+
+
+def test_setup_command_checks_each_target():
+    # scripts/setup.sh runs `hawk setup ascend-triton`; the environments exist after it ran.
+    r = hawk("setup", "ascend-triton")
+    assert r.returncode == 0 and "ascend-triton: ready" in r.stdout, r.stderr
+    r = hawk("setup", "ascend-pypto")
+    assert r.returncode == 0 and "needs no set-up" in r.stdout
+    r = hawk("setup", "no-such-target")
+    assert r.returncode == 2 and "unknown target" in r.stderr and "Traceback" not in r.stderr

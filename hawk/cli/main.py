@@ -214,6 +214,27 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path(
     raise typer.Exit(0 if all(r.passed for r in results) else 1)
 
 
+@app.command("setup")
+def setup_cmd(
+    target: Annotated[str, typer.Argument(help="target whose environments to create, e.g. ascend-triton")],
+    force: Annotated[bool, typer.Option(help="recreate even when ready")] = False,
+) -> None:
+    """Create and check a target's side environments (idempotent; quick when already done)."""
+    try:
+        the_target = targets.get(target)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    setup = getattr(the_target, "setup", None)
+    if setup is None:
+        console.print(f"{target} needs no set-up beyond Hawk's own environment")
+        return
+    try:
+        spent = setup(log=lambda m: console.print(m, highlight=False, markup=False), force=force)
+    except Exception as exc:  # a failed pip install or check: one clear message, non-zero exit
+        fail(f"setting up {target} failed: {exc}")
+    console.print(f"{target}: ready ({', '.join(f'{k} {v:.1f} s' for k, v in spent.items())})")
+
+
 def print_verdict(v: Verdict) -> None:
     color = "green" if v.passed else "red"
     console.print(f"[{color}]{v.status.value}[/{color}]  task={v.task} target={v.target} mode={v.mode}")

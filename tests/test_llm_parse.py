@@ -127,13 +127,10 @@ def test_unlabeled_prose_block_is_not_code() -> None:
     assert p.code is None and p.reason == "no Python code block (found: unlabeled)"
 
 
-def test_many_lines_of_prose_stay_fast() -> None:
-    import time
-
+@pytest.mark.timeout(60)  # a hang guard (catastrophic regex backtracking), not a speed goal
+def test_many_lines_of_prose_around_the_kernel() -> None:
     reply = "\n".join(f"Note {i}: tiles must fit in UB." for i in range(2000)) + "\n" + KERNEL + "\nThe end.\n"
-    started = time.monotonic()
-    p = extract_kernel(reply)
-    assert p.code == KERNEL and time.monotonic() - started < 2.0
+    assert extract_kernel(reply).code == KERNEL
 
 
 def _indent(text: str) -> str:

@@ -23,3 +23,15 @@ def test_expert_kernel_passes(task):
     v = targets.get("ascend-pypto").evaluate(task.expert_kernel.read_text(), task, EvalOptions(seeds=3))
     assert v.status == Status.PASS, (v.error, v.correctness)
     assert v.perf.time_us > 0 and v.perf.eager_time_us > 0
+
+
+def test_experts_per_target_and_suite_folders():
+    from hawk.tasks.suite import all_experts, expert_for
+
+    softmax = SUITE.get("l1_softmax_fp32")
+    pypto_expert, triton_expert = expert_for(softmax, "ascend-pypto"), expert_for(softmax, "ascend-triton")
+    assert pypto_expert.parent.name == "experts" and triton_expert.parent.name == "experts_ascend_triton"
+    assert set(all_experts(softmax)) == {pypto_expert, triton_expert}  # synthesis refuses every one of them
+    assert expert_for(softmax, "no-such-target") is None
+    by_folder = load_suite(SUITE.root)  # a suite given as a folder loads the same tasks
+    assert [t.id for t in by_folder.tasks] == [t.id for t in SUITE.tasks] and by_folder.name == SUITE.name

@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,15 +74,11 @@ class BenchConfig:
 
 def load_tasks(suite: str, only: list[str] | None = None) -> tuple[str, list[Task]]:
     """The suite's name and tasks. `suite` is a registered suite name or a suite directory."""
-    path = Path(suite)
     try:
-        if (path / "suite.toml").is_file():
-            name, tasks = _load_suite_dir(path)
-        else:
-            s = load_suite(suite)
-            name, tasks = s.name, s.tasks
+        s = load_suite(suite)
     except TaskError as exc:
         raise BenchError(str(exc)) from None
+    name, tasks = s.name, s.tasks
     if only:
         known = {t.id for t in tasks}
         missing = [t for t in only if t not in known]
@@ -92,31 +87,6 @@ def load_tasks(suite: str, only: list[str] | None = None) -> tuple[str, list[Tas
         tasks = [t for t in tasks if t.id in set(only)]
     if not tasks:
         raise BenchError(f"suite {name} has no tasks")
-    return name, tasks
-
-
-def _load_suite_dir(root: Path) -> tuple[str, list[Task]]:
-    """A suite outside hawk/tasks/suites (same layout). hawk.tasks.load_suite only knows registered names."""
-    try:
-        manifest = tomllib.loads((root / "suite.toml").read_text())
-        name = manifest["suite"]["name"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise BenchError(f"{root / 'suite.toml'}: not a suite manifest ({exc})") from None
-    tasks = []
-    for entry in manifest.get("task", []):
-        tid = entry["id"]
-        file = root / "tasks" / f"{tid}.py"
-        if not file.is_file():
-            raise BenchError(f"suite {name}: task file missing for {tid}: {file}")
-        expert = root / "experts" / f"{tid}.py"
-        tasks.append(
-            Task(
-                id=tid, path=file.resolve(), level=int(entry.get("level", 1)),
-                category=entry.get("category", "uncategorized"), suite=name,
-                description=entry.get("description", ""), atol=entry.get("atol"), rtol=entry.get("rtol"),
-                expert_kernel=expert.resolve() if expert.is_file() else None,
-            )
-        )  # fmt: skip
     return name, tasks
 
 

@@ -29,6 +29,7 @@ from hawk.bench.plan import (
 )
 from hawk.bench.unit import ExpertSpec, UnitRecord, UnitSpec, execute, is_done
 from hawk.llm import LLMSettings
+from hawk.tasks.suite import expert_for
 
 
 @dataclass
@@ -100,7 +101,7 @@ def run_bench(
     if config.experts:
         for t in tasks:
             cached = out / "experts" / f"{t.id}.json"
-            if t.expert_kernel is not None and not _expert_done(cached):
+            if expert_for(t, config.target) is not None and not _expert_done(cached):
                 todo.append(ExpertSpec(task=t, out=out, target=config.target, eval_options=config.eval_options))
     skipped = 0
     for u in units:

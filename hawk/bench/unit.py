@@ -8,7 +8,6 @@ the next run from the agent's trajectory, so a crash loses at most the step in f
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import shutil
@@ -187,12 +186,8 @@ def run_unit(spec: UnitSpec) -> UnitRecord:
     try:
         target = targets.get(spec.target)
         llm = make_unit_llm(spec)
-        kwargs: dict[str, Any] = {}
-        # The knowledge store path reaches run_agent once it takes one (method hawk needs it).
-        if "knowledge_path" in inspect.signature(run_agent).parameters:
-            kwargs["knowledge_path"] = spec.kb_path
         result = run_agent(spec.task, target, llm, u.method, d, spec.budget, spec.eval_options,
-                           corpus=spec.corpus, log=log, **kwargs)  # fmt: skip
+                           corpus=spec.corpus, log=log, knowledge_path=spec.kb_path)  # fmt: skip
         stop = result.stop_reason
     except Exception as exc:  # a unit's failure must not take the run down; it is recorded and retried
         error = f"{type(exc).__name__}: {exc}"
@@ -264,13 +259,17 @@ def _draw_swimlane(spec: UnitSpec, d: Path, log: Any) -> str | None:
 
 
 def run_expert(spec: ExpertSpec) -> dict[str, Any]:
-    """Judge the task's expert kernel once per run; cached in DIR/experts/<task>.json."""
+    """Judge the task's expert kernel (for the run's target) once per run; cached in DIR/experts/<task>.json."""
     from hawk import targets
+    from hawk.tasks.suite import expert_for
 
     path = Path(spec.out) / "experts" / f"{spec.task.id}.json"
     started = time.perf_counter()
     try:
-        v = targets.get(spec.target).evaluate(spec.task.expert_kernel.read_text(), spec.task, spec.eval_options)
+        expert = expert_for(spec.task, spec.target)
+        if expert is None:
+            raise ValueError(f"task {spec.task.id} has no expert kernel for target {spec.target}")
+        v = targets.get(spec.target).evaluate(expert.read_text(), spec.task, spec.eval_options)
         perf = v.perf
         data = {
             "task": spec.task.id, "status": v.status.value,

@@ -354,15 +354,21 @@ def reverify(item: KnowledgeItem, eval_options: EvalOptions | None = None) -> di
 
     prov = item.provenance
     try:
-        # A suite task by id (its manifest carries tolerances); a loose task file by its path.
-        task = (
-            resolve_task(str(prov["task"]), prov["suite"])
-            if prov.get("suite")
-            else resolve_task(str(prov.get("task_path") or prov.get("task")))
-        )
         target = targets.get(item.target)
-    except (TaskError, KeyError) as exc:
+    except KeyError as exc:
         return {"status": "not_run", "error": {"message": f"cannot re-verify: {exc}"}}
+    # A registered suite's task by id (its manifest carries tolerances), else the task file itself.
+    refs = [(prov["task"], prov["suite"])] if prov.get("suite") and prov.get("task") else []
+    refs += [(prov["task_path"], None)] if prov.get("task_path") else [(prov["task"], None)] if prov.get("task") else []
+    task = None
+    for ref, suite in refs:
+        try:
+            task = resolve_task(str(ref), suite)
+            break
+        except TaskError:
+            continue
+    if task is None:
+        return {"status": "not_run", "error": {"message": f"cannot re-verify: task {prov.get('task')} not found"}}
     return target.evaluate(item.after_code, task, eval_options).to_dict()
 
 

@@ -26,6 +26,7 @@ from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.llm import LLM, LLMError, Message
 from hawk.targets.base import EvalOptions, Target
+from hawk.tasks.suite import all_experts, expert_for
 from hawk.tasks.task import Task
 
 MIN_SPEEDUP = 0.05  # a later kernel must be at least this much faster to count as a perf lesson
@@ -93,9 +94,10 @@ def synthesize_from_steps(
     expert (reference) kernel.
     """
     lessons = find_lessons(steps)
-    expert = _expert_text(task)
+    expert = _expert_text(task, target.name)
+    refused = {code_hash(text) for text in _all_expert_texts(task)}
     for lesson in lessons:
-        if expert is not None and code_hash(lesson.after.candidate or "") == code_hash(expert):
+        if code_hash(lesson.after.candidate or "") in refused:
             raise ValueError(
                 f"step {lesson.after.index} of run {run_id or '?'} is the expert kernel of task {task.id}: "
                 "benchmark reference solutions never become knowledge"
@@ -293,14 +295,24 @@ def _time_us(verdict: dict[str, Any]) -> float | None:
     return (verdict.get("perf") or {}).get("time_us")
 
 
-def _expert_text(task: Task) -> str | None:
-    path = task.expert_kernel
-    if path is None:
-        return None
+def _expert_text(task: Task, target: str) -> str | None:
+    """The task's expert kernel for `target` (its hash goes into provenance)."""
+    path = expert_for(task, target)
     try:
-        return path.read_text()
+        return path.read_text() if path is not None else None
     except OSError:
         return None
+
+
+def _all_expert_texts(task: Task) -> list[str]:
+    """Every target's expert kernel of the task: none of them may become knowledge."""
+    texts = []
+    for path in all_experts(task):
+        try:
+            texts.append(path.read_text())
+        except OSError:
+            continue
+    return texts
 
 
 def _pypto_version() -> str:

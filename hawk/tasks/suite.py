@@ -42,10 +42,17 @@ def _suite_dir(name: str) -> Path:
     raise TaskError(f"unknown suite '{name}' (known: {', '.join(suite_names())})")
 
 
-def load_suite(name: str) -> Suite:
-    root = _suite_dir(name)
-    with (root / "suite.toml").open("rb") as fh:
-        manifest = tomllib.load(fh)
+def load_suite(ref: str | Path) -> Suite:
+    """A suite by its registered name, or any folder with the suite layout (`suite.toml`, `tasks/`,
+    `experts/`), e.g. a user's own benchmark."""
+    folder = Path(ref)
+    root = (folder if (folder / "suite.toml").is_file() else _suite_dir(str(ref))).resolve()
+    try:
+        with (root / "suite.toml").open("rb") as fh:
+            manifest = tomllib.load(fh)
+        name = manifest["suite"]["name"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+        raise TaskError(f"{root / 'suite.toml'}: not a suite manifest ({exc})") from None
     tasks = []
     for entry in manifest.get("task", []):
         tid = entry["id"]
@@ -62,14 +69,14 @@ def load_suite(name: str) -> Suite:
         tasks.append(
             Task(
                 id=tid,
-                path=path,
+                path=path.resolve(),
                 level=int(entry.get("level", 1)),
                 category=entry.get("category", "uncategorized"),
                 suite=name,
                 description=entry.get("description", ""),
                 atol=entry.get("atol"),
                 rtol=entry.get("rtol"),
-                expert_kernel=expert if expert.is_file() else None,
+                expert_kernel=expert.resolve() if expert.is_file() else None,
                 extra={"experts": per_target},
             )
         )
@@ -84,6 +91,11 @@ def expert_for(task: Task, target: str) -> Path | None:
     if target == DEFAULT_EXPERT_TARGET:
         return task.expert_kernel
     return task.extra.get("experts", {}).get(target)
+
+
+def all_experts(task: Task) -> list[Path]:
+    """Every target's expert kernel of `task` (reference solutions, which knowledge must never hold)."""
+    return [p for p in [task.expert_kernel, *task.extra.get("experts", {}).values()] if p is not None]
 
 
 def resolve_task(ref: str, suite: str | None = None) -> Task:

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +108,7 @@ class AscendTritonTarget:
             verdict.error = ErrorContext(kind="environment", message="mode npu requested but no NPU is available")
             return done()
 
-        workdir = (
-            config.scratch_root() / f"triton-{_slug(task.id)}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        )
-        workdir.mkdir(parents=True)
+        workdir = config.new_scratch_dir(f"triton-{_slug(task.id)}")
         verdict.artifacts = Artifacts(workdir=str(workdir))
         kernel_file = (workdir / "candidate.py").resolve()
         kernel_file.write_text(candidate)

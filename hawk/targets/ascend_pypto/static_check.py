@@ -8,9 +8,9 @@ the PyTorch reference sneaking back in or an attempt on the harness, and makes i
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
-from hawk.targets.verdict import ErrorContext, SourceLine, Status
+from hawk.targets.common import Finding, source_line
+from hawk.targets.verdict import ErrorContext, Status
 
 ENTRY_POINT = "kernel"
 ALLOWED_IMPORTS = {"pypto", "math", "typing", "__future__"}
@@ -25,22 +25,9 @@ FORBIDDEN_PYPTO = {
 }  # fmt: skip
 
 
-@dataclass
-class Finding:
-    status: Status
-    error: ErrorContext
-
-
-def _line(source: str, lineno: int) -> list[SourceLine]:
-    lines = source.splitlines()
-    if 1 <= lineno <= len(lines):
-        return [SourceLine(lineno, lines[lineno - 1])]
-    return []
-
-
 def _invalid(kind: str, message: str, source: str, node: ast.AST | None) -> Finding:
     lineno = getattr(node, "lineno", 0) if node is not None else 0
-    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=_line(source, lineno)))
+    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=source_line(source, lineno)))
 
 
 def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
@@ -52,7 +39,9 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     except SyntaxError as exc:
         lineno = exc.lineno or 0
         msg = f"syntax error at line {lineno}: {exc.msg}"
-        return Finding(Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=_line(source, lineno)))
+        return Finding(
+            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=source_line(source, lineno))
+        )
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):

@@ -21,6 +21,7 @@ from hawk.targets.ascend_pypto import harvest
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source
 from hawk.targets.base import Availability, EvalOptions, HardwareSpec
+from hawk.targets.common import read_json, slug, source_lines
 from hawk.targets.sandbox import run_child
 from hawk.targets.verdict import (
     Artifacts,
@@ -79,7 +80,7 @@ class AscendPyptoTarget:
             verdict.error = ErrorContext(kind="environment", message="mode npu requested but no NPU is available")
             return verdict
 
-        workdir = config.new_scratch_dir(_slug(task.id))
+        workdir = config.new_scratch_dir(slug(task.id))
         kernel_file = workdir / "candidate.py"
         kernel_file.write_text(candidate)
         seeds = list(range(opts.seeds))
@@ -108,7 +109,7 @@ class AscendPyptoTarget:
             log_path=workdir / "worker.log",
         )  # fmt: skip
         verdict.artifacts = Artifacts(workdir=str(workdir), log=str(child.log_path))
-        result = _read_json(workdir / "result.json")
+        result = read_json(workdir / "result.json")
         self._judge(verdict, child, result, candidate, workdir, seeds)
         verdict.timings.update({k: round(v, 3) for k, v in result.get("timings", {}).items()})
         if verdict.perf is not None and opts.with_eager_baseline and mode == "sim":
@@ -128,7 +129,7 @@ class AscendPyptoTarget:
             hw = None  # a Python-side error: the plog's lines are the verifier unwinding, not a reason
 
         def error(kind: str, message: str, lines: list[int] | None = None) -> ErrorContext:
-            ctx = ErrorContext(kind=kind, message=message, lines=_source_lines(source, lines or []))
+            ctx = ErrorContext(kind=kind, message=message, lines=source_lines(source, lines or []))
             if hw is not None:
                 ctx.hardware_reason, ctx.op, ctx.constraint = hw.reason, hw.op, hw.constraint
                 ctx.requested_bytes, ctx.available_bytes = hw.requested_bytes, hw.available_bytes
@@ -386,22 +387,6 @@ def _prune_tensors(workdir: Path) -> None:
         path.unlink(missing_ok=True)
     for path in workdir.glob("output/*/tensor"):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:60]
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _source_lines(source: str, linenos: list[int]) -> list[SourceLine]:
-    lines = source.splitlines()
-    return [SourceLine(n, lines[n - 1]) for n in dict.fromkeys(linenos) if 1 <= n <= len(lines)]
 
 
 def _lines_calling(source: str, op: str) -> list[SourceLine]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from hawk.targets.ascend_triton import spec as chip
 from hawk.targets.ascend_triton.estimate import DTYPE_BYTES, IrSummary
+from hawk.targets.common import source_line
 from hawk.targets.verdict import HardwareFinding, SourceLine
 
 _TTIR_MEM = re.compile(
@@ -27,8 +28,7 @@ UNSUPPORTED_A2A3 = {"*fp64": "fp64", "*u16": "uint16", "*u32": "uint32", "*u64":
 
 
 def _src(source: str, lineno: int | None) -> list[SourceLine]:
-    lines = source.splitlines()
-    return [SourceLine(lineno, lines[lineno - 1])] if lineno and 1 <= lineno <= len(lines) else []
+    return source_line(source, lineno) if lineno else []
 
 
 def _ttir_line(loc: str, aliases: dict[str, str], kernel_file: str) -> int | None:

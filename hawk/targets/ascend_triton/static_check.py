@@ -20,9 +20,9 @@ outputs start as NaN each seed so nothing computed earlier can pass for today's 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
-from hawk.targets.verdict import ErrorContext, SourceLine, Status
+from hawk.targets.common import Finding, source_line
+from hawk.targets.verdict import ErrorContext, Status
 
 ENTRY_POINT = "kernel"
 ALLOWED_IMPORTS = {"triton", "math", "typing", "torch", "__future__"}
@@ -49,20 +49,9 @@ TENSOR_COMPUTE_METHODS = {
 }  # fmt: skip
 
 
-@dataclass
-class Finding:
-    status: Status
-    error: ErrorContext
-
-
-def _line(source: str, lineno: int) -> list[SourceLine]:
-    lines = source.splitlines()
-    return [SourceLine(lineno, lines[lineno - 1])] if 1 <= lineno <= len(lines) else []
-
-
 def _invalid(kind: str, message: str, source: str, node: ast.AST | None) -> Finding:
     lineno = getattr(node, "lineno", 0) if node is not None else 0
-    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=_line(source, lineno)))
+    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=source_line(source, lineno)))
 
 
 def _jit_functions(tree: ast.Module) -> set[str]:
@@ -87,7 +76,9 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     except SyntaxError as exc:
         lineno = exc.lineno or 0
         msg = f"syntax error at line {lineno}: {exc.msg}"
-        return Finding(Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=_line(source, lineno)))
+        return Finding(
+            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=source_line(source, lineno))
+        )
 
     torch_aliases: set[str] = set()
     for node in ast.walk(tree):

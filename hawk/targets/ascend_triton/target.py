@@ -30,8 +30,9 @@ from hawk.targets.ascend_triton import envs, estimate, rules
 from hawk.targets.ascend_triton import spec as chip
 from hawk.targets.ascend_triton.static_check import check_source
 from hawk.targets.base import Availability, EvalOptions, HardwareSpec
+from hawk.targets.common import read_json, slug, source_lines
 from hawk.targets.sandbox import run_child
-from hawk.targets.verdict import Artifacts, Correctness, ErrorContext, Perf, SeedCheck, SourceLine, Status, Verdict
+from hawk.targets.verdict import Artifacts, Correctness, ErrorContext, Perf, SeedCheck, Status, Verdict
 from hawk.tasks.task import Task
 
 GUIDE = Path(__file__).with_name("guide.md")
@@ -108,7 +109,7 @@ class AscendTritonTarget:
             verdict.error = ErrorContext(kind="environment", message="mode npu requested but no NPU is available")
             return done()
 
-        workdir = config.new_scratch_dir(f"triton-{_slug(task.id)}")
+        workdir = config.new_scratch_dir(f"triton-{slug(task.id)}")
         verdict.artifacts = Artifacts(workdir=str(workdir))
         kernel_file = (workdir / "candidate.py").resolve()
         kernel_file.write_text(candidate)
@@ -127,7 +128,7 @@ class AscendTritonTarget:
             memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "interp.log",
         )  # fmt: skip
         verdict.artifacts.log = str(child.log_path)
-        interp = _read_json(workdir / "interp.json")
+        interp = read_json(workdir / "interp.json")
         verdict.timings.update({f"interp_{k}": round(v, 3) for k, v in interp.get("timings", {}).items()})
         verdict.timings["interp_wall_s"] = round(child.wall_s, 3)
 
@@ -144,7 +145,7 @@ class AscendTritonTarget:
                 cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
                 memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
             )  # fmt: skip
-            compiled = _read_json(workdir / "compile.json")
+            compiled = read_json(workdir / "compile.json")
             verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
             for entry in compiled.get("launches", []):
                 for k, v in entry.get("timings", {}).items():
@@ -211,7 +212,7 @@ class AscendTritonTarget:
         """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
         outcome = interp.get("outcome")
         message = str(interp.get("message", ""))
-        lines = _source_lines(source, interp.get("lines") or [])
+        lines = source_lines(source, interp.get("lines") or [])
         if child.timed_out:
             verdict.status = Status.TIMEOUT
             verdict.error = ErrorContext(kind="timeout", message=f"no result within {child.wall_s:.0f} s "
@@ -374,7 +375,7 @@ def _compile_error(entry: dict, source: str, kernel_file: str) -> ErrorContext:
             kind=constraint, constraint=constraint, requested_bytes=req, available_bytes=avail,
             message=f"{entry.get('name', 'kernel')}: {memory} overflow: the tiles need {req} bytes, {memory} holds "
                     f"{avail} bytes (bishengir-compile --target={chip.SKU}, after retrying without multibuffer)",
-            hardware_reason=m.group(0).strip(), op=entry.get("name"), lines=_source_lines(source, lines),
+            hardware_reason=m.group(0).strip(), op=entry.get("name"), lines=source_lines(source, lines),
         )  # fmt: skip
     errors = [text for _, _, text in diags if "Failed to run" not in text] or [
         ln.strip() for ln in message.splitlines() if "error" in ln.lower()
@@ -385,19 +386,8 @@ def _compile_error(entry: dict, source: str, kernel_file: str) -> ErrorContext:
         kind=kind, message=f"{entry.get('name', 'kernel')}: {stage} failed: {reason}"[:2000],
         hardware_reason=reason[:500] if stage != "frontend" else None,
         constraint="lowering_failure" if stage != "frontend" else None, op=entry.get("name"),
-        lines=_source_lines(source, lines),
+        lines=source_lines(source, lines),
     )  # fmt: skip
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:60]
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def _read_text(path: Path) -> str | None:
@@ -405,8 +395,3 @@ def _read_text(path: Path) -> str | None:
         return path.read_text(errors="replace")
     except OSError:
         return None
-
-
-def _source_lines(source: str, linenos: list[int]) -> list[SourceLine]:
-    lines = source.splitlines()
-    return [SourceLine(n, lines[n - 1]) for n in dict.fromkeys(linenos) if 1 <= n <= len(lines)]

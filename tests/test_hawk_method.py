@@ -212,3 +212,41 @@ def test_reverify_refreshes_a_good_proof_and_retires_a_broken_fix(learned):
         ub, perf = store.get(ub_id), store.get(perf_id)
     assert ub.status == "candidate" and "MEM_UB" in ub.status_reason  # never injected again
     assert perf.status == "active" and perf.history[-1]["event"] == "reverified"
+
+
+def test_hawk_method_learns_and_injects_on_ascend_triton(tmp_path):
+    """The same loop on the second target: a UB overflow (real bishengir) repaired on softmax becomes a
+    proven item with Triton's labels, and is injected when SiLU's block overflows UB."""
+    from hawk.llm import ScriptedLLM
+    from hawk.tasks import load_suite
+    from hawk.tasks.suite import expert_for
+
+    suite = load_suite("npu-workloads")
+    softmax, silu = suite.get("l1_softmax_fp32"), suite.get("l1_silu_fp32")
+    sm = expert_for(softmax, "ascend-triton").read_text()
+    si = expert_for(silu, "ascend-triton").read_text()
+    fence = "```python\n{}```".format
+    triton = targets.get("ascend-triton")
+    kb = tmp_path / "kb.db"
+    opts = EvalOptions(seeds=1, with_eager_baseline=False, timeout_s=240)
+    first = run_agent(softmax, triton, ScriptedLLM([fence(sm.replace("ROWS=4", "ROWS=64")), fence(sm.replace(
+        "ROWS=4", "ROWS=8"))]), "hawk", tmp_path / "softmax", Budget(iterations=2), opts, log=print, knowledge_path=kb)  # fmt: skip
+    assert first.statuses == ["compile_error", "pass"]
+    (item,) = first.knowledge["synthesized"]
+    assert item["status"] == "active" and {"ub_capacity", "block_size"} <= set(item["labels"])
+    with KnowledgeStore(kb) as store:
+        learned = store.get(item["id"])
+    assert learned.rationale.startswith("UB overflow") and learned.rationale.endswith("smaller ROWS (64 -> 8)")
+    assert learned.provenance["tools"]["triton-ascend"].startswith("triton-ascend==3.2.0")
+
+    second = run_agent(silu, triton, ScriptedLLM([fence(si.replace("BLOCK=2048", "BLOCK=65536")), fence(si.replace(
+        "BLOCK=2048", "BLOCK=1024"))]), "hawk", tmp_path / "silu", Budget(iterations=2), opts, log=print,
+        knowledge_path=kb)  # fmt: skip
+    assert second.statuses == ["compile_error", "pass"]
+    repair = Trajectory(tmp_path / "silu" / "trajectory.jsonl").steps[1]
+    assert repair.knowledge == [item["id"]] and "ROWS=8" in repair.messages[-1]["content"]
+    with KnowledgeStore(kb) as store:
+        stored = store.get(item["id"])
+        assert stored.target == "ascend-triton" and (stored.effect.injected, stored.effect.passes_after) == (1, 1)
+        # Knowledge stays with its target: a PyPTO query never sees this Triton fix.
+        assert retrieve(store, BIG_RC, error_text="exceeds MEM_UB size", target="ascend-pypto", record=False) == []

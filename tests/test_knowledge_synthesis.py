@@ -64,7 +64,7 @@ def test_run_yields_proven_ub_and_perf_items(target, steps, tmp_path):
             "run_id": "run-1",
             "source": "run",
         }
-        assert {k: ub.provenance[k] for k in want} == want and ub.provenance["pypto"]
+        assert {k: ub.provenance[k] for k in want} == want and ub.provenance["tools"]["pypto"] == "0.2.0"
         # The speed-up: 8-row -> 16-row tiles, 7.03 -> 5.07 us, keyed on the earlier profile's bottleneck.
         assert perf.status == "active" and perf.proof_passed
         assert perf.provenance["time_us"] == [7.03, 5.07]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from hawk.agent.trajectory import Step
@@ -40,6 +39,7 @@ _CAPACITY_NAMES = {
     "l0c_capacity": "L0C overflow",
 }
 _TILE_CALL = re.compile(r"set_(vec|cube)_tile_shapes\s*\(([^)]*)\)")
+_CONST = re.compile(r"\b([A-Z][A-Z0-9_]*)\s*=\s*(\d+)\b")  # upper-case sizes: launch constexprs, constants
 
 
 @dataclass
@@ -103,9 +103,10 @@ def synthesize_from_steps(
                 "benchmark reference solutions never become knowledge"
             )
     spec = target.spec()
+    tools = target.tool_versions() if hasattr(target, "tool_versions") else {}
     created: list[KnowledgeItem] = []
     for lesson in lessons:
-        item = _draft(lesson, task, target.name, spec.sku, llm, run_id, expert)
+        item = _draft(lesson, task, target.name, spec.sku, llm, run_id, expert, tools)
         if _known(store, item.dedup_key()):
             continue
         proof = target.evaluate(item.after_code, task, eval_options).to_dict()
@@ -121,7 +122,14 @@ def synthesize_from_steps(
 
 
 def _draft(
-    lesson: Lesson, task: Task, target_name: str, sku: str, llm: LLM | None, run_id: str, expert: str | None
+    lesson: Lesson,
+    task: Task,
+    target_name: str,
+    sku: str,
+    llm: LLM | None,
+    run_id: str,
+    expert: str | None,
+    tools: dict[str, str],
 ) -> KnowledgeItem:
     before_v, after_v = lesson.before.verdict or {}, lesson.after.verdict or {}
     before_code, after_code = lesson.before.candidate or "", lesson.after.candidate or ""
@@ -144,7 +152,7 @@ def _draft(
         "sku": sku,
         "run_id": run_id,
         "source": "run",
-        "pypto": _pypto_version(),
+        "tools": tools,
         "lesson": lesson.kind,
         "steps": [lesson.before.index, lesson.after.index],
         "labels_from": label_source,
@@ -214,6 +222,12 @@ def _change_phrase(before: str, after: str) -> str:
             size = "smaller" if _prod(b) < _prod(a) else "larger" if _prod(b) > _prod(a) else "reshaped"
             name = "vector" if unit == "vec" else "cube"
             parts.append(f"{size} {name} tiles ({old[unit]} -> {new[unit]})")
+    if not parts:  # e.g. Triton's launch constants: ROWS=64 -> ROWS=8, BLOCK=65536 -> BLOCK=1024
+        old_k, new_k = dict(_CONST.findall(before)), dict(_CONST.findall(after))
+        for name in sorted(old_k.keys() & new_k.keys()):
+            a, b = int(old_k[name]), int(new_k[name])
+            if a != b:
+                parts.append(f"{'smaller' if b < a else 'larger'} {name} ({a} -> {b})")
     if parts:
         return " and ".join(parts)
     changed = sum(
@@ -313,10 +327,3 @@ def _all_expert_texts(task: Task) -> list[str]:
         except OSError:
             continue
     return texts
-
-
-def _pypto_version() -> str:
-    try:
-        return version("pypto")
-    except PackageNotFoundError:
-        return "none"

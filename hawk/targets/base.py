@@ -85,6 +85,10 @@ class Target(Protocol):
 
     def modes(self) -> list[Availability]: ...
 
+    def tool_versions(self) -> dict[str, str]:
+        """The compiler/simulator versions that judge kernels (kept in knowledge provenance)."""
+        ...
+
     def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
         """Judge one candidate kernel (its source text) on `task`. Never raises for bad candidates."""
         ...

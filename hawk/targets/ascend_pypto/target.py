@@ -47,6 +47,12 @@ class AscendPyptoTarget:
     def language_guide(self) -> str:
         return GUIDE.read_text()
 
+    def tool_versions(self) -> dict[str, str]:
+        """What judged a kernel here (recorded in knowledge provenance)."""
+        from importlib.metadata import version
+
+        return {"pypto": version("pypto"), "torch": version("torch")}
+
     def modes(self) -> list[Availability]:
         have_pypto = importlib.util.find_spec("pypto") is not None
         tools = [t for t in ("cmake", "c++") if shutil.which(t) is None]

@@ -72,6 +72,10 @@ class AscendTritonTarget:
         modes = {m.mode: m for m in self.modes()}
         return "npu" if modes["npu"].available else "cpu"
 
+    def tool_versions(self) -> dict[str, str]:
+        """What judged a kernel here (recorded in knowledge provenance): the side environments' pins."""
+        return {name: " ".join(spec.requirements) for name, spec in envs.specs().items()}
+
     def setup(self, log=print, force: bool = False) -> dict[str, float]:
         """Create (or verify) the side environments; see envs.py."""
         return envs.ensure(log, force=force)

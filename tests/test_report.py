@@ -102,6 +102,18 @@ def test_report_renders_in_chromium(tmp_path: Path):
     summary = json.loads(paths["json"].read_text())
     assert summary["metrics"]["oneshot"]["accuracy"] == pytest.approx(1 / 3)
     assert summary["run"]["llm"]["api_key"] == "***"
+    assert '<p id="timing">Times: simulated' in dom  # ascend-pypto: the simulator's times
+
+
+def test_estimated_times_are_labelled(tmp_path: Path):
+    run = tmp_path / "run"
+    make_run(run)
+    unit = run / "hawk" / "l1_silu" / "s0" / "unit.json"
+    unit.write_text(json.dumps({**json.loads(unit.read_text()), "time_estimated": True}))  # an ascend-triton unit
+    paths = render(run)
+    assert (
+        "Times: ESTIMATED" in paths["md"].read_text() and '<p id="timing">Times: ESTIMATED' in paths["html"].read_text()
+    )
 
 
 def test_compare_two_runs_side_by_side(tmp_path: Path):

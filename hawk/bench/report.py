@@ -89,6 +89,14 @@ def model_line(manifest: dict[str, Any]) -> str:
     return f"model {llm.get('model')} at {llm.get('base_url')} (provider {provider})"
 
 
+def timing_line(data: RunData) -> str:
+    """How the run's kernel times were obtained; estimates are labelled as such everywhere."""
+    if any(r.time_estimated for r in data.records) or any(e.get("time_estimated") for e in data.experts.values()):
+        return ("ESTIMATED: kernel, eager and expert times come from the target's performance model "
+                "(not measured); speedups compare estimates with estimates")  # fmt: skip
+    return "simulated: kernel, eager and expert times come from the target's simulator (or device, mode npu)"
+
+
 def summarize(data: RunData) -> dict[str, Any]:
     methods = data.methods
     m = data.manifest
@@ -109,6 +117,7 @@ def summarize(data: RunData) -> dict[str, Any]:
             "started": m.get("started"),
             "invocations": m.get("invocations"),
             "kb_path": m.get("kb_path"),
+            "timing": timing_line(data),
         },  # fmt: skip
         "metrics": {k: v.to_dict() for k, v in M.by_method(data.records, data.experts, methods).items()},
         "by_level": _split_dict(M.split(data.records, data.experts, methods, lambda r: r.level)),
@@ -197,6 +206,7 @@ def render_markdown(s: dict[str, Any]) -> str:
         f"- Budget per unit (same for every method): {budget.get('iterations')} iterations, "
         f"token budget {budget.get('max_tokens') or 'none'}, wall budget {budget.get('wall_s') or 'none'} s; "
         f"{(run['eval'] or {}).get('seeds')} seeds per evaluation",
+        f"- Times: {run['timing']}",
         f"- Hawk {run['hawk_version']}, commit {(run['git'] or {}).get('commit', 'unknown')}, started {run['started']}",
         "",
         "## Methods",
@@ -260,7 +270,8 @@ def _page(title: str, body: str) -> str:
 def _banner(s: dict[str, Any]) -> str:
     provider = (s["run"]["llm"] or {}).get("provider")
     cls = "banner" if provider == "scripted" else "muted"
-    return f'<p class="{cls}" id="model">Kernels written by: {_e(s["run"]["model"])}</p>'
+    return (f'<p class="{cls}" id="model">Kernels written by: {_e(s["run"]["model"])}</p>'
+            f'<p id="timing">Times: {_e(s["run"]["timing"])}</p>')  # fmt: skip
 
 
 def render_html(s: dict[str, Any], data: RunData) -> str:
@@ -379,7 +390,8 @@ def render_task_page(task: str, s: dict[str, Any], data: RunData) -> str:
             blocks.append(f"<h3>{_e(r.method)} sample {r.sample}: best kernel</h3>"
                           f"<pre>{_e((d / 'best_kernel.py').read_text())}</pre>{img}")  # fmt: skip
     e = s["experts"].get(task)
-    expert = f"<p>Expert kernel: {_e(e['status'])}, {_e(e.get('time_us'))} us simulated.</p>" if e else ""
+    how = "estimated" if e and e.get("time_estimated") else "simulated"
+    expert = f"<p>Expert kernel: {_e(e['status'])}, {_e(e.get('time_us'))} us {how}.</p>" if e else ""
     header = ["method", "sample", "statuses per step", "correct", "best time", "vs eager", "vs expert", "tokens",
               "wall", "stopped", "files"]  # fmt: skip
     body = (f'<p><a href="../report.html">back to the run</a></p><h1>{_e(task)}</h1>{_banner(s)}{expert}'

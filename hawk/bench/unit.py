@@ -69,6 +69,7 @@ class UnitRecord:
     best_time_us: float | None = None
     eager_time_us: float | None = None
     speedup: float | None = None  # eager time / best time, as the target measured it
+    time_estimated: bool = False  # the target's times are a model's estimate (ascend-triton), not measured
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
@@ -221,6 +222,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         passed=best is not None and best.get("status") == "pass",
         best_step=summary.get("best_step") if best else None,
         best_time_us=perf.get("time_us"), eager_time_us=perf.get("eager_time_us"), speedup=perf.get("speedup"),
+        time_estimated=bool(perf.get("estimate")),
         prompt_tokens=sum(int(s.tokens.get("prompt_tokens") or 0) for s in steps),
         completion_tokens=sum(int(s.tokens.get("completion_tokens") or 0) for s in steps),
         total_tokens=sum(int(s.tokens.get("total_tokens") or 0) for s in steps),
@@ -274,7 +276,7 @@ def run_expert(spec: ExpertSpec) -> dict[str, Any]:
         data = {
             "task": spec.task.id, "status": v.status.value,
             "time_us": perf.time_us if perf else None, "eager_time_us": perf.eager_time_us if perf else None,
-            "speedup": perf.speedup if perf else None,
+            "speedup": perf.speedup if perf else None, "time_estimated": bool(perf and perf.estimate),
             "error": (v.error.hardware_reason or v.error.message) if v.error else None,
         }  # fmt: skip
     except Exception as exc:

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,14 +147,18 @@ def _create(spec: EnvSpec, log: Callable[[str], None]) -> None:
 def ensure(log: Callable[[str], None] = lambda m: None, force: bool = False) -> dict[str, float]:
     """Create every env that is missing or outdated; returns seconds spent per env (0 when ready)."""
     envs_root().mkdir(parents=True, exist_ok=True)
-    spent: dict[str, float] = {}
+
+    def one(spec: EnvSpec) -> float:
+        t = time.perf_counter()
+        if force or not _stamp_matches(spec):
+            _create(spec, log)
+        else:
+            log(f"{env_dir(spec.name)} is ready ({' '.join(spec.requirements)})")
+        return round(time.perf_counter() - t, 1)
+
     with open(envs_root() / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be creating the same env right now
-        for name, spec in specs().items():
-            t = time.perf_counter()
-            if force or not _stamp_matches(spec):
-                _create(spec, log)
-            else:
-                log(f"{env_dir(name)} is ready ({' '.join(spec.requirements)})")
-            spent[name] = round(time.perf_counter() - t, 1)
-    return spent
+        # The envs are independent and their set-up is mostly download and unpack: build them side by side.
+        with ThreadPoolExecutor(max_workers=len(specs())) as pool:
+            futures = {name: pool.submit(one, spec) for name, spec in specs().items()}
+            return {name: f.result() for name, f in futures.items()}

@@ -69,9 +69,11 @@ def _kind(item: KnowledgeItem) -> str:
     return "error" if item.trigger.signature else "perf"
 
 
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    return float(a @ b) / (na * nb) if na and nb else 0.0
+def _cosines(rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Cosine of each row with q (0 where either is all zeros)."""
+    norms = np.linalg.norm(rows, axis=1) * float(np.linalg.norm(q))
+    dots = rows.astype(np.float64) @ q.astype(np.float64)
+    return np.divide(dots, norms, out=np.zeros(len(rows)), where=norms > 0)
 
 
 def _query_text(error_text: str | None, verdict: dict[str, Any] | None, labels: list[str]) -> str:
@@ -90,16 +92,18 @@ def _item_text(item: KnowledgeItem) -> str:
 def _embed_cached(store: KnowledgeStore, embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Item texts are embedded once per model and text, then read back from the store."""
     keys = [f"{embedder.name}:{hashlib.sha256(t.encode()).hexdigest()}" for t in texts]
-    cached = store.cached_vectors(keys)
-    vecs: list[np.ndarray | None] = [
-        np.frombuffer(cached[key], dtype=np.float32) if key in cached else None for key in keys
-    ]
+    # Vectors never change for a key, so this process keeps the ones it has read (warm queries skip SQLite).
+    memo: dict[str, np.ndarray] = store.__dict__.setdefault("_vector_memo", {})
+    unread = [key for key in keys if key not in memo]
+    if unread:
+        memo.update({key: np.frombuffer(blob, dtype=np.float32) for key, blob in store.cached_vectors(unread).items()})
+    vecs: list[np.ndarray | None] = [memo.get(key) for key in keys]
     missing = [i for i, v in enumerate(vecs) if v is None]
     if missing:
         fresh = embedder.embed([texts[i] for i in missing])
         for i, vec in zip(missing, fresh, strict=True):
             store.cache_vector(keys[i], vec.astype(np.float32).tobytes())
-            vecs[i] = vec
+            vecs[i] = memo[keys[i]] = vec.astype(np.float32)
     return np.stack(vecs) if vecs else np.zeros((0, 1), dtype=np.float32)  # type: ignore[arg-type]
 
 
@@ -151,17 +155,19 @@ def retrieve(
     q_vec = embedder.embed([q_text])[0] if q_text else None
     i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
 
-    hits: list[Hit] = []
-    for item, i_vec in zip(items, i_vecs, strict=True):
-        syn = bm25.get(item.id, 0.0) / top if top > 0 else 0.0
-        lab = _cosine(q_label_vec, _label_vector(item.labels, boost))
-        txt = max(0.0, _cosine(q_vec, i_vec)) if q_vec is not None else 0.0
-        sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if q_labels else txt
-        prior = effect_prior(item)
-        score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
-        hits.append(Hit(item, syn, sem, lab, txt, score, "", prior))
-    hits.sort(key=lambda h: (-h.score, h.item.id))
-    hits = [h for h in hits if h.score >= min_score][:k]
+    # Both axes for every item at once (matrix-vector products), then Hit records for the best k only.
+    syn = np.array([bm25.get(it.id, 0.0) for it in items]) / top if top > 0 else np.zeros(len(items))
+    lab = _cosines(np.stack([_label_vector(it.labels, boost) for it in items]), q_label_vec)
+    txt = np.clip(_cosines(i_vecs, q_vec), 0.0, None) if q_vec is not None else np.zeros(len(items))
+    sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if q_labels else txt
+    prior = np.array([effect_prior(it) for it in items])
+    score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
+    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
+    hits = [
+        Hit(items[i], float(syn[i]), float(sem[i]), float(lab[i]), float(txt[i]), float(score[i]), "", float(prior[i]))
+        for i in order[:k]
+        if score[i] >= min_score
+    ]
     # Explanations only for the returned hits: reading an item's indexed tokens scans the FTS table.
     for h in hits:
         shared_labels = [lbl for lbl in q_labels if lbl in h.item.labels]

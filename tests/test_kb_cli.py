@@ -69,3 +69,12 @@ def test_kb_distill_demotes_by_effect_and_needs_an_llm_or_no_llm(tmp_path, monke
     assert f"demoted {ub.id}" in r.stdout and "1 demoted" in r.stdout
     shown = json.loads(hawk("show", ub.id, "--db", str(db)).stdout)
     assert shown["status"] == "demoted" and "helped 0 of 3" in shown["status_reason"]
+
+
+def test_a_file_that_is_not_a_store_is_one_clear_error(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a database\n")
+    for args in (("stats",), ("list",), ("distill", "--no-llm")):
+        r = hawk(*args, "--db", str(bad))
+        assert r.returncode == 2 and "is not a usable Hawk knowledge store" in r.stderr and "Traceback" not in r.stderr
+    assert bad.read_text() == "not a database\n"  # and nothing was written to it

@@ -96,6 +96,13 @@ def run_bench(
 
     by_id = {t.id: t for t in tasks}
     kb = config.resolved_kb_path()
+    if "hawk" in config.methods:  # a bad store must stop the run now, not fail every hawk unit later
+        from hawk.knowledge.store import KnowledgeStore, StoreError
+
+        try:
+            KnowledgeStore(kb).close()
+        except StoreError as exc:
+            raise BenchError(str(exc)) from None
     units = plan_units(config.methods, tasks, config.samples)
     todo: list[UnitSpec | ExpertSpec] = []
     if config.experts:

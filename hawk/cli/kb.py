@@ -18,9 +18,12 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="store path (default
 
 
 def _store(db: Path | None):
-    from hawk.knowledge import KnowledgeStore
+    from hawk.knowledge.store import KnowledgeStore, StoreError
 
-    return KnowledgeStore(db)
+    try:
+        return KnowledgeStore(db)
+    except StoreError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:

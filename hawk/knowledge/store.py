@@ -19,7 +19,7 @@ from hawk.config import cache_dir
 from hawk.knowledge.item import PROVEN_STATUSES, STATUSES, KnowledgeItem, now
 from hawk.knowledge.tokens import code_tokens
 
-__all__ = ["KnowledgeStore", "code_tokens", "default_path"]
+__all__ = ["KnowledgeStore", "StoreError", "code_tokens", "default_path"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -53,6 +53,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(item_id UNINDEXED, code,
 """
 
 
+class StoreError(ValueError):
+    """The store file cannot be used (not SQLite, or not Hawk's schema); the message names the file."""
+
+
 def default_path() -> Path:
     return cache_dir() / "knowledge.db"
 
@@ -65,12 +69,16 @@ class KnowledgeStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), not sqlite3's implicit ones.
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-        self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        with self.transaction():
-            for stmt in filter(str.strip, _SCHEMA.split(";")):
-                self.conn.execute(stmt)
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            with self.transaction():
+                for stmt in filter(str.strip, _SCHEMA.split(";")):
+                    self.conn.execute(stmt)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path} is not a usable Hawk knowledge store ({exc})") from None
 
     def close(self) -> None:
         self.conn.close()

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hawk.cli import options as opt
+
 console = Console()
 err = Console(stderr=True)
 
@@ -41,15 +43,15 @@ def bench_cmd(
     experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True,
     swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False,
     report: Annotated[bool, typer.Option(help="render the report at the end")] = True,
-    provider: Annotated[str | None, typer.Option(help="openai, exchange")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL")] = None,
-    model: Annotated[str | None, typer.Option()] = None,
-    api_key: Annotated[str | None, typer.Option()] = None,
-    temperature: Annotated[float | None, typer.Option()] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="per reply")] = None,
-    exchange_dir: Annotated[Path | None, typer.Option(help="folder for the exchange provider")] = None,
-    llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model")] = False,
+    provider: opt.Provider = None,
+    base_url: opt.BaseUrl = None,
+    model: opt.Model = None,
+    api_key: opt.ApiKey = None,
+    temperature: opt.Temperature = None,
+    max_tokens: opt.MaxTokens = None,
+    exchange_dir: opt.ExchangeDir = None,
+    llm_config: opt.LlmConfig = None,
+    no_cache: opt.NoCache = False,
 ) -> None:
     """Run every (method, task, sample) of a suite in parallel, resumably, then write the report."""
     import logging

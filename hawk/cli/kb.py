@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from hawk.cli import options as opt
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="The knowledge store.")
 console = Console()
 err = Console(stderr=True)
@@ -129,11 +131,11 @@ def distill_cmd(
     db: DbOption = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="rules arbitrate duplicates instead of an LLM")] = False,
     seeds: Annotated[int, typer.Option(min=1, help="seeds for re-verifying merged fixes")] = 3,
-    provider: Annotated[str | None, typer.Option(help="openai, exchange")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL")] = None,
-    model: Annotated[str | None, typer.Option()] = None,
-    api_key: Annotated[str | None, typer.Option()] = None,
-    llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
+    provider: opt.Provider = None,
+    base_url: opt.BaseUrl = None,
+    model: opt.Model = None,
+    api_key: opt.ApiKey = None,
+    llm_config: opt.LlmConfig = None,
     reverify: Annotated[bool, typer.Option(help="first re-run every proven item's fix on the target")] = False,
 ) -> None:
     """Demote/prune items by measured effect; merge near-duplicates (LLM arbitration, re-verified on the target)."""

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hawk import targets
+from hawk.cli import options as opt
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
@@ -139,15 +140,15 @@ def generate_cmd(
     out: Annotated[Path, typer.Option(help="output directory (rerun to resume)")] = Path("runs/generate"),
     corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
     seeds: Annotated[int, typer.Option(min=1)] = 3,
-    provider: Annotated[str | None, typer.Option(help="openai, exchange")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL")] = None,
-    model: Annotated[str | None, typer.Option()] = None,
-    api_key: Annotated[str | None, typer.Option()] = None,
-    temperature: Annotated[float | None, typer.Option()] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="per reply")] = None,
-    exchange_dir: Annotated[Path | None, typer.Option(help="folder for the exchange provider")] = None,
-    llm_config: Annotated[Path | None, typer.Option(help="TOML file with LLM settings")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model")] = False,
+    provider: opt.Provider = None,
+    base_url: opt.BaseUrl = None,
+    model: opt.Model = None,
+    api_key: opt.ApiKey = None,
+    temperature: opt.Temperature = None,
+    max_tokens: opt.MaxTokens = None,
+    exchange_dir: opt.ExchangeDir = None,
+    llm_config: opt.LlmConfig = None,
+    no_cache: opt.NoCache = False,
     kb: Annotated[Path | None, typer.Option("--kb", help="knowledge store (method hawk)")] = None,
     distill_every: Annotated[int, typer.Option(min=0, help="method hawk: distill the store every N tasks")] = 10,
 ) -> None:

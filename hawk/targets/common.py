@@ -5,6 +5,7 @@ import nothing of Hawk's.)"""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -42,3 +43,23 @@ def read_json(path: Path) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def invalid(kind: str, message: str, source: str, node: ast.AST | None) -> Finding:
+    """An `invalid` finding pointing at `node`'s line (cheating, or a broken contract)."""
+    lineno = getattr(node, "lineno", 0) if node is not None else 0
+    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=source_line(source, lineno)))
+
+
+def parse_candidate(source: str, filename: str = "kernel.py") -> ast.Module | Finding:
+    """The candidate's syntax tree, or the finding for an empty file or a syntax error (with its line)."""
+    if not source.strip():
+        return invalid("contract", "the candidate is empty", source, None)
+    try:
+        return ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        lineno = exc.lineno or 0
+        msg = f"syntax error at line {lineno}: {exc.msg}"
+        return Finding(
+            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=source_line(source, lineno))
+        )

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from hawk.targets.common import Finding, source_line
-from hawk.targets.verdict import ErrorContext, Status
+from hawk.targets.common import Finding, invalid, parse_candidate
 
 ENTRY_POINT = "kernel"
 ALLOWED_IMPORTS = {"pypto", "math", "typing", "__future__"}
@@ -25,23 +24,11 @@ FORBIDDEN_PYPTO = {
 }  # fmt: skip
 
 
-def _invalid(kind: str, message: str, source: str, node: ast.AST | None) -> Finding:
-    lineno = getattr(node, "lineno", 0) if node is not None else 0
-    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=source_line(source, lineno)))
-
-
 def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     """None when the source may be run; otherwise the verdict it earns without running."""
-    if not source.strip():
-        return _invalid("contract", "the candidate is empty", source, None)
-    try:
-        tree = ast.parse(source, filename=filename)
-    except SyntaxError as exc:
-        lineno = exc.lineno or 0
-        msg = f"syntax error at line {lineno}: {exc.msg}"
-        return Finding(
-            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=source_line(source, lineno))
-        )
+    tree = parse_candidate(source, filename)
+    if isinstance(tree, Finding):
+        return tree
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -50,18 +37,18 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
             parts = [p for m in mods for p in m.split(".")[1:]] + names
             sneaky = [p for p in parts if p.startswith("_") or p in FORBIDDEN_PYPTO or p == "*"]
             if sneaky and mods != ["__future__"]:
-                return _invalid(
+                return invalid(
                     "cheating", f"the kernel imports '{sneaky[0]}', which reaches into the harness", source, node
                 )
             for mod in mods:
                 root = mod.split(".")[0]
                 if root == "torch":
-                    return _invalid(
+                    return invalid(
                         "cheating", "the kernel imports torch: the computation must be written in PyPTO",
                         source, node,
                     )  # fmt: skip
                 if root not in ALLOWED_IMPORTS:
-                    return _invalid(
+                    return invalid(
                         "cheating",
                         f"the kernel imports '{mod}'; only {', '.join(sorted(ALLOWED_IMPORTS - {'__future__'}))}"
                         " may be imported",
@@ -69,27 +56,27 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
                         node,
                     )
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            return _invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
+            return invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
         elif isinstance(node, ast.Name) and node.id in {"__builtins__", "__loader__", "__spec__"}:
-            return _invalid("cheating", f"the kernel touches {node.id}", source, node)
+            return invalid("cheating", f"the kernel touches {node.id}", source, node)
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
-                return _invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
+                return invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
             if node.attr in FORBIDDEN_PYPTO:
-                return _invalid(
+                return invalid(
                     "cheating", f"the kernel calls pypto.{node.attr}, which configures the harness", source, node
                 )
             if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name):
                 if node.value.id in {"pypto", "math"}:
-                    return _invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
+                    return invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
         elif isinstance(node, ast.Global | ast.Nonlocal):
-            return _invalid(
+            return invalid(
                 "cheating", "the kernel uses global/nonlocal state (outputs may not be cached)", source, node
             )
 
     entry = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT]
     if not entry:
-        return _invalid(
+        return invalid(
             "contract", f"no top-level function named '{ENTRY_POINT}' (the kernel entry point)", source, None
         )
     return None

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import ast
 
-from hawk.targets.common import Finding, source_line
-from hawk.targets.verdict import ErrorContext, Status
+from hawk.targets.common import Finding, invalid, parse_candidate
 
 ENTRY_POINT = "kernel"
 ALLOWED_IMPORTS = {"triton", "math", "typing", "torch", "__future__"}
@@ -49,11 +48,6 @@ TENSOR_COMPUTE_METHODS = {
 }  # fmt: skip
 
 
-def _invalid(kind: str, message: str, source: str, node: ast.AST | None) -> Finding:
-    lineno = getattr(node, "lineno", 0) if node is not None else 0
-    return Finding(Status.INVALID, ErrorContext(kind=kind, message=message, lines=source_line(source, lineno)))
-
-
 def _jit_functions(tree: ast.Module) -> set[str]:
     names = set()
     for node in tree.body:
@@ -69,16 +63,9 @@ def _jit_functions(tree: ast.Module) -> set[str]:
 
 def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     """None when the source may be run; otherwise the verdict it earns without running."""
-    if not source.strip():
-        return _invalid("contract", "the candidate is empty", source, None)
-    try:
-        tree = ast.parse(source, filename=filename)
-    except SyntaxError as exc:
-        lineno = exc.lineno or 0
-        msg = f"syntax error at line {lineno}: {exc.msg}"
-        return Finding(
-            Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=source_line(source, lineno))
-        )
+    tree = parse_candidate(source, filename)
+    if isinstance(tree, Finding):
+        return tree
 
     torch_aliases: set[str] = set()
     for node in ast.walk(tree):
@@ -87,60 +74,60 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
             for mod in mods:
                 root = mod.split(".")[0]
                 if root not in ALLOWED_IMPORTS:
-                    return _invalid("cheating", f"the kernel imports '{mod}'; only triton, triton.language, math, "
+                    return invalid("cheating", f"the kernel imports '{mod}'; only triton, triton.language, math, "
                                     "typing and torch (launcher bookkeeping) may be imported", source, node)  # fmt: skip
                 if root == "torch" and mod != "torch":
-                    return _invalid("cheating", f"the kernel imports '{mod}': torch may be imported only as `torch`, "
+                    return invalid("cheating", f"the kernel imports '{mod}': torch may be imported only as `torch`, "
                                     "for allocation and shapes; the computation must be written in Triton",
                                     source, node)  # fmt: skip
             if isinstance(node, ast.ImportFrom):
                 if (node.module or "").split(".")[0] == "torch":
-                    return _invalid("cheating", "`from torch import ...` is not allowed: use torch.<name> for "
+                    return invalid("cheating", "`from torch import ...` is not allowed: use torch.<name> for "
                                     "allocation only", source, node)  # fmt: skip
                 if any(a.name == "*" or a.name.startswith("_") for a in node.names):
-                    return _invalid("cheating", "star or private imports reach into the harness", source, node)
+                    return invalid("cheating", "star or private imports reach into the harness", source, node)
             if isinstance(node, ast.Import):
                 torch_aliases |= {a.asname or a.name for a in node.names if a.name == "torch"}
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            return _invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
+            return invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            return _invalid("cheating", f"the kernel refers to {node.id}: the reference may not be used", source, node)
+            return invalid("cheating", f"the kernel refers to {node.id}: the reference may not be used", source, node)
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
-                return _invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
+                return invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
             if isinstance(node.value, ast.Name) and node.value.id in torch_aliases:
                 if node.attr not in TORCH_ALLOWED:
-                    return _invalid("cheating", f"the kernel uses torch.{node.attr}: torch may only allocate "
+                    return invalid("cheating", f"the kernel uses torch.{node.attr}: torch may only allocate "
                                     f"({', '.join(sorted(TORCH_ALLOWED)[:6])}, ...) and describe tensors; "
                                     "the result must be computed by @triton.jit kernels", source, node)  # fmt: skip
             elif node.attr in TENSOR_COMPUTE_METHODS and isinstance(node.ctx, ast.Load):
                 parent_is_call = any(isinstance(p, ast.Call) and p.func is node for p in ast.walk(tree))
                 if parent_is_call and not _inside_jit(tree, node):
-                    return _invalid("cheating", f"the launcher calls .{node.attr}() on a tensor: tensor methods that "
+                    return invalid("cheating", f"the launcher calls .{node.attr}() on a tensor: tensor methods that "
                                     "compute are not allowed outside @triton.jit kernels", source, node)  # fmt: skip
             if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name):
                 if node.value.id in {"triton", "tl", "math"} | torch_aliases:
-                    return _invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
+                    return invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) and not _inside_jit(tree, node):
-            return _invalid("cheating", "the launcher multiplies tensors with @: the product must be computed by "
+            return invalid("cheating", "the launcher multiplies tensors with @: the product must be computed by "
                             "a @triton.jit kernel (tl.dot)", source, node)  # fmt: skip
         elif isinstance(node, ast.Assign | ast.AugAssign) and not _inside_jit(tree, node):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Subscript) for t in targets):
-                return _invalid("cheating", "the launcher writes into a tensor (x[...] = ...): outputs must be written "
+                return invalid("cheating", "the launcher writes into a tensor (x[...] = ...): outputs must be written "
                                 "by @triton.jit kernels", source, node)  # fmt: skip
         elif isinstance(node, ast.Global | ast.Nonlocal):
-            return _invalid("cheating", "the kernel uses global/nonlocal state (outputs may not be cached)",
+            return invalid("cheating", "the kernel uses global/nonlocal state (outputs may not be cached)",
                             source, node)  # fmt: skip
 
     entry = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT]
     if not entry:
-        return _invalid("contract", f"no top-level function named '{ENTRY_POINT}' (the launcher)", source, None)
+        return invalid("contract", f"no top-level function named '{ENTRY_POINT}' (the launcher)", source, None)
     if ENTRY_POINT in _jit_functions(tree):
-        return _invalid("contract", "`kernel` must be a plain Python launcher that calls @triton.jit kernels "
+        return invalid("contract", "`kernel` must be a plain Python launcher that calls @triton.jit kernels "
                         "(kernel_fn[grid](...)), not a @triton.jit function itself", source, entry[0])  # fmt: skip
     if not _jit_functions(tree):
-        return _invalid("contract", "the candidate defines no @triton.jit kernel", source, None)
+        return invalid("contract", "the candidate defines no @triton.jit kernel", source, None)
     return None
 
 

@@ -78,6 +78,7 @@ def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, 
     # Run 1 had nothing to inject and learned a UB repair and a speed-up, both proven by a re-run.
     assert all(s.knowledge == [] for s in steps)
     synthesized = first.knowledge["synthesized"]
+    assert (first.knowledge["llm_calls"], first.knowledge["llm_tokens"]) == (2, 60)  # two rationales, counted
     assert [it["status"] for it in synthesized] == ["active", "active"]
     with KnowledgeStore(kb) as store:
         ub = store.get(synthesized[0]["id"])

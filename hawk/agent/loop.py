@@ -193,6 +193,7 @@ def _learn(steps, task, target, store, llm, out_dir, eval_options, distill_every
     if marker.exists():
         return json.loads(marker.read_text())
     info: dict[str, Any] = {"injected": sorted({i for s in steps for i in s.knowledge}), "store": str(store.path)}
+    llm = _CountingLLM(llm)  # rationales, labels and arbitration are part of what the method costs
     try:
         created = synthesize_from_steps(steps, task, target, store, llm, run_id=str(out_dir), eval_options=eval_options)
         info["synthesized"] = [{"id": it.id, "status": it.status, "labels": it.labels} for it in created]
@@ -206,8 +207,22 @@ def _learn(steps, task, target, store, llm, out_dir, eval_options, distill_every
     if store.count_and_check("tasks_since_distill", distill_every):
         report = distill(store, llm, eval_options=eval_options, log=log)
         info["distilled"] = report.to_dict()
+    info["llm_calls"], info["llm_tokens"] = llm.calls, llm.tokens
     marker.write_text(json.dumps(info, indent=1))
     return info
+
+
+class _CountingLLM:
+    """Passes requests through and counts them and their tokens (the knowledge modules' LLM cost)."""
+
+    def __init__(self, inner: LLM) -> None:
+        self.inner, self.calls, self.tokens = inner, 0, 0
+
+    def complete(self, messages, **kwargs):
+        completion = self.inner.complete(messages, **kwargs)
+        self.calls += 1
+        self.tokens += int(completion.usage.total_tokens or 0)
+        return completion
 
 
 def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history, store) -> Step:

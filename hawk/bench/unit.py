@@ -22,6 +22,7 @@ from hawk.bench.plan import WorkUnit, write_json
 from hawk.llm import LLMSettings
 from hawk.llm.base import Completion, Message
 from hawk.targets.base import EvalOptions
+from hawk.targets.common import read_json
 from hawk.tasks.task import Task
 
 UNIT_FILE = "unit.json"
@@ -72,7 +73,8 @@ class UnitRecord:
     time_estimated: bool = False  # the target's times are a model's estimate (ascend-triton), not measured
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    total_tokens: int = 0
+    total_tokens: int = 0  # every LLM call of the unit: steps plus, for method hawk, knowledge_tokens
+    knowledge_tokens: int = 0  # method hawk: synthesis rationales/labels and distillation arbitration
     cost_usd: float = 0.0
     tokens_estimated: bool = False
     llm_calls: int = 0
@@ -208,6 +210,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
     u = spec.unit
     steps = Trajectory(d / "trajectory.jsonl").steps
     statuses = [(s.verdict or {}).get("status", "no_kernel") for s in steps]
+    knowledge_tokens = int(read_json(d / "knowledge.json").get("llm_tokens") or 0)
     best = None
     if (d / "best_verdict.json").is_file() and (d / "summary.json").is_file():
         best = json.loads((d / "best_verdict.json").read_text())
@@ -225,7 +228,8 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         time_estimated=bool(perf.get("estimate")),
         prompt_tokens=sum(int(s.tokens.get("prompt_tokens") or 0) for s in steps),
         completion_tokens=sum(int(s.tokens.get("completion_tokens") or 0) for s in steps),
-        total_tokens=sum(int(s.tokens.get("total_tokens") or 0) for s in steps),
+        total_tokens=sum(int(s.tokens.get("total_tokens") or 0) for s in steps) + knowledge_tokens,
+        knowledge_tokens=knowledge_tokens,
         cost_usd=round(sum(float(s.tokens.get("cost_usd") or 0.0) for s in steps), 6),
         llm_calls=len(steps), cache_hits=sum(1 for s in steps if s.cached),
         llm_s=round(sum(s.timings.get("llm_s", 0.0) for s in steps), 3),

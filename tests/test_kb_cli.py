@@ -64,6 +64,11 @@ def test_kb_distill_demotes_by_effect_and_needs_an_llm_or_no_llm(tmp_path, monke
             store.record_effect(ub.id, injected=True, passed=False, regressed=True)
     r = hawk("distill", "--db", str(db))
     assert r.returncode == 2 and "--no-llm" in r.stderr and "Traceback" not in r.stderr
+    r = hawk("stats", "--db", str(db))
+    assert (
+        "effect: 3 injections of 1 items, 0 followed by a pass" in r.stdout
+        and f"{ub.id} [active] helped 0 of 3" in r.stdout
+    )
     r = hawk("distill", "--db", str(db), "--no-llm")
     assert r.returncode == 0, r.stderr
     assert f"demoted {ub.id}" in r.stdout and "1 demoted" in r.stdout

@@ -44,6 +44,15 @@ def stats(db: DbOption = None) -> None:
     console.print(f"{store.path}: {len(items)} items ({dict(by_status)}), {size / 1024:.0f} KiB on disk")
     for label, n in by_label.most_common():
         console.print(f"  {label}: {n} active")
+    used = [i for i in items if i.effect.injected]
+    if used:
+        injected = sum(i.effect.injected for i in used)
+        passes = sum(i.effect.passes_after for i in used)
+        console.print(f"effect: {injected} injections of {len(used)} items, {passes} followed by a pass or speed-up")
+        best = sorted(used, key=lambda i: (-(i.effect.passes_after + 1) / (i.effect.injected + 2), i.id))[:5]
+        for i in best:
+            console.print(f"  {i.id} [{i.status}] helped {i.effect.passes_after} of {i.effect.injected}: "
+                          f"{i.rationale[:80]}", highlight=False, markup=False)  # fmt: skip
 
 
 @app.command("list")

@@ -64,7 +64,7 @@ def test_baseline_simulates_each_op_exceeds_the_fused_kernel_and_is_cached(tmp_p
     assert base.sku == spec.sku and base.pypto_version == "0.2.0"
     path = eager.cache_path(EXP_TASK, spec, cache)
     assert path.is_file() and path.parent == cache / "eager"
-    assert path.name == f"{EXP_TASK.source_hash}-{spec.sku}-pypto0.2.0.json"
+    assert path.name == f"{EXP_TASK.source_hash}-{spec.sku}-pypto0.2.0-eager{eager.EAGER_MODEL_VERSION}.json"
 
     # The fused expert kernel keeps intermediates on chip: faster than three GM round trips.
     fused = targets.get("ascend-pypto").evaluate(kernel_source("exp_mul_add_good"), EXP_TASK, EvalOptions(seeds=1))

@@ -1317,8 +1317,14 @@ def _pypto_version() -> str:
         return "none"
 
 
+# Bump when the op mapping or the tiling search changes: cached baselines of an older model are
+# then recomputed instead of silently reused.
+EAGER_MODEL_VERSION = 1
+
+
 def cache_path(task: Task, spec: HardwareSpec, cache_dir: Path) -> Path:
-    return Path(cache_dir) / "eager" / f"{task.source_hash}-{spec.sku}-pypto{_pypto_version()}.json"
+    name = f"{task.source_hash}-{spec.sku}-pypto{_pypto_version()}-eager{EAGER_MODEL_VERSION}.json"
+    return Path(cache_dir) / "eager" / name
 
 
 def load_cached(task: Task, spec: HardwareSpec, cache_dir: Path) -> EagerBaseline | None:

@@ -56,7 +56,7 @@ candidate kernels:
    tensors then run at the ~620 GB/s GM bandwidth the simulator delivers), and for
    512x1024x2048 fp16 matmul the first tiling is the fastest of the seven tried. If no candidate compiles, fallbacks (T/2 and T/4 of the smallest
    candidate, fp32 compute for fp16 ops, smaller cube tiles) are tried one at a time.
-4. **Simulate** all kernels in ONE child process (`run_child`, the scratch directory as cwd), in
+4. **Simulate** all kernels with `perf.time_kernels` (one child process for many kernels), in
    SIM mode without pass verification (timing only), reading each kernel's
    `AICore End-to-End Time` from its own captured stdout. Identical kernels (same op, shapes,
    dtypes, constants) are simulated once and counted every time they occur. A failed compile
@@ -103,10 +103,8 @@ import hashlib
 import json
 import math
 import operator
-import os
 import re
 import shutil
-import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -114,17 +112,14 @@ from pathlib import Path
 from typing import Any
 
 from hawk import config
-from hawk.targets.ascend_pypto import harvest
+from hawk.targets.ascend_pypto.perf import PerfKernel, time_kernels
 from hawk.targets.base import HardwareSpec
-from hawk.targets.sandbox import run_child
 from hawk.tasks.task import Task
 
 METHOD_VERSION = 1
 UB_BYTES = 196608  # the simulator's UB per vector core (A2A3.ini ub_size)
 MIN_TILES = 16  # tensors smaller than this many tiles also try numel/16 elements per tile
 TAIL_ALIGN = 32  # elements: a split last axis is cut in multiples of 32 elements (>= 32 bytes for any dtype)
-KERNEL_TIMEOUT_S = 180.0  # one kernel's compile + simulation, watched inside the child
-CHILD_MEMORY_MB = 16384
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1, "uint8": 1, "int16": 2,
                "int32": 4, "int64": 8, "bool": 1}  # fmt: skip
@@ -1409,17 +1404,6 @@ def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None
 
 
 # ---------------------------------------------------------------------------------- simulation
-_SHIM = """#!/bin/sh
-# pypto's simulator runs these two drawing scripts (swimlane PNG/HTML, ~7 s per kernel) after each
-# simulation. The eager baseline needs only the printed End-to-End time (from draw_swim_lane.py),
-# so it skips them; everything else runs on Hawk's interpreter.
-case "$1" in
-  */draw_pipe_swim_lane.py|*/print_swim_lane.py) exit 0;;
-esac
-exec "{python}" "$@"
-"""
-
-
 @dataclass
 class PlanResult:
     time_us: float | None = None  # the fastest simulated variant
@@ -1430,195 +1414,42 @@ class PlanResult:
 
 
 def simulate(plans: dict[str, Plan], workdir: Path, timeout_s: float | None = None) -> dict[str, PlanResult]:
-    """Simulate every plan's kernels in a child process; each plan's result is its fastest kernel.
+    """Simulate every plan's kernels (performance only, see perf.py); each plan's result is its fastest kernel.
 
     Order: every plan's first candidate, then every second candidate, ... (the safest tilings
-    first), then one fallback at a time for plans with no success. The child runs the kernels in
-    one process; a failed compile leaves pypto's state unusable, so the child stops there and a
-    new child goes on with what is left.
+    first), then one fallback at a time for plans with no success.
     """
     module = workdir / "eager_kernels.py"
     src = ["import pypto", ""]
-    where: dict[str, tuple[str, bool]] = {}  # kernel name -> (plan, is fallback)
+    where: dict[str, str] = {}  # kernel name -> plan
     for sig, plan in plans.items():
-        for k in plan.candidates:
+        for k in plan.candidates + plan.fallbacks:
             src.append(k.source)
-            where[k.name] = (sig, False)
-        for k in plan.fallbacks:
-            src.append(k.source)
-            where[k.name] = (sig, True)
+            where[k.name] = sig
     module.write_text("\n".join(src))
     kernels = {k.name: k for p in plans.values() for k in p.candidates + p.fallbacks}
-    bindir = workdir / "bin"
-    bindir.mkdir(exist_ok=True)
-    shim = bindir / "python3"
-    shim.write_text(_SHIM.replace("{python}", sys.executable))
-    shim.chmod(0o755)
-    logs = workdir / "logs"
-    logs.mkdir(exist_ok=True)
 
     results = {sig: PlanResult() for sig in plans}
     width = max(len(p.candidates) for p in plans.values())
-    queue = [p.candidates[i].name for i in range(width) for p in plans.values() if i < len(p.candidates)]
+    todo = [p.candidates[i].name for i in range(width) for p in plans.values() if i < len(p.candidates)]
     falls = {sig: list(p.fallbacks) for sig, p in plans.items()}
-    done: set[str] = set()
     deadline = time.perf_counter() + (timeout_s if timeout_s is not None else 120 + 60 * len(plans))
-    run = 0
-
-    def record(name: str, time_us: float | None, error: str | None) -> None:
-        sig, _ = where[name]
-        res = results[sig]
-        done.add(name)
-        res.tried[kernels[name].tile] = time_us
-        if time_us:
-            res.runs += 1
-            if res.time_us is None or time_us < res.time_us:
-                res.time_us, res.tile, res.error = time_us, kernels[name].tile, ""
-        elif res.time_us is None:
-            res.error = (error or "failed")[:400]
-
-    while time.perf_counter() < deadline:
-        todo = [n for n in queue if n not in done]
-        if not todo:  # candidates finished: the next fallback of each plan that has no time yet
-            todo = [falls[sig].pop(0).name for sig in plans if results[sig].time_us is None and falls[sig]]
-            queue += todo
-        if not todo:
-            break
-        run += 1
-        results_path = workdir / f"events{run}.jsonl"
-        request = {"module": str(module), "results": str(results_path), "logs": str(logs),
-                   "kernel_timeout_s": KERNEL_TIMEOUT_S,
-                   "kernels": [{"name": n, "args": kernels[n].args} for n in todo]}  # fmt: skip
-        req_path = workdir / f"request{run}.json"
-        req_path.write_text(json.dumps(request))
-        plog = workdir / "ascend_log" / f"run{run}"
-        env = dict(os.environ)
-        env["ASCEND_PROCESS_LOG_PATH"] = str(plog)
-        env["PATH"] = os.pathsep.join([str(bindir), str(Path(sys.executable).parent), env.get("PATH", "")])
-        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
-        child = run_child(
-            [sys.executable, "-m", "hawk.targets.ascend_pypto.eager", str(req_path)],
-            cwd=workdir, env=env, timeout_s=max(30.0, deadline - time.perf_counter()),
-            memory_limit_mb=CHILD_MEMORY_MB, log_path=workdir / f"child{run}.log",
-        )  # fmt: skip
-        events = _read_events(results_path)
-        finished = {ev["name"] for ev in events if ev.get("event") == "done"}
-        for ev in events:
-            if ev.get("event") == "done":
-                log = logs / f"{ev['name']}.log"
-                t_us, _ = harvest.sim_summary(log.read_text(errors="replace") if log.exists() else "")
-                error = ev.get("error") or (None if t_us else "the simulator printed no End-to-End time")
-                if error and not ev.get("ok"):
-                    hw = harvest.hardware_reason(plog)
-                    why = hw.reason if hw is not None else _failure_reason(log)
-                    if why:
-                        error = f"{error} ({why[:200]})"
-                record(ev["name"], t_us if ev.get("ok") else None, error)
-            elif ev.get("event") == "start" and ev["name"] not in finished:  # died or was killed inside it
-                log = logs / f"{ev['name']}.log"
-                if child.timed_out or (log.exists() and "Timeout (" in log.read_text(errors="replace")[:2000]):
-                    how = f"ran out of time ({KERNEL_TIMEOUT_S:.0f} s per kernel)"
-                else:
-                    how = f"crashed ({child.signal_name or f'exit code {child.returncode}'})"
-                record(ev["name"], None, f"the simulation {how}")
-        if not events:  # the child could not even start: nothing more will work
-            for res in results.values():
-                if res.time_us is None:
-                    res.error = f"the eager child failed to start (see {child.log_path})"
-            break
+    rounds = 0
+    while todo and time.perf_counter() < deadline:
+        rounds += 1
+        batch = [PerfKernel(n, str(module), n, kernels[n].args) for n in todo]
+        timed = time_kernels(batch, workdir / f"round{rounds}", timeout_s=deadline - time.perf_counter())
+        for name, t in timed.items():
+            res = results[where[name]]
+            res.tried[kernels[name].tile] = t.time_us
+            if t.time_us:
+                res.runs += 1
+                if res.time_us is None or t.time_us < res.time_us:
+                    res.time_us, res.tile, res.error = t.time_us, kernels[name].tile, ""
+            elif res.time_us is None:
+                res.error = (t.error or "failed")[:400]
+        if any((t.error or "").startswith("the simulation child failed to start") for t in timed.values()):
+            break  # nothing more will work
+        # Candidates done: the next fallback of each plan that has no time yet.
+        todo = [falls[sig].pop(0).name for sig in plans if results[sig].time_us is None and falls[sig]]
     return results
-
-
-def _read_events(path: Path) -> list[dict]:
-    events = []
-    try:
-        for line in path.read_text().splitlines():
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                continue
-    except OSError:
-        pass
-    return events
-
-
-def _child_main(argv: list[str]) -> int:
-    """Child process: simulate kernels in order, each with its stdout/stderr captured to its own log."""
-    import faulthandler
-    import importlib.util
-
-    request = json.loads(Path(argv[1]).read_text())
-    results = open(request["results"], "a", buffering=1)  # noqa: SIM115 - line-buffered event log
-
-    def emit(**ev: Any) -> None:
-        results.write(json.dumps(ev) + "\n")
-        results.flush()
-        os.fsync(results.fileno())
-
-    import torch
-    from pypto.frontend import jit
-    from pypto.frontend.parser.entry import RunMode
-
-    spec = importlib.util.spec_from_file_location("hawk_eager_kernels", request["module"])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["hawk_eager_kernels"] = module
-    spec.loader.exec_module(module)
-    for item in request["kernels"]:
-        name = item["name"]
-        emit(event="start", name=name)
-        args = [torch.zeros(*shape, dtype=getattr(torch, dtype)) for shape, dtype in item["args"]]
-        log = os.open(os.path.join(request["logs"], f"{name}.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        saved = os.dup(1), os.dup(2)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        faulthandler.dump_traceback_later(float(request["kernel_timeout_s"]), exit=True)
-        error = None
-        t0 = time.perf_counter()
-        try:
-            jit(getattr(module, name), runtime_options={"run_mode": RunMode.SIM}, use_cache=False)(*args)
-        except Exception as exc:  # noqa: BLE001 - any failure of this kernel is recorded
-            error = f"{type(exc).__name__}: {_first_line(str(exc))}"
-        finally:
-            faulthandler.cancel_dump_traceback_later()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in (*saved, log):
-                os.close(fd)
-        emit(event="done", name=name, ok=error is None, error=error, wall_s=round(time.perf_counter() - t0, 3))
-        if error is not None:  # pypto's state is unusable after a failed compile: let a new child go on
-            return 3
-    return 0
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _failure_reason(log: Path) -> str | None:
-    """The line after pypto's `Errcode: XXXX!` in a kernel's log: the compiler's own reason."""
-    try:
-        lines = [_ANSI.sub("", ln).strip() for ln in log.read_text(errors="replace").splitlines()[:200]]
-    except OSError:
-        return None
-    for i, line in enumerate(lines):
-        if re.search(r"Errcode: \w+!", line):
-            for nxt in lines[i + 1 : i + 4]:
-                if nxt and not re.search(r"\(\+?0x[0-9a-f]+\)|\[0x[0-9a-f]+\]|^\d+ \|", nxt):
-                    return re.sub(r", func \w+, file [\w.]+, line \d+$", "", nxt)
-    return None
-
-
-def _first_line(text: str) -> str:
-    skip = re.compile(r"^Errcode: FFFFFF!?$|\(\+?0x[0-9a-f]+\)|\[0x[0-9a-f]+\]")
-    for line in _ANSI.sub("", text).splitlines():
-        line = line.strip()
-        if line and not skip.search(line):
-            return line[:300]
-    return text.strip()[:300]
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv))

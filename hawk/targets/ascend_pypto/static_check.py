@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from hawk.targets.ascend_pypto import pass_options
 from hawk.targets.common import Finding, invalid, parse_candidate
 
 ENTRY_POINT = "kernel"
@@ -79,4 +80,15 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
         return invalid(
             "contract", f"no top-level function named '{ENTRY_POINT}' (the kernel entry point)", source, None
         )
+    options = pass_options.read(entry[0])
+    if isinstance(options, str):
+        return invalid("contract", options, source, pass_options.jit_decorator(entry[0]))
     return None
+
+
+def kernel_pass_options(source: str) -> dict:
+    """The pass options of a kernel that passed `check_source` (see pass_options.py)."""
+    tree = ast.parse(source)
+    entry = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT)
+    options = pass_options.read(entry)
+    return options if isinstance(options, dict) else {}

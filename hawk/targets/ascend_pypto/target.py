@@ -18,8 +18,9 @@ from pathlib import Path
 
 from hawk import config
 from hawk.targets.ascend_pypto import harvest
+from hawk.targets.ascend_pypto.perf import child_env
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
-from hawk.targets.ascend_pypto.static_check import check_source
+from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
 from hawk.targets.base import Availability, EvalOptions, HardwareSpec
 from hawk.targets.common import read_json, slug, source_lines
 from hawk.targets.sandbox import run_child
@@ -100,15 +101,14 @@ class AscendPyptoTarget:
             "atol": task.atol,
             "rtol": task.rtol,
             "mode": mode,
+            # JSON keys are strings; the worker turns them back into ints.
+            "pass_options": kernel_pass_options(candidate),
         }
         (workdir / "request.json").write_text(json.dumps(request, indent=1))
-        env = dict(os.environ)
-        env["ASCEND_PROCESS_LOG_PATH"] = str(workdir / "ascend_log")
-        # pypto's trace scripts run `python3` from PATH: make it this interpreter (it has matplotlib),
-        # behind a shim that skips the swimlane drawings unless asked for (they are ~90% of simulate time).
-        env["PATH"] = os.pathsep.join([str(_python_shim()), str(Path(sys.executable).parent), env.get("PATH", "")])
+        # pypto's trace scripts run `python3` from PATH: child_env makes it this interpreter (it has
+        # matplotlib), behind a shim that skips the swimlane drawings unless asked for (~90% of simulate time).
+        env = child_env(workdir / "ascend_log")
         env["HAWK_SWIMLANE"] = "1" if opts.swimlane else "0"
-        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[3]), env.get("PYTHONPATH", "")])
         child = run_child(
             [sys.executable, "-m", "hawk.targets.ascend_pypto.worker", str(workdir / "request.json")],
             cwd=workdir, env=env, timeout_s=opts.timeout_s, memory_limit_mb=opts.memory_limit_mb,
@@ -362,29 +362,6 @@ def bottleneck(report: harvest.SimReport, spec: HardwareSpec) -> str:
     if used and used < cores / 2:
         return "core_underuse"
     return f"{busiest}_bound" if busiest else "unknown"
-
-
-_SHIM = """#!/bin/sh
-# Hawk: pypto's simulator calls `python3 .../scripts/<script>.py`. Drawing swimlane images takes most
-# of a simulation's wall time, so they run only when HAWK_SWIMLANE=1; everything else passes through.
-case "$1" in
-  *draw_pipe_swim_lane.py|*print_swim_lane.py) [ "$HAWK_SWIMLANE" = 1 ] || exit 0 ;;
-esac
-exec "{python}" "$@"
-"""
-
-
-def _python_shim() -> Path:
-    shim_dir = config.cache_dir() / "python-shim"
-    shim = shim_dir / "python3"
-    text = _SHIM.format(python=sys.executable)
-    if not shim.exists() or shim.read_text() != text:
-        shim_dir.mkdir(parents=True, exist_ok=True)
-        tmp = shim_dir / f"python3.{os.getpid()}.tmp"
-        tmp.write_text(text)
-        tmp.chmod(0o755)
-        tmp.replace(shim)
-    return shim_dir
 
 
 def _prune_tensors(workdir: Path) -> None:

@@ -93,6 +93,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     from pypto.frontend.parser.entry import JitCallableWrapper, RunMode
 
     from hawk.targets.ascend_pypto import pypto_patch
+    from hawk.targets.ascend_pypto.perf_child import int_keys
     from hawk.tasks.task import Task, instantiate, load_module, signature
 
     rec.add_time("import_s", time.perf_counter() - t0)
@@ -142,6 +143,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         return
 
     if request.get("mode") == "npu":
+        rec.data["pass_options"] = request.get("pass_options") or {}
         _run_on_npu(fn, instances, seeds, outputs, rec, kernel_file)
         return
 
@@ -171,6 +173,8 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     JitCallableWrapper.compile = timed_compile
     JitCallableWrapper._run_with_cpu = timed_run
 
+    options = int_keys(request.get("pass_options") or {})
+    pass_options = {"pass_options": options} if options else {}
     n_out = sum(1 for s in specs if s.role == "output")
     for i, seed in enumerate(seeds):
         inst = instances[seed]
@@ -179,6 +183,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         kern = jit(
             fn,
             runtime_options={"run_mode": RunMode.SIM},
+            **pass_options,
             verify_options={
                 "enable_pass_verify": True,
                 "pass_verify_save_tensor": False,
@@ -222,8 +227,10 @@ def _run_on_npu(fn: Any, instances: dict, seeds: list[int], outputs: list[dict],
     from pypto.frontend.parser.entry import RunMode
 
     from hawk.targets.ascend_pypto.harvest import compare
+    from hawk.targets.ascend_pypto.perf_child import int_keys
 
-    kern = jit(fn, runtime_options={"run_mode": RunMode.NPU})
+    options = int_keys(rec.data.get("pass_options") or {})
+    kern = jit(fn, runtime_options={"run_mode": RunMode.NPU}, **({"pass_options": options} if options else {}))
     checks = []
     for seed in seeds:
         inst = instances[seed]

@@ -18,12 +18,14 @@ from pathlib import Path
 
 from hawk import config
 from hawk.targets.ascend_pypto import harvest
-from hawk.targets.ascend_pypto.perf import child_env
+from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
+from hawk.targets.ascend_pypto.perf import PerfKernel, child_env, time_kernels
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
 from hawk.targets.base import Availability, EvalOptions, HardwareSpec
 from hawk.targets.common import read_json, slug, source_lines
 from hawk.targets.sandbox import run_child
+from hawk.targets.tuning import PointTiming
 from hawk.targets.verdict import (
     Artifacts,
     Correctness,
@@ -70,6 +72,32 @@ class AscendPyptoTarget:
     def default_mode(self) -> str:
         modes = {m.mode: m for m in self.modes()}
         return "npu" if modes["npu"].available else "sim"
+
+    # ------------------------------------------------------------------ tuning (hawk.targets.tuning.Tunable)
+    def tuning_space(self, source: str, task: Task) -> PyptoSpace:
+        return find_space(source, self.spec())
+
+    def time_points(
+        self, sources: dict[str, str], task: Task, workdir: Path, timeout_s: float
+    ) -> dict[str, PointTiming]:
+        """Performance-only simulation of each source (the static check first: a point is a candidate too)."""
+        from hawk.tasks.task import signature
+
+        args = [(list(s.shape), s.dtype) for s in signature(task)]
+        out: dict[str, PointTiming] = {}
+        kernels = []
+        for name, source in sources.items():
+            finding = check_source(source)
+            if finding is not None:
+                out[name] = PointTiming(None, f"{finding.status.value}: {finding.error.message}")
+                continue
+            module = workdir / f"{name}.py"
+            module.write_text(source)
+            kernels.append(PerfKernel(name, str(module), "kernel", args, kernel_pass_options(source)))
+        if kernels:
+            for name, t in time_kernels(kernels, workdir, timeout_s=timeout_s).items():
+                out[name] = PointTiming(t.time_us, t.error, t.constraint)
+        return out
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:

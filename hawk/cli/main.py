@@ -273,6 +273,10 @@ from hawk.cli.bench import bench_cmd, report_cmd  # noqa: E402
 app.command("bench")(bench_cmd)
 app.command("report")(report_cmd)
 
+from hawk.cli.tune import tune_cmd  # noqa: E402
+
+app.command("tune")(tune_cmd)
+
 
 if __name__ == "__main__":
     app()

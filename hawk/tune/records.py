@@ -32,7 +32,8 @@ class TuneResult:
     points_tried: int = 0  # simulated (performance only), the original included
     points_pruned: int = 0  # rejected by the target's rules without running
     points_failed: int = 0
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # everything: search and verification
+    search_s: float = 0.0  # proposing and simulating points (what points per minute is measured on)
     verdict: dict | None = None  # the tuned kernel's full verdict (every seed), when it changed
     records: list[PointRecord] = field(default_factory=list)
 
@@ -40,6 +41,10 @@ class TuneResult:
     def roofline_ratio(self) -> float | None:
         t = self.after_us if self.after_us is not None else self.before_us
         return round(t / self.roofline_us, 3) if t and self.roofline_us else None
+
+    @property
+    def points_per_minute(self) -> float | None:
+        return round(self.points_tried / self.search_s * 60, 1) if self.search_s else None
 
     @property
     def speedup(self) -> float | None:

@@ -190,6 +190,7 @@ def tune(
         else:
             result.strategy = "tpe"
             _tpe(search, knobs, original, budget, seed)
+    result.search_s = round(time.perf_counter() - started, 2)
     result.records = search.records
     result.points_tried = search.simulated
     result.points_pruned = sum(1 for r in search.records if r.status == "pruned")
@@ -292,6 +293,7 @@ def write_outputs(result: TuneResult, out_dir: Path) -> dict[str, Path]:
         for r in result.records:
             writer.writerow([r.index, *(r.values.get(n) for n in names), r.status, r.time_us, r.reason])
     summary = {k: v for k, v in asdict(result).items() if k not in ("source", "records", "verdict")}
-    summary.update(roofline_ratio=result.roofline_ratio, speedup=result.speedup)
+    summary.update(roofline_ratio=result.roofline_ratio, speedup=result.speedup,
+                   points_per_minute=result.points_per_minute)  # fmt: skip
     paths["summary"].write_text(json.dumps(summary, indent=1, default=str))
     return paths

@@ -1,0 +1,77 @@
+"""`hawk tune`: search a correct kernel's tiling and scheduling knobs on the target (no LLM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hawk import targets
+from hawk.targets.base import EvalOptions
+from hawk.tasks import TaskError, resolve_task
+
+console = Console()
+err = Console(stderr=True)
+
+
+def tune_cmd(
+    kernel: Annotated[Path, typer.Argument(help="a correct kernel file")],
+    task: Annotated[str, typer.Option("--task", help="suite task id or path of a KernelBench-format task file")],
+    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
+    budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = 40,
+    workers: Annotated[int, typer.Option(min=1, help="points simulated in parallel")] = 2,
+    seeds: Annotated[int, typer.Option(min=1, help="seeds the winner must pass")] = 3,
+    seed: Annotated[int, typer.Option(help="the search's random seed")] = 0,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: <kernel>.tune/)")] = None,
+    top: Annotated[int, typer.Option(help="rows of the points table to print")] = 10,
+) -> None:
+    """Tune KERNEL's tile sizes and pass options on the simulator; write the tuned kernel and the points tried."""
+    from hawk.tune import tune, write_outputs
+
+    def fail(message: str) -> None:
+        err.print(f"[red]error:[/red] {message}", highlight=False)
+        raise typer.Exit(2)
+
+    if not kernel.is_file():
+        fail(f"kernel file not found: {kernel}")
+    try:
+        source = kernel.read_text()
+        the_task = resolve_task(task)
+        the_target = targets.get(target)
+    except (OSError, UnicodeDecodeError, TaskError, KeyError) as exc:
+        fail(str(exc).strip("'\""))
+    options = EvalOptions(seeds=seeds)
+    console.print(f"checking {kernel} on {the_task.id} ({seeds} seeds) before tuning ...", highlight=False)
+    first = the_target.evaluate(source, the_task, options)
+    if not first.passed:
+        why = first.error.message if first.error else first.status.value
+        fail(f"the kernel does not pass ({first.status.value}: {why[:300]}); tune a correct kernel")
+    roofline = first.perf.roofline_us if first.perf else None
+    result = tune(source, the_task, the_target, budget=budget, workers=workers, eval_options=options, seed=seed,
+                  roofline_us=roofline, log=lambda m: console.print(m, highlight=False, markup=False))  # fmt: skip
+    out_dir = out or kernel.with_name(kernel.stem + ".tune")
+    paths = write_outputs(result, out_dir)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
+    if result.knobs:
+        console.print("knobs: " + ", ".join(f"{k.name} ({len(k.values)} values, now {k.original})" for k in result.knobs),
+                      highlight=False, markup=False)  # fmt: skip
+    table = Table("#", *(k.name for k in result.knobs), "status", "time us", "reason")
+    ranked = sorted(result.records, key=lambda r: (r.time_us is None, r.time_us or 0.0))
+    for r in ranked[:top]:
+        table.add_row(str(r.index), *(str(r.values.get(k.name)) for k in result.knobs), r.status,
+                      str(r.time_us or "-"), r.reason[:80])  # fmt: skip
+    if result.records:
+        console.print(table)
+    ratio = f", {result.roofline_ratio}x the roofline bound ({result.roofline_us} us)" if result.roofline_ratio else ""
+    console.print(
+        f"before {result.before_us} us -> after {result.after_us} us"
+        + (f" ({result.speedup}x)" if result.speedup else "") + ratio + f"; strategy {result.strategy}, "
+        f"{result.points_tried} points simulated, {result.points_pruned} pruned, {result.points_failed} failed, "
+        f"{result.wall_s} s ({result.points_per_minute} points/min while searching)" + ("" if result.changed else "; kernel unchanged"),
+        highlight=False, markup=False,
+    )  # fmt: skip
+    console.print(f"written: {paths['kernel']}, {paths['points']}, {paths['summary']}", highlight=False)

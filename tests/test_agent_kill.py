@@ -40,7 +40,7 @@ def test_killed_generate_resumes(tmp_path):
     exchange, out = tmp_path / "exchange", tmp_path / "run"
     cmd = [sys.executable, "-m", "hawk.cli.main", "generate", "--task", str(TASK_FILE), "--method", "feedback",
            "--iterations", "3", "--out", str(out), "--provider", "exchange", "--exchange-dir", str(exchange),
-           "--no-cache", "--seeds", "1"]  # fmt: skip
+           "--no-cache", "--seeds", "1", "--tune-budget", "0", "--roofline-stop", "0"]  # fmt: skip
     requests = lambda: list((exchange / "requests").glob("*.json")) if (exchange / "requests").exists() else []  # noqa: E731
     traj = out / "trajectory.jsonl"
 

@@ -112,7 +112,7 @@ def settings(fake: FakeEndpoint) -> LLMSettings:
 
 
 def config(suite: Path, out: Path, methods: list[str], experts: bool = True) -> BenchConfig:
-    return BenchConfig(suite=str(suite), methods=methods, out=out, budget=Budget(iterations=2),
+    return BenchConfig(suite=str(suite), methods=methods, out=out, budget=Budget(iterations=2, tune_points=0, roofline_stop=None),
                        eval_options=EvalOptions(seeds=1), experts=experts)  # fmt: skip
 
 
@@ -194,7 +194,7 @@ def test_rerun_skips_finished_units(local_run, server, suite):
     assert len(server.requests) == before  # nothing asked again
     # Settings that change results may not be mixed into the same directory.
     other = config(suite, out, ["feedback"])
-    other.budget = Budget(iterations=3)
+    other.budget = Budget(iterations=3, tune_points=0, roofline_stop=None)
     with pytest.raises(BenchError, match="another budget"):
         run_bench(other, settings(server), workers=1, log=lambda m: None)
 
@@ -244,7 +244,8 @@ def test_killed_bench_resumes_without_repeating_a_step(server, suite, tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "hawk.cli.main", "bench", "--suite", str(suite), "--tasks", "exp_mul_add",
            "--method", "oneshot,feedback", "--iterations", "2", "--seeds", "1", "--no-experts", "--workers", "1",
-           "--out", str(out), "--base-url", server.url, "--model", "test-model", "--no-cache", "--swimlane"]  # fmt: skip
+           "--out", str(out), "--base-url", server.url, "--model", "test-model", "--no-cache", "--swimlane",
+           "--tune-budget", "0", "--roofline-stop", "0"]  # fmt: skip
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     router: Router = server.script  # type: ignore[assignment]
     router.hold = ("exp_mul_add", 1, 300.0)  # feedback's step 1 hangs until the kill

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,21 @@ KNOWLEDGE_MIN_SCORE = 0.25  # fused score below which an item is not worth the p
 DISTILL_EVERY = 10  # finished `hawk` tasks between automatic distillations (0: never)
 
 
+TUNE_POINTS = 24  # simulated points per correct kernel (~30 s for a vector kernel on 2 cores)
+ROOFLINE_STOP = 1.2  # stop optimizing once the best kernel is within this factor of the roofline bound
+
+
 @dataclass(frozen=True)
 class Budget:
+    """What one run may spend. LLM tokens and simulator points are counted separately."""
+
     iterations: int = 5
     max_tokens: int | None = None
     wall_s: float | None = None
+    tune_points: int = TUNE_POINTS  # tuner points per new correct kernel (0: no tuning)
+    tune_workers: int = 2  # points simulated in parallel by the tuner
+    candidates: int = 1  # samples asked per step and judged in parallel; the best is kept
+    roofline_stop: float | None = ROOFLINE_STOP  # None: spend every iteration
 
 
 @dataclass
@@ -54,6 +65,8 @@ class AgentResult:
     best_speedup: float | None
     statuses: list[str] = field(default_factory=list)
     tokens: dict[str, Any] = field(default_factory=dict)
+    sim_points: int = 0  # tuner points simulated (performance only), summed over steps
+    best_roofline_ratio: float | None = None
     exemplar: str | None = None
     knowledge: dict[str, Any] = field(default_factory=dict)  # method hawk: injected, synthesized, distilled
 
@@ -104,6 +117,7 @@ def run_agent(
     iterations = 1 if method == "oneshot" else budget.iterations
     started = time.perf_counter()
     tokens_used = 0
+    sim_points = 0
     best: tuple[int, str, Verdict] | None = None
     last: Step | None = None
     stop = "iterations"
@@ -122,7 +136,7 @@ def run_agent(
             try:
                 step = _one_step(
                     i, task, target, llm, specs, last, best, exemplar_text, eval_options, ledger, _history(traj.steps),
-                    store,
+                    store, budget, _tuning_note(traj.steps[best[0]].tuning if best else None), log,
                 )  # fmt: skip
             except LLMError as exc:
                 stop = f"llm error: {exc}"
@@ -135,10 +149,16 @@ def run_agent(
             status = step.verdict["status"] if step.verdict else f"no kernel ({step.parse_error})"
             log(f"[{task.id}] step {i} ({step.kind}): {status}" + (" [cache hit]" if step.cached else ""))
         tokens_used += int(step.tokens.get("total_tokens", 0))
-        v = step.verdict_obj()
-        if v is not None and step.candidate and _better(v, best[2] if best else None):
-            best = (i, step.candidate, v)
+        sim_points += int((step.tuning or {}).get("points_tried", 0))
+        cand, v = step.best_kernel()
+        if v is not None and cand and _better(v, best[2] if best else None):
+            best = (i, cand, v)
         last = step
+        ratio = best[2].perf.roofline_ratio if best and best[2].perf else None
+        if budget.roofline_stop and ratio is not None and ratio <= budget.roofline_stop and i + 1 < iterations:
+            stop = f"near the roofline ({ratio}x the bound <= {budget.roofline_stop})"
+            log(f"[{task.id}] best kernel is {ratio}x the roofline bound: stopping")
+            break
 
     steps = traj.steps[: max(len(traj.steps), 0)]
     result = AgentResult(
@@ -152,6 +172,8 @@ def run_agent(
         statuses=[(s.verdict or {}).get("status", "no_kernel") for s in steps],
         tokens={"total_tokens": tokens_used, **ledger.to_dict().get("run", {})},
         exemplar=exemplar_name,
+        sim_points=sim_points,
+        best_roofline_ratio=best[2].perf.roofline_ratio if best and best[2].perf else None,
     )
     if store is not None:
         if not stop.startswith("llm error"):  # an interrupted run learns once it is resumed and finished
@@ -177,6 +199,11 @@ def _history(steps: list[Step]) -> list[str]:
             what += f": {v.error.hardware_reason or v.error.message}"[:200]
         elif v.perf and v.perf.time_us:
             what += f", {v.perf.time_us} us, bottleneck {v.perf.bottleneck}"
+            t = s.tuning or {}
+            if t.get("changed"):
+                what += f"; tuned to {t['after_us']} us ({t['points_tried']} points)"
+            elif t:
+                what += f"; the tuner found nothing faster in {t.get('points_tried', 0)} points"
         lines.append(f"- attempt {s.index} ({s.kind}): {what}")
     return lines
 
@@ -225,7 +252,9 @@ class _CountingLLM:
         return completion
 
 
-def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history, store) -> Step:
+def _one_step(
+    i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history, store, budget, tuning_note, log
+) -> Step:
     last_v = last.verdict_obj() if last else None
     if last is None or (last.candidate is None and best is None):
         kind, cand, verdict = "generate", None, None
@@ -255,33 +284,103 @@ def _one_step(i, task, target, llm, specs, last, best, exemplar, eval_options, l
         note=note,
         history=history,
         knowledge=knowledge,
+        tuning=tuning_note if kind == "optimize" else None,
     )
+    k = max(1, budget.candidates)
     t0 = time.perf_counter()
-    completion = llm.complete(messages, sample=i)
-    ledger.record(completion, task=task.id)
+    # Samples of one step are numbered i*k .. i*k+k-1, so caches and exchange ids tell them apart
+    # (with k = 1 that is the step index, as before).
+    with ThreadPoolExecutor(max_workers=k) as pool:
+        completions = list(pool.map(lambda j: llm.complete(messages, sample=i * k + j), range(k)))
     llm_s = time.perf_counter() - t0
-    parsed = extract_kernel(completion.text, finish_reason=completion.finish_reason)
-    verdict_dict, eval_s = None, 0.0
-    if parsed.code is not None:
-        t1 = time.perf_counter()
-        verdict_dict = target.evaluate(parsed.code, task, eval_options).to_dict()
-        eval_s = time.perf_counter() - t1
-    u = completion.usage
+    for c in completions:
+        ledger.record(c, task=task.id)
+    parsed = [extract_kernel(c.text, finish_reason=c.finish_reason) for c in completions]
+    t1 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=k) as pool:
+        verdicts = list(pool.map(lambda p: target.evaluate(p.code, task, eval_options) if p.code else None, parsed))
+    eval_s = time.perf_counter() - t1
+    pick = _pick(verdicts)
+    chosen, completion, verdict_obj = parsed[pick], completions[pick], verdicts[pick]
+    alternatives = [
+        {"sample": j, "reply": completions[j].text, "candidate": parsed[j].code,
+         "parse_error": parsed[j].reason if parsed[j].code is None else None,
+         "verdict": verdicts[j].to_dict() if verdicts[j] else None}
+        for j in range(k) if j != pick
+    ]  # fmt: skip
+    tuning, tune_s = None, 0.0
+    if verdict_obj is not None and verdict_obj.passed and budget.tune_points > 0:
+        t2 = time.perf_counter()
+        tuning = _tune_step(chosen.code, verdict_obj, task, target, budget, eval_options, log)
+        tune_s = time.perf_counter() - t2
+    tokens = {key: sum(int(getattr(c.usage, key) or 0) for c in completions)
+              for key in ("prompt_tokens", "completion_tokens", "total_tokens")}  # fmt: skip
+    costs = [c.usage.cost_usd for c in completions if c.usage.cost_usd is not None]
+    tokens["cost_usd"] = round(sum(costs), 6) if costs else None
     return Step(
         index=i,
         kind=kind,
         messages=[{"role": m.role, "content": m.content} for m in messages],
         reply=completion.text,
-        candidate=parsed.code,
-        parse_error=parsed.reason if parsed.code is None else None,
-        verdict=verdict_dict,
-        tokens={
-            "prompt_tokens": u.prompt_tokens,
-            "completion_tokens": u.completion_tokens,
-            "total_tokens": u.total_tokens,
-            "cost_usd": u.cost_usd,
-        },  # fmt: skip
-        timings={"llm_s": round(llm_s, 3), "eval_s": round(eval_s, 3)},
-        cached=completion.cached,
+        candidate=chosen.code,
+        parse_error=chosen.reason if chosen.code is None else None,
+        verdict=verdict_obj.to_dict() if verdict_obj else None,
+        tokens=tokens,
+        timings={"llm_s": round(llm_s, 3), "eval_s": round(eval_s + tune_s, 3), "tune_s": round(tune_s, 3)},
+        cached=all(c.cached for c in completions),
         knowledge=item_ids,
+        tuning=tuning,
+        alternatives=alternatives,
     )
+
+
+def _pick(verdicts: list[Verdict | None]) -> int:
+    """The sample to keep: the fastest correct one, else the first that ran, else the first with a kernel."""
+    passed = [j for j, v in enumerate(verdicts) if v is not None and v.passed]
+    if passed:
+        return min(passed, key=lambda j: verdicts[j].perf.time_us if verdicts[j].perf else float("inf"))
+    ran = [j for j, v in enumerate(verdicts) if v is not None and v.status.value in ("wrong_result", "runtime_error")]
+    judged = [j for j, v in enumerate(verdicts) if v is not None]
+    return (ran or judged or [0])[0]
+
+
+def _tune_step(source, verdict, task, target, budget, eval_options, log) -> dict[str, Any]:
+    """Tune a new correct kernel before the next LLM call, so the model never spends a call on tile sizes."""
+    from hawk.tune import tune
+
+    r = tune(source, task, target, budget=budget.tune_points, workers=budget.tune_workers, eval_options=eval_options,
+             roofline_us=verdict.perf.roofline_us if verdict.perf else None,
+             log=lambda m: log(f"[{task.id}]{m}"))  # fmt: skip
+    if r.changed:
+        log(f"[{task.id}] tuned {r.before_us} -> {r.after_us} us ({r.points_tried} points, {r.wall_s} s)")
+    best = sorted((p for p in r.records if p.time_us), key=lambda p: p.time_us)[:5]
+    return {
+        "changed": r.changed, "source": r.source if r.changed else None, "verdict": r.verdict,
+        "before_us": r.before_us, "after_us": r.after_us, "roofline_us": r.roofline_us,
+        "points_tried": r.points_tried, "points_pruned": r.points_pruned, "points_failed": r.points_failed,
+        "strategy": r.strategy, "wall_s": r.wall_s, "notes": r.notes,
+        "knobs": [k.name for k in r.knobs],
+        "top": [{"values": p.values, "time_us": p.time_us, "status": p.status} for p in best],
+    }  # fmt: skip
+
+
+def _tuning_note(tuning: dict[str, Any] | None) -> str | None:
+    """What the optimize prompt says of the tuner's work on the best kernel."""
+    if not tuning:
+        return None
+    lines = [
+        f"Hawk's tuner searched {tuning['points_tried']} points of this kernel's tile sizes and pass options "
+        f"on the simulator ({tuning['points_pruned']} pruned by the hardware rules, {tuning['points_failed']} "
+        f"failed to compile or run): {tuning['before_us']} us as you wrote it, {tuning['after_us']} us now."
+    ]
+    if tuning.get("changed"):
+        lines[0] += " The kernel shown is the tuned one."
+    for p in tuning.get("top", []):
+        values = ", ".join(f"{k}={v}" for k, v in p["values"].items())
+        lines.append(f"  {values}: {p['time_us']} us")
+    lines.extend(f"  (not tuned: {n})" for n in tuning.get("notes", [])[:3])
+    lines.append(
+        "The tuner will search the numbers of whatever you write next, so spend this step on structure: "
+        "fusion, data layout and views, the algorithm, fewer passes over global memory, enough parallel tiles."
+    )
+    return "\n".join(lines)

@@ -49,6 +49,7 @@ def verdict_text(v: Verdict) -> str:
             f"Performance: {p.time_us} us simulated"
             + (f", eager baseline {p.eager_time_us} us (speedup {p.speedup}x)" if p.eager_time_us else "")
             + (f", roofline bound {p.roofline_us} us" if p.roofline_us else "")
+            + (f" ({p.roofline_ratio}x the bound)" if p.roofline_ratio else "")
         )
         out.append(
             f"Bottleneck: {p.bottleneck}; pipes busy %: " + ", ".join(f"{k} {x:.1f}" for k, x in p.pipes.items())
@@ -68,6 +69,7 @@ def build_messages(
     knowledge: str | None = None,
     note: str | None = None,
     history: list[str] | None = None,
+    tuning: str | None = None,
 ) -> list[Message]:
     parts = [
         f"# Target: {target.name}\n{target.spec().describe()}",
@@ -94,9 +96,11 @@ def build_messages(
         )
     elif kind == "optimize":
         assert candidate is not None and verdict is not None
+        tuned = f"# What Hawk's tuner already did\n{tuning}\n" if tuning else ""
         parts.append(
             f"# Your current best kernel (correct)\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
-            "Make it faster on this hardware while keeping it correct: attack the bottleneck "
+            + tuned
+            + "Make it faster on this hardware while keeping it correct: attack the bottleneck "
             "(tiling, fusion, core usage)."
         )
     else:

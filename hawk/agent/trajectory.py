@@ -29,6 +29,18 @@ class Step:
     timings: dict[str, float] = field(default_factory=dict)
     cached: bool = False
     knowledge: list[str] = field(default_factory=list)  # ids of knowledge items the prompt carried
+    # The tuner's run on this step's kernel when it passed (hawk.agent.loop._tune_step): the tuned
+    # source and verdict when it found a faster verified point, and what it spent.
+    tuning: dict[str, Any] | None = None
+    # With `candidates` > 1: the other samples of this step (reply, candidate, verdict); the step's
+    # own fields hold the best one.
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    def best_kernel(self) -> tuple[str | None, Verdict | None]:
+        """This step's kernel and verdict, the tuned version when the tuner found a faster one."""
+        if self.tuning and self.tuning.get("changed"):
+            return self.tuning["source"], Verdict.from_dict(self.tuning["verdict"])
+        return self.candidate, self.verdict_obj()
 
     def verdict_obj(self) -> Verdict | None:
         return Verdict.from_dict(self.verdict) if self.verdict else None

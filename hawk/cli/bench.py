@@ -36,6 +36,10 @@ def bench_cmd(
     iterations: Annotated[int, typer.Option(min=1, help="LLM calls per unit at most (every method)")] = 5,
     max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="tokens per unit at most")] = None,
     wall_s: Annotated[float | None, typer.Option("--wall-budget", help="seconds per unit at most")] = None,
+    tune_budget: opt.TuneBudget = 24,
+    tune_workers: opt.TuneWorkers = 2,
+    candidates: opt.Candidates = 1,
+    roofline_stop: opt.RooflineStop = 1.2,
     seeds: Annotated[int, typer.Option(min=1, help="random input seeds per evaluation")] = 3,
     eval_timeout: Annotated[float, typer.Option(help="seconds per evaluation")] = 300.0,
     corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
@@ -65,7 +69,6 @@ def bench_cmd(
         TimeRemainingColumn,
     )
 
-    from hawk.agent.loop import Budget
     from hawk.bench import BenchConfig, BenchError, render, run_bench
     from hawk.llm import LLMError, LLMSettings
     from hawk.targets.base import EvalOptions
@@ -82,7 +85,8 @@ def bench_cmd(
         config = BenchConfig(
             suite=suite, methods=[m.strip() for m in method.split(",") if m.strip()], out=out, target=target,
             samples=samples, tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
-            budget=Budget(iterations, max_tokens_budget, wall_s),
+            budget=opt.search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates,
+                                     roofline_stop),
             eval_options=EvalOptions(seeds=seeds, timeout_s=eval_timeout), corpus=corpus, kb_path=kb,
             experts=experts, swimlane=swimlane,
         )  # fmt: skip

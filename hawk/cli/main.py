@@ -137,6 +137,10 @@ def generate_cmd(
     iterations: Annotated[int, typer.Option(min=1, help="LLM calls at most")] = 5,
     max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="stop after this many tokens")] = None,
     wall_s: Annotated[float | None, typer.Option("--wall-budget", help="stop after this many seconds")] = None,
+    tune_budget: opt.TuneBudget = 24,
+    tune_workers: opt.TuneWorkers = 2,
+    candidates: opt.Candidates = 1,
+    roofline_stop: opt.RooflineStop = 1.2,
     out: Annotated[Path, typer.Option(help="output directory (rerun to resume)")] = Path("runs/generate"),
     corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
     seeds: Annotated[int, typer.Option(min=1)] = 3,
@@ -155,7 +159,7 @@ def generate_cmd(
     """Ask an LLM for a kernel, judge it on the target, repair and optimize; resumable."""
     import logging
 
-    from hawk.agent import Budget, run_agent
+    from hawk.agent import run_agent
     from hawk.llm import LLMError, make_llm
 
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")  # shows LLM cache hits and retries
@@ -167,7 +171,8 @@ def generate_cmd(
                                  llm_config, no_cache)  # fmt: skip
         llm = make_llm(settings)
         result = run_agent(
-            the_task, the_target, llm, method, out, Budget(iterations, max_tokens_budget, wall_s),
+            the_task, the_target, llm, method, out,
+            opt.search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates, roofline_stop),
             EvalOptions(seeds=seeds), corpus=corpus, log=lambda m: console.print(m, highlight=False, markup=False),
             knowledge_path=kb, distill_every=distill_every,
         )  # fmt: skip
@@ -189,6 +194,7 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path(
     from hawk.llm import ScriptedLLM
     from hawk.tasks.task import task_from_file
 
+    # Tuning and roofline stopping are off here: the demo is about knowledge (`hawk tune` shows the tuner).
     console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (fixed replies; no LLM is called). "
                   "The simulator, verdicts, trajectories and knowledge store are real.")  # fmt: skip
     shutil.rmtree(out, ignore_errors=True)
@@ -199,7 +205,8 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path(
         task = task_from_file(task_file)
         run_out = out / task.id
         result = run_agent(
-            task, target, ScriptedLLM(replies), "hawk", run_out, Budget(iterations=iterations), EvalOptions(seeds=3),
+            task, target, ScriptedLLM(replies), "hawk", run_out,
+            Budget(iterations=iterations, tune_points=0, roofline_stop=None), EvalOptions(seeds=3),
             log=lambda m: console.print("[scripted model] " + m, highlight=False, markup=False),
             knowledge_path=kb, distill_every=0,
         )  # fmt: skip

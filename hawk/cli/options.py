@@ -16,3 +16,21 @@ MaxTokens = Annotated[int | None, typer.Option(help="per reply")]
 ExchangeDir = Annotated[Path | None, typer.Option(help="folder for the exchange provider")]
 LlmConfig = Annotated[Path | None, typer.Option(help="TOML file with LLM settings")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="always ask the model")]
+
+# The generation loop's search settings (hawk.agent.loop.Budget), shared by generate and bench.
+TuneBudget = Annotated[
+    int, typer.Option("--tune-budget", min=0, help="tuner points simulated per new correct kernel (0: no tuning)")
+]
+TuneWorkers = Annotated[int, typer.Option("--tune-workers", min=1, help="points the tuner simulates in parallel")]
+Candidates = Annotated[int, typer.Option("--candidates", min=1, help="samples per step, judged in parallel; best kept")]
+RooflineStop = Annotated[
+    float, typer.Option("--roofline-stop", min=0.0, help="stop once best/roofline <= this (0: never stop early)")
+]
+
+
+def search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates, roofline_stop):
+    """The Budget that generate and bench record and run with."""
+    from hawk.agent.loop import Budget
+
+    return Budget(iterations, max_tokens_budget, wall_s, tune_points=tune_budget, tune_workers=tune_workers,
+                  candidates=candidates, roofline_stop=roofline_stop or None)  # fmt: skip

@@ -155,7 +155,8 @@ def test_manifest_records_budget_and_settings_without_secrets(local_run):
     assert "sk-secret-do-not-write" not in text
     run = json.loads(text)
     assert run["methods"] == ["hawk", "oneshot"] and run["samples"] == 1 and run["suite"] == "mini"
-    assert run["budget"] == {"iterations": 2, "max_tokens": None, "wall_s": None}
+    assert run["budget"] == {"iterations": 2, "max_tokens": None, "wall_s": None, "tune_points": 0, "tune_workers": 2,
+                             "candidates": 1, "roofline_stop": None}  # fmt: skip
     assert run["eval"]["seeds"] == 1 and run["llm"]["model"] == "test-model" and run["llm"]["api_key"] == "***"
     assert run["hawk_version"] and run["kb_path"] == str(out / "knowledge.sqlite")
     assert run["invocations"][0]["backend"] == "local" and run["invocations"][0]["workers"] == 2

@@ -17,7 +17,11 @@ complete units count, incomplete ones are reported beside the metrics):
   task's expert kernel passed in this run.
 - implausible: correct units faster than eager by more than 10x (or than the expert by more than
   10x): flagged for inspection, as the field learned to do, never dropped silently.
-- tokens and wall time per unit: means over units (wall = model + evaluation seconds of its steps).
+- best / roofline: geometric mean over correct units of best time / the task's roofline bound
+  (1.0 = at the bound; below 1 is possible where the simulator beats the bandwidth it is credited with).
+- tokens, simulator points and wall time per unit: means over units (wall = model + evaluation
+  seconds of its steps, the tuner's included). Points are the tuner's performance-only simulations:
+  a budget apart from tokens, so methods are compared at the same --tune-budget.
 """
 
 from __future__ import annotations
@@ -107,7 +111,10 @@ class Metrics:
     speedup_n: int = 0
     geomean_speedup_expert: float | None = None
     speedup_expert_n: int = 0
+    geomean_roofline_ratio: float | None = None  # best time / roofline bound over correct units (1.0 = the bound)
+    roofline_n: int = 0
     tokens_per_unit: float | None = None
+    sim_points_per_unit: float | None = None  # tuner points simulated: a budget apart from tokens
     tokens_total: int = 0
     cost_usd: float = 0.0
     wall_s_per_unit: float | None = None
@@ -140,6 +147,7 @@ def compute(all_records: list[UnitRecord], experts: dict[str, dict[str, Any]]) -
             pass_at[f"pass@{k}"] = sum(vals) / len(vals)
     speedups = [r.speedup for r in records if r.passed and r.speedup]
     expert_sp = [s for r in records if (s := expert_speedup(r, experts)) is not None]
+    ratios = [r.roofline_ratio for r in records if r.passed and r.roofline_ratio]
     return Metrics(
         units=len(records),
         incomplete=len(all_records) - len(records),
@@ -152,7 +160,10 @@ def compute(all_records: list[UnitRecord], experts: dict[str, dict[str, Any]]) -
         speedup_n=len(speedups),
         geomean_speedup_expert=geomean(expert_sp),
         speedup_expert_n=len(expert_sp),
+        geomean_roofline_ratio=geomean(ratios),
+        roofline_n=len(ratios),
         tokens_per_unit=sum(r.total_tokens for r in records) / len(records) if records else None,
+        sim_points_per_unit=sum(r.sim_points for r in records) / len(records) if records else None,
         tokens_total=sum(r.total_tokens for r in records),
         cost_usd=round(sum(r.cost_usd for r in records), 6),
         wall_s_per_unit=sum(r.wall_s for r in records) / len(records) if records else None,

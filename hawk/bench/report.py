@@ -166,7 +166,9 @@ METRIC_COLUMNS: list[tuple[str, str]] = [
     ("fast_2", "fast_2"),
     ("gm", "geomean speedup vs eager"),
     ("gme", "geomean speedup vs expert"),
+    ("roof", "best / roofline (geomean)"),
     ("tok", "tokens / unit"),
+    ("pts", "sim points / unit"),
     ("wall", "wall s / unit"),
     ("flag", ">10x flagged"),
 ]
@@ -183,7 +185,9 @@ def metric_cells(v: dict[str, Any]) -> list[str]:
         *(_pct(v["fast"].get(k)) for k in ("fast_0", "fast_1", "fast_1.5", "fast_2")),
         _x(v["geomean_speedup"]) + (f" (n={v['speedup_n']})" if v["speedup_n"] else ""),
         _x(v["geomean_speedup_expert"]) + (f" (n={v['speedup_expert_n']})" if v["speedup_expert_n"] else ""),
+        _x(v.get("geomean_roofline_ratio")) + (f" (n={v['roofline_n']})" if v.get("roofline_n") else ""),
         _num(v["tokens_per_unit"]),
+        _num(v.get("sim_points_per_unit")),
         _num(v["wall_s_per_unit"]),
         str(v["flagged"]),
     ]

@@ -71,6 +71,8 @@ class UnitRecord:
     eager_time_us: float | None = None
     speedup: float | None = None  # eager time / best time, as the target measured it
     time_estimated: bool = False  # the target's times are a model's estimate (ascend-triton), not measured
+    roofline_ratio: float | None = None  # best time / the task's roofline bound
+    sim_points: int = 0  # tuner points simulated (performance only); a budget apart from tokens
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0  # every LLM call of the unit: steps plus, for method hawk, knowledge_tokens
@@ -225,7 +227,8 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         passed=best is not None and best.get("status") == "pass",
         best_step=summary.get("best_step") if best else None,
         best_time_us=perf.get("time_us"), eager_time_us=perf.get("eager_time_us"), speedup=perf.get("speedup"),
-        time_estimated=bool(perf.get("estimate")),
+        time_estimated=bool(perf.get("estimate")), roofline_ratio=perf.get("roofline_ratio"),
+        sim_points=sum(int((s.tuning or {}).get("points_tried", 0)) for s in steps),
         prompt_tokens=sum(int(s.tokens.get("prompt_tokens") or 0) for s in steps),
         completion_tokens=sum(int(s.tokens.get("completion_tokens") or 0) for s in steps),
         total_tokens=sum(int(s.tokens.get("total_tokens") or 0) for s in steps) + knowledge_tokens,
@@ -233,7 +236,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         cost_usd=round(sum(float(s.tokens.get("cost_usd") or 0.0) for s in steps), 6),
         llm_calls=len(steps), cache_hits=sum(1 for s in steps if s.cached),
         llm_s=round(sum(s.timings.get("llm_s", 0.0) for s in steps), 3),
-        eval_s=round(sum(s.timings.get("eval_s", 0.0) for s in steps), 3),
+        eval_s=round(sum(s.timings.get("eval_s", 0.0) for s in steps), 3),  # the tuner's time included
         wall_s=round(sum(s.timings.get("llm_s", 0.0) + s.timings.get("eval_s", 0.0) for s in steps), 3),
         invocation_wall_s=round(wall, 3),
         evaluations=sum(1 for s in steps[steps_before:] if s.verdict is not None),

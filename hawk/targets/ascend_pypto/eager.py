@@ -1314,7 +1314,7 @@ def _pypto_version() -> str:
 
 # Bump when the op mapping or the tiling search changes: cached baselines of an older model are
 # then recomputed instead of silently reused.
-EAGER_MODEL_VERSION = 1
+EAGER_MODEL_VERSION = 2  # 2: each op's best tiling also tried with the scheduling pass options
 
 
 def cache_path(task: Task, spec: HardwareSpec, cache_dir: Path) -> Path:
@@ -1413,11 +1413,18 @@ class PlanResult:
     tried: dict[str, float | None] = field(default_factory=dict)  # tile -> time (None: failed)
 
 
+# Eager runs each op as its own kernel, tuned as well as Hawk tunes candidates: every op's fastest
+# tiling is tried again with the merge counts the tuner searches (pass_options.py), so a speedup
+# never comes from a baseline that was denied the same scheduling options.
+EAGER_MERGES = {"vec_nbuffer_setting": (2, 4), "cube_nbuffer_setting": (2,)}
+
+
 def simulate(plans: dict[str, Plan], workdir: Path, timeout_s: float | None = None) -> dict[str, PlanResult]:
     """Simulate every plan's kernels (performance only, see perf.py); each plan's result is its fastest kernel.
 
     Order: every plan's first candidate, then every second candidate, ... (the safest tilings
-    first), then one fallback at a time for plans with no success.
+    first), then one fallback at a time for plans with no success; last, each plan's fastest
+    kernel with each merge count of EAGER_MERGES.
     """
     module = workdir / "eager_kernels.py"
     src = ["import pypto", ""]
@@ -1431,25 +1438,46 @@ def simulate(plans: dict[str, Plan], workdir: Path, timeout_s: float | None = No
 
     results = {sig: PlanResult() for sig in plans}
     width = max(len(p.candidates) for p in plans.values())
-    todo = [p.candidates[i].name for i in range(width) for p in plans.values() if i < len(p.candidates)]
+    todo = [PerfKernel(p.candidates[i].name, str(module), p.candidates[i].name, p.candidates[i].args)
+            for i in range(width) for p in plans.values() if i < len(p.candidates)]  # fmt: skip
     falls = {sig: list(p.fallbacks) for sig, p in plans.items()}
     deadline = time.perf_counter() + (timeout_s if timeout_s is not None else 120 + 60 * len(plans))
-    rounds = 0
+    rounds, merged = 0, False
     while todo and time.perf_counter() < deadline:
         rounds += 1
-        batch = [PerfKernel(n, str(module), n, kernels[n].args) for n in todo]
-        timed = time_kernels(batch, workdir / f"round{rounds}", timeout_s=deadline - time.perf_counter())
-        for name, t in timed.items():
-            res = results[where[name]]
-            res.tried[kernels[name].tile] = t.time_us
+        timed = time_kernels(todo, workdir / f"round{rounds}", timeout_s=deadline - time.perf_counter())
+        for k in todo:
+            t = timed[k.name]
+            base = kernels[k.function]
+            res = results[where[k.function]]
+            label = base.tile + "".join(f" +{key}={v[-1]}" for key, v in k.pass_options.items())
+            res.tried[label] = t.time_us
             if t.time_us:
                 res.runs += 1
                 if res.time_us is None or t.time_us < res.time_us:
-                    res.time_us, res.tile, res.error = t.time_us, kernels[name].tile, ""
+                    res.time_us, res.tile, res.error = t.time_us, label, ""
             elif res.time_us is None:
                 res.error = (t.error or "failed")[:400]
         if any((t.error or "").startswith("the simulation child failed to start") for t in timed.values()):
             break  # nothing more will work
         # Candidates done: the next fallback of each plan that has no time yet.
-        todo = [falls[sig].pop(0).name for sig in plans if results[sig].time_us is None and falls[sig]]
+        todo = [PerfKernel(f.name, str(module), f.name, f.args)
+                for f in (falls[sig].pop(0) for sig in plans if results[sig].time_us is None and falls[sig])]  # fmt: skip
+        if not todo and not merged:  # last round: each plan's fastest kernel with the merge counts
+            merged = True
+            for sig, res in results.items():
+                if res.time_us:
+                    best = next(k for n, k in kernels.items() if where[n] == sig and k.tile == res.tile)
+                    todo += _merged_variants(best, module)
     return results
+
+
+def _merged_variants(k: Kernel, module: Path) -> list[PerfKernel]:
+    """`k` with each merge count of EAGER_MERGES that applies to it (vector or cube)."""
+    cube = "set_cube_tile_shapes" in k.source
+    return [
+        PerfKernel(f"{k.name}_{key.split('_')[0]}{n}", str(module), k.name, k.args, {key: {-1: n}})
+        for key, counts in EAGER_MERGES.items()
+        if key.startswith("cube") == cube
+        for n in counts
+    ]

@@ -61,7 +61,10 @@ class ScriptedTunable:
         tile, merge = (part.split("=")[1] for part in source.split())
         return 1000.0 / int(tile) + (0 if merge == "None" else -int(merge) * 0.5) + 10
 
-    def time_points(self, sources, task, workdir, timeout_s):
+    def point_timer(self, task, workdir, workers):
+        return self  # the scripted target is its own timer
+
+    def time_points(self, sources):
         out = {}
         for name, src in sources.items():
             self.timed.append(src)
@@ -72,6 +75,9 @@ class ScriptedTunable:
             else:
                 out[name] = PointTiming(self.time_of(src))
         return out
+
+    def close(self):
+        self.closed = True
 
     def evaluate(self, source, task, options=None):
         self.evaluated.append(source)
@@ -97,6 +103,7 @@ def test_grid_finds_best_verifies_it_and_records_every_point(tmp_path):
     assert r.before_us == target.time_of("tile=16 merge=None")  # the original ran first
     assert target.timed[0] == "tile=16 merge=None"
     assert target.evaluated == ["tile=256 merge=2"]  # only the winner gets the full evaluation
+    assert target.closed  # the timer's workers are released
     # tile=1024 is illegal by the rules: never run; tile=512 failed for UB; merge=3 crashed.
     assert not any("tile=1024" in s for s in target.timed)
     statuses = {(p.values["tile"], p.values["merge"]): p for p in r.records}
@@ -227,6 +234,10 @@ def test_capacity_failure_is_a_recorded_point_on_simulator(pypto_target, tmp_pat
     # 64 x 512 fp32 passes the single-buffer rule (128 KiB) but exp needs input + output: 256 KiB.
     point = {**space.original(), "vec@11[0]": 64}
     assert space.illegal(point) is None
-    timed = pypto_target.time_points({"big": space.render(point), "orig": src}, task, tmp_path, timeout_s=120)
+    timer = pypto_target.point_timer(task, tmp_path, workers=1)
+    try:
+        timed = timer.time_points({"big": space.render(point), "orig": src})
+    finally:
+        timer.close()
     assert timed["big"].time_us is None and timed["big"].constraint == "ub_capacity"
     assert timed["orig"].time_us and timed["orig"].time_us > 0  # the child after the failure went on

@@ -60,3 +60,34 @@ def run_child(
     rc = proc.returncode
     sig = signal.Signals(-rc).name if rc is not None and rc < 0 else None
     return ChildResult(rc, timed_out, sig, time.perf_counter() - start, log_path)
+
+
+def start_child(
+    cmd: list[str], cwd: Path, env: dict[str, str], memory_limit_mb: int, log_path: Path
+) -> subprocess.Popen:
+    """A long-lived child with the same limits as run_child, fed through its stdin (a pipe).
+
+    The caller owns its lifetime: `stop_child` ends it (and everything it started)."""
+    log = open(log_path, "ab")  # noqa: SIM115 - the child keeps writing to it; closed in stop_child
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=_limits(memory_limit_mb),
+    )  # fmt: skip
+    proc._hawk_log = log  # type: ignore[attr-defined]
+    return proc
+
+
+def stop_child(proc: subprocess.Popen) -> None:
+    """Kill `proc`'s process group (no-op once it ended) and release its pipe and log."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    for fh in (proc.stdin, getattr(proc, "_hawk_log", None)):
+        try:
+            if fh is not None:
+                fh.close()
+        except OSError:
+            pass

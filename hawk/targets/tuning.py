@@ -51,12 +51,18 @@ class TuningSpace(Protocol):
         ...
 
 
+class PointTimer(Protocol):
+    """A target's performance-only timing session (its workers stay up between batches)."""
+
+    def time_points(self, sources: dict[str, str]) -> dict[str, PointTiming]:
+        """Time each named source (no correctness check), in parallel; never raises for a bad one."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @runtime_checkable
 class Tunable(Protocol):
     def tuning_space(self, source: str, task: Task) -> TuningSpace: ...
 
-    def time_points(
-        self, sources: dict[str, str], task: Task, workdir: Path, timeout_s: float
-    ) -> dict[str, PointTiming]:
-        """Performance-only timing (no correctness check) of each named source; never raises for a bad one."""
-        ...
+    def point_timer(self, task: Task, workdir: Path, workers: int) -> PointTimer: ...

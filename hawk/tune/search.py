@@ -7,7 +7,7 @@ Flow (the target supplies the steps, see hawk/targets/tuning.py):
    sampler (multivariate, seeded, constant liar so that a batch asked at once spreads out);
    a point the target's rules reject, or that needs at least as much memory as a point that
    already failed for capacity, is pruned without running; a point seen before is not re-run;
-4. the rest run in parallel batches, `workers` sandboxed children at a time, timing only;
+4. the rest run in batches on the target's timer (`workers` long-lived sandboxed children), timing only;
    a point that fails or crashes is a recorded point with its reason, never a crash of the tuner;
 5. the fastest point is verified by a full evaluation (every seed, the calculator's check); if it
    fails, the next fastest is tried (up to VERIFY_TRIES), and the kernel comes back unchanged if
@@ -23,22 +23,20 @@ import json
 import math
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
 from hawk import config
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.common import slug
-from hawk.targets.tuning import Knob, Point, PointTiming, Tunable, TuningSpace
+from hawk.targets.tuning import Knob, Point, PointTimer, PointTiming, Tunable, TuningSpace
 from hawk.tasks.task import Task
 from hawk.tune.records import PointRecord, TuneResult
 
 DEFAULT_BUDGET = 40  # simulated points: ~1 s each for a vector kernel, ~7 s for a 1024^3 matmul
 VERIFY_TRIES = 3
 GRID_MAX = 20000  # spaces up to this many points are enumerated (to see whether a grid fits the budget)
-POINTS_PER_CHILD = 3  # points one child times per batch under TPE: the sampler learns between batches
-POINT_TIMEOUT_S = 120.0
+POINTS_PER_CHILD = 2  # points per worker per TPE batch: the sampler learns between batches, slots stay busy
 
 
 def _key(point: Point) -> tuple:
@@ -48,8 +46,8 @@ def _key(point: Point) -> tuple:
 class _Search:
     """Bookkeeping of one tuning run: every point's record, the seen set, capacity failures."""
 
-    def __init__(self, target: Tunable, task: Task, space: TuningSpace, workdir: Path, workers: int, log) -> None:
-        self.target, self.task, self.space, self.workdir = target, task, space, workdir
+    def __init__(self, target: Tunable, task: Task, space: TuningSpace, timer: PointTimer, workers: int, log) -> None:
+        self.target, self.task, self.space, self.timer = target, task, space, timer
         self.workers, self.log = max(1, workers), log
         self.records: list[PointRecord] = []
         self.seen: dict[tuple, PointRecord] = {}
@@ -96,21 +94,10 @@ class _Search:
         self.batches += 1
         names = {f"b{self.batches}p{i}": p for i, p in enumerate(points)}
         sources = {n: self.space.render(p) for n, p in names.items()}
-        chunks = [dict(list(sources.items())[i :: self.workers]) for i in range(self.workers)]
-        chunks = [c for c in chunks if c]
-
-        def time_chunk(i: int) -> dict[str, PointTiming]:
-            workdir = self.workdir / f"batch{self.batches}-w{i}"
-            workdir.mkdir(parents=True, exist_ok=True)
-            try:
-                return self.target.time_points(chunks[i], self.task, workdir, POINT_TIMEOUT_S * len(chunks[i]))
-            except Exception as exc:  # a broken worker is these points' failure, not the tuner's
-                return {n: PointTiming(None, f"tuner worker failed: {type(exc).__name__}: {exc}") for n in chunks[i]}
-
-        timings: dict[str, PointTiming] = {}
-        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            for part in pool.map(time_chunk, range(len(chunks))):
-                timings.update(part)
+        try:
+            timings = self.timer.time_points(sources)
+        except Exception as exc:  # a broken timer is these points' failure, not the tuner's
+            timings = {n: PointTiming(None, f"timing failed: {type(exc).__name__}: {exc}") for n in sources}
         out = []
         for name, point in names.items():
             t = timings.get(name) or PointTiming(None, "no timing came back")
@@ -170,7 +157,18 @@ def tune(
         result.notes.append("budget 0: nothing simulated")
         return result
     workdir = config.new_scratch_dir(f"tune-{slug(task.id)}")
-    search = _Search(target, task, space, workdir, workers, log)
+    timer = target.point_timer(task, workdir, workers)
+    try:
+        _search(result, space, target, task, timer, workers, budget, seed, eval_options, log, started)
+    finally:
+        timer.close()
+    result.wall_s = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _search(result, space, target, task, timer, workers, budget, seed, eval_options, log, started) -> None:
+    """Steps 2-5 of the module docstring, filling `result`."""
+    search = _Search(target, task, space, timer, workers, log)
     original = space.original()
     first = search.run([original])[0]
     result.before_us = first.time_us
@@ -197,8 +195,6 @@ def tune(
     result.points_failed = sum(1 for r in search.records if r.status == "failed")
     if result.before_us is not None:
         _verify(search, result, original, eval_options, log)
-    result.wall_s = round(time.perf_counter() - started, 2)
-    return result
 
 
 def _tpe(search: _Search, knobs: list[Knob], original: Point, budget: int, seed: int) -> None:

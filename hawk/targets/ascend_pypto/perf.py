@@ -1,24 +1,29 @@
 """Performance-only simulation: time many kernels in sandboxed children, no calculator verification.
 
-One child process imports pypto once and simulates kernels one after another (~1 s each for a
-vector kernel, against ~6 s for a full 3-seed evaluation). A kernel that fails to compile ends
-its child (pypto's state is unusable after that); the next child goes on with the kernels left.
-A crash or a hang inside a kernel is that kernel's recorded failure, never the caller's.
+A child process imports pypto once and simulates kernels one after another (~1 s each for a
+vector kernel, against ~6 s for a full 3-seed evaluation); `SimPool` keeps several such children
+alive for a whole tuning run. A kernel that fails to compile ends its child (pypto's state is
+unusable after that); a fresh child takes the next kernel. A crash or a hang inside a kernel is
+that kernel's recorded failure, never the caller's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import signal
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hawk import config
 from hawk.targets.ascend_pypto import harvest
-from hawk.targets.sandbox import run_child
+from hawk.targets.sandbox import start_child, stop_child
 
 KERNEL_TIMEOUT_S = 180.0  # one kernel's compile + simulation, watched inside the child
 CHILD_MEMORY_MB = 16384
@@ -46,63 +51,150 @@ class KernelTime:
 def time_kernels(
     kernels: list[PerfKernel], workdir: Path, timeout_s: float, kernel_timeout_s: float = KERNEL_TIMEOUT_S
 ) -> dict[str, KernelTime]:
-    """Simulate `kernels` in order; every kernel gets a KernelTime (failed ones say why)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    logs = workdir / "logs"
-    logs.mkdir(exist_ok=True)
-    results = {k.name: KernelTime() for k in kernels}
-    todo = list(kernels)
-    deadline = time.perf_counter() + timeout_s
-    run = 0
-    while todo and time.perf_counter() < deadline:
-        run += 1
-        events_path = workdir / f"events{run}.jsonl"
-        request = {"results": str(events_path), "logs": str(logs), "kernel_timeout_s": kernel_timeout_s,
-                   "kernels": [k.__dict__ for k in todo]}  # fmt: skip
-        req_path = workdir / f"request{run}.json"
+    """Simulate `kernels` in order in one child at a time; every kernel gets a KernelTime (failed ones say why)."""
+    with SimPool(workdir, workers=1, kernel_timeout_s=kernel_timeout_s) as pool:
+        return pool.run(kernels, timeout_s=timeout_s)
+
+
+class SimPool:
+    """`workers` long-lived simulation children, each fed one kernel at a time.
+
+    A child imports pypto once and serves kernels until one fails (pypto's state is unusable
+    after a failed compile), crashes or hangs; the next kernel of that slot gets a fresh child.
+    Thread-safe: `run` spreads its kernels over the slots and blocks until all are timed."""
+
+    def __init__(self, workdir: Path, workers: int = 1, kernel_timeout_s: float = KERNEL_TIMEOUT_S) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.slots = [_Slot(workdir / f"w{i}", kernel_timeout_s) for i in range(max(1, workers))]
+        self._free: queue.Queue[_Slot] = queue.Queue()
+        for slot in self.slots:
+            self._free.put(slot)
+
+    def __enter__(self) -> SimPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for slot in self.slots:
+            slot.stop()
+
+    def run(self, kernels: list[PerfKernel], timeout_s: float | None = None) -> dict[str, KernelTime]:
+        deadline = time.perf_counter() + timeout_s if timeout_s is not None else None
+        results: dict[str, KernelTime] = {}
+
+        def one(k: PerfKernel) -> None:
+            if deadline is not None and time.perf_counter() >= deadline:
+                results[k.name] = KernelTime(error="not run: the time for this batch ran out")
+                return
+            slot = self._free.get()
+            try:
+                results[k.name] = slot.run_one(k, deadline)
+            finally:
+                self._free.put(slot)
+
+        with ThreadPoolExecutor(max_workers=len(self.slots)) as pool:
+            list(pool.map(one, kernels))
+        return {k.name: results[k.name] for k in kernels}
+
+
+class _Slot:
+    """One child process and the files it talks through."""
+
+    def __init__(self, workdir: Path, kernel_timeout_s: float) -> None:
+        self.workdir, self.kernel_timeout_s = workdir, kernel_timeout_s
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+        self.events_path = self.plog = workdir
+
+    def start(self) -> None:
+        self.starts += 1
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "logs").mkdir(exist_ok=True)
+        self.events_path = self.workdir / f"events{self.starts}.jsonl"
+        self.plog = self.workdir / "ascend_log" / f"run{self.starts}"
+        request = {"results": str(self.events_path), "logs": str(self.workdir / "logs"),
+                   "kernel_timeout_s": self.kernel_timeout_s}  # fmt: skip
+        req_path = self.workdir / f"request{self.starts}.json"
         req_path.write_text(json.dumps(request))
-        plog = workdir / "ascend_log" / f"run{run}"
-        env = child_env(plog)
-        child = run_child(
-            [sys.executable, "-m", "hawk.targets.ascend_pypto.perf_child", str(req_path)],
-            cwd=workdir, env=env, timeout_s=max(30.0, deadline - time.perf_counter()),
-            memory_limit_mb=CHILD_MEMORY_MB, log_path=workdir / f"child{run}.log",
+        self.proc = start_child(
+            [sys.executable, "-m", "hawk.targets.ascend_pypto.perf_child", str(req_path)], cwd=self.workdir,
+            env=child_env(self.plog), memory_limit_mb=CHILD_MEMORY_MB, log_path=self.workdir / f"child{self.starts}.log",
         )  # fmt: skip
-        events = read_events(events_path)
-        finished = {ev["name"] for ev in events if ev.get("event") == "done"}
-        for ev in events:
-            name = ev.get("name")
-            if name not in results:
-                continue
-            log = logs / f"{name}.log"
-            text = log.read_text(errors="replace") if log.exists() else ""
-            if ev.get("event") == "done":
-                t_us, _ = harvest.sim_summary(text)
-                res = results[name]
-                res.wall_s = float(ev.get("wall_s") or 0.0)
-                if ev.get("ok") and t_us:
-                    res.time_us, res.error = t_us, None
-                    continue
-                res.error = ev.get("error") or "the simulator printed no End-to-End time"
-                hw = harvest.hardware_reason(plog)
-                why = hw.reason if hw is not None else failure_reason(text)
-                if hw is not None:
-                    res.constraint = hw.constraint
-                if why:
-                    res.error = f"{res.error} ({why[:200]})"
-            elif ev.get("event") == "start" and name not in finished:  # died or was killed inside it
-                if child.timed_out or "Timeout (" in text[:2000]:
-                    how = f"ran out of time ({kernel_timeout_s:.0f} s per kernel)"
-                else:
-                    how = f"crashed ({child.signal_name or f'exit code {child.returncode}'})"
-                results[name].error = f"the simulation {how}"
-        started = {ev.get("name") for ev in events if ev.get("event") == "start"}
-        if not started:  # the child could not even start: nothing more will work
-            for k in todo:
-                results[k.name].error = f"the simulation child failed to start (see {child.log_path})"
-            break
-        todo = [k for k in todo if k.name not in started]
-    return results
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_child(self.proc)
+            self.proc = None
+
+    def run_one(self, k: PerfKernel, deadline: float | None) -> KernelTime:
+        if self.proc is None or self.proc.poll() is not None:
+            self.stop()
+            self.start()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(k.__dict__) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:  # the child died between kernels
+            self.stop()
+            return KernelTime(error="the simulation child died before this kernel")
+        # The child's own watchdog (faulthandler) ends a hung kernel; this one covers a stuck child.
+        limit = time.perf_counter() + self.kernel_timeout_s + 30.0
+        if deadline is not None:
+            limit = min(limit, deadline)
+        started = False
+        while True:
+            events = [ev for ev in read_events(self.events_path) if ev.get("name") == k.name]
+            started = started or any(ev.get("event") == "start" for ev in events)
+            done = next((ev for ev in events if ev.get("event") == "done"), None)
+            if done is not None:
+                return self._result(k, done)
+            if self.proc.poll() is not None:  # died inside the kernel (or before it)
+                rc = self.proc.returncode
+                text = self._log_text(k)
+                how = (f"ran out of time ({self.kernel_timeout_s:.0f} s per kernel)" if "Timeout (" in text[:2000]
+                       else f"crashed ({_signal_name(rc)})")  # fmt: skip
+                self.stop()
+                if not started:
+                    return KernelTime(error=f"the simulation child failed to start ({how}; see {self.workdir})")
+                return KernelTime(error=f"the simulation {how}")
+            if time.perf_counter() > limit:
+                self.stop()
+                return KernelTime(error="the simulation ran out of time (killed)")
+            time.sleep(0.05)
+
+    def _log_text(self, k: PerfKernel) -> str:
+        log = self.workdir / "logs" / f"{k.name}.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def _result(self, k: PerfKernel, done: dict) -> KernelTime:
+        text = self._log_text(k)
+        t_us, _ = harvest.sim_summary(text)
+        res = KernelTime(wall_s=float(done.get("wall_s") or 0.0))
+        if done.get("ok") and t_us:
+            res.time_us, res.error = t_us, None
+            return res
+        res.error = done.get("error") or "the simulator printed no End-to-End time"
+        if not done.get("ok"):  # the child ends after a failure; wait for it so its plog is complete
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+            self.stop()
+        hw = harvest.hardware_reason(self.plog)
+        why = hw.reason if hw is not None else failure_reason(text)
+        if hw is not None:
+            res.constraint = hw.constraint
+        if why:
+            res.error = f"{res.error} ({why[:200]})"
+        return res
+
+
+def _signal_name(rc: int | None) -> str:
+    if rc is not None and rc < 0:
+        return signal.Signals(-rc).name
+    return f"exit code {rc}"
 
 
 def child_env(plog: Path) -> dict[str, str]:

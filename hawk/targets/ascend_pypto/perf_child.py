@@ -2,6 +2,10 @@
 
 Usage: python -m hawk.targets.ascend_pypto.perf_child request.json
 
+The request names the results file, the logs folder and the per-kernel timeout; the kernels come
+one JSON line at a time on stdin (a pool of these children serves a whole tuning run), and the
+child ends when stdin closes.
+
 The request lists kernels (a module file, the function in it, argument shapes and dtypes, pypto
 pass options). Each is compiled and simulated in turn on zero-filled arguments (the simulated
 profile does not depend on the data), its stdout/stderr captured to its own log, and a `start`
@@ -68,7 +72,10 @@ def main(argv: list[str]) -> int:
     from pypto.frontend.parser.entry import JitCallableWrapper, RunMode
 
     modules: dict[str, Any] = {}
-    for item in request["kernels"]:
+    while line := sys.stdin.readline():
+        if not line.strip():
+            continue
+        item = json.loads(line)
         name = item["name"]
         emit(event="start", name=name)
         log = os.open(os.path.join(request["logs"], f"{name}.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

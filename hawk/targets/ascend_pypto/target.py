@@ -19,7 +19,7 @@ from pathlib import Path
 from hawk import config
 from hawk.targets.ascend_pypto import harvest
 from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
-from hawk.targets.ascend_pypto.perf import PerfKernel, child_env, time_kernels
+from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
 from hawk.targets.base import Availability, EvalOptions, HardwareSpec
@@ -77,27 +77,8 @@ class AscendPyptoTarget:
     def tuning_space(self, source: str, task: Task) -> PyptoSpace:
         return find_space(source, self.spec())
 
-    def time_points(
-        self, sources: dict[str, str], task: Task, workdir: Path, timeout_s: float
-    ) -> dict[str, PointTiming]:
-        """Performance-only simulation of each source (the static check first: a point is a candidate too)."""
-        from hawk.tasks.task import signature
-
-        args = [(list(s.shape), s.dtype) for s in signature(task)]
-        out: dict[str, PointTiming] = {}
-        kernels = []
-        for name, source in sources.items():
-            finding = check_source(source)
-            if finding is not None:
-                out[name] = PointTiming(None, f"{finding.status.value}: {finding.error.message}")
-                continue
-            module = workdir / f"{name}.py"
-            module.write_text(source)
-            kernels.append(PerfKernel(name, str(module), "kernel", args, kernel_pass_options(source)))
-        if kernels:
-            for name, t in time_kernels(kernels, workdir, timeout_s=timeout_s).items():
-                out[name] = PointTiming(t.time_us, t.error, t.constraint)
-        return out
+    def point_timer(self, task: Task, workdir: Path, workers: int) -> PyptoTimer:
+        return PyptoTimer(task, workdir, workers)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
@@ -356,7 +337,38 @@ class AscendPyptoTarget:
         return perf
 
 
+class PyptoTimer:
+    """Performance-only simulation of tuning points over a pool of long-lived children."""
+
+    def __init__(self, task: Task, workdir: Path, workers: int) -> None:
+        from hawk.tasks.task import signature
+
+        self.workdir = workdir
+        self.args = [(list(s.shape), s.dtype) for s in signature(task)]
+        self.pool = SimPool(workdir, workers=workers, kernel_timeout_s=POINT_TIMEOUT_S)
+
+    def time_points(self, sources: dict[str, str]) -> dict[str, PointTiming]:
+        out: dict[str, PointTiming] = {}
+        kernels = []
+        for name, source in sources.items():
+            finding = check_source(source)  # a point is a candidate too
+            if finding is not None:
+                out[name] = PointTiming(None, f"{finding.status.value}: {finding.error.message}")
+                continue
+            module = self.workdir / f"{name}.py"
+            module.write_text(source)
+            kernels.append(PerfKernel(name, str(module), "kernel", self.args, kernel_pass_options(source)))
+        for name, t in self.pool.run(kernels).items():
+            out[name] = PointTiming(t.time_us, t.error, t.constraint)
+        return out
+
+    def close(self) -> None:
+        self.pool.close()
+
+
 # ---------------------------------------------------------------------- helpers
+# One tuning point's compile + simulation at most (a normal one takes 1-10 s; tiny tiles can take minutes).
+POINT_TIMEOUT_S = 90.0
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "uint8": 1, "int16": 2, "int32": 4,
                "int64": 8, "bool": 1}  # fmt: skip
 

@@ -85,3 +85,25 @@ def test_setup_command_checks_each_target():
     assert r.returncode == 0 and "needs no set-up" in r.stdout
     r = hawk("setup", "no-such-target")
     assert r.returncode == 2 and "unknown target" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_tune_writes_tuned_kernel_and_points(tmp_path):
+    slow = tmp_path / "slow.py"
+    slow.write_text((DATA / "kernels" / "exp_mul_add_good.py").read_text().replace("(16, 512)", "(2, 512)"))
+    r = hawk("tune", str(slow), "--task", str(EXP_TASK_FILE), "--budget", "6", "--seeds", "2",
+             "--out", str(tmp_path / "out"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "points simulated" in r.stdout and "before" in r.stdout and "x the roofline bound" in r.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert 1 <= summary["points_tried"] <= 6 and summary["after_us"] < summary["before_us"]
+    rows = (tmp_path / "out" / "points.csv").read_text().splitlines()
+    assert rows[0].startswith("index,") and len(rows) >= 2
+    assert "(2, 512)" not in (tmp_path / "out" / "tuned_kernel.py").read_text()
+
+
+def test_tune_refuses_a_failing_kernel_and_a_missing_file(tmp_path):
+    r = hawk("tune", str(DATA / "kernels" / "exp_mul_add_ub_overflow.py"), "--task", str(EXP_TASK_FILE),
+             "--seeds", "1", "--out", str(tmp_path / "o"))  # fmt: skip
+    assert r.returncode == 2 and "does not pass" in r.stderr and "tune a correct kernel" in r.stderr
+    r = hawk("tune", str(tmp_path / "nope.py"), "--task", str(EXP_TASK_FILE))
+    assert r.returncode == 2 and "kernel file not found" in r.stderr

@@ -14,7 +14,7 @@ from hawk.targets.base import EvalOptions
 from hawk.tasks import TaskError, resolve_task
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the terminal width
 
 
 def tune_cmd(
@@ -47,7 +47,7 @@ def tune_cmd(
     console.print(f"checking {kernel} on {the_task.id} ({seeds} seeds) before tuning ...", highlight=False)
     first = the_target.evaluate(source, the_task, options)
     if not first.passed:
-        why = first.error.message if first.error else first.status.value
+        why = (first.error.hardware_reason or first.error.message) if first.error else first.status.value
         fail(f"the kernel does not pass ({first.status.value}: {why[:300]}); tune a correct kernel")
     roofline = first.perf.roofline_us if first.perf else None
     result = tune(source, the_task, the_target, budget=budget, workers=workers, eval_options=options, seed=seed,

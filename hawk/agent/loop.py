@@ -145,7 +145,8 @@ def run_agent(
             traj.append(step)
             if store is not None:  # after the append: a crash here loses one effect record, never a step
                 best_t = best[2].perf.time_us if best and best[2].perf else None
-                record_outcome(store, step.knowledge, step.kind, step.verdict, best_t)
+                tuned = step.tuning.get("verdict") if step.tuning and step.tuning.get("changed") else None
+                record_outcome(store, step.knowledge, step.kind, tuned or step.verdict, best_t)  # the kernel as kept
             status = step.verdict["status"] if step.verdict else f"no kernel ({step.parse_error})"
             log(f"[{task.id}] step {i} ({step.kind}): {status}" + (" [cache hit]" if step.cached else ""))
         tokens_used += int(step.tokens.get("total_tokens", 0))

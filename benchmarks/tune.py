@@ -1,7 +1,7 @@
 """The tuner over a suite's expert kernels and a deliberately naive variant of each.
 
-For each task: the expert kernel as written, and a naive variant (every vector tile size at its
-smallest value with at most 4096 tiles, cube tiles at 64, no pass options) are tuned with the same
+For each task: the expert kernel as written, and a naive variant (every tuned tile size about 8x
+smaller than the expert's, cube tiles no smaller than 64, no pass options) are tuned with the same
 budget. Prints per kernel: time before and after, best / roofline, points simulated, pruned and
 failed, wall seconds and points per minute; then the naive-tuned / expert-tuned ratio per task and
 the geometric mean of best / roofline over level-1 memory-bound tasks (no matrix product).
@@ -24,23 +24,24 @@ from hawk.tasks import load_suite
 from hawk.tune import tune, write_outputs
 
 NAIVE_CUBE = 64
+NAIVE_SHRINK = 8
 
 
 def naive_point(space) -> dict:
-    """Smallest legal sizes: each size knob at the smallest value that keeps the point legal."""
+    """Small tiles: each size knob at the smallest value of its list that is at least 1/NAIVE_SHRINK
+    of the expert's (cube sizes at least 64), kept legal; no pass options. Much smaller tiles stop
+    being a fair start: the simulator then needs minutes per point or prints no time at all."""
     point = dict(space.original())
     for knob in space.knobs:
         if knob.kind == "pass_option":
             point[knob.name] = None
     for knob in space.knobs:
-        if not knob.size_like:
+        if not knob.size_like or not knob.original:
             continue
-        floor = NAIVE_CUBE if knob.kind == "cube_tile" else 0
+        floor = max(NAIVE_CUBE if knob.kind == "cube_tile" else 1, knob.original // NAIVE_SHRINK)
         for value in knob.values:
-            if value < floor:
-                continue
             trial = {**point, knob.name: value}
-            if space.illegal(trial) is None:
+            if value >= floor and space.illegal(trial) is None:
                 point = trial
                 break
     return point

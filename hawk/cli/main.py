@@ -284,6 +284,10 @@ from hawk.cli.tune import tune_cmd  # noqa: E402
 
 app.command("tune")(tune_cmd)
 
+from hawk.cli.mcp import mcp_cmd  # noqa: E402
+
+app.command("mcp")(mcp_cmd)
+
 
 if __name__ == "__main__":
     app()

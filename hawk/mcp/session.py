@@ -1,0 +1,185 @@
+"""The server's shared evaluation pool and each client session's trajectories.
+
+Evaluations block for seconds to minutes, so tools run them in worker threads; the pool bounds how
+many run at once (each is a sandboxed child process on the target). A session's evaluations are
+appended to one `Trajectory` per (task, target), the same records `hawk generate` writes, so
+run-time synthesis can read lessons (failing -> passing, passing -> faster) off what the agent did.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hawk.agent.trajectory import Step, Trajectory
+from hawk.knowledge.item import code_hash
+from hawk.knowledge.synthesis import Lesson, find_lessons
+from hawk.targets.base import EvalOptions, Target
+from hawk.targets.common import slug
+from hawk.targets.verdict import Verdict
+from hawk.tasks.task import Task
+
+
+class ServerClosing(RuntimeError):
+    """The server stopped while an evaluation ran: its verdict (a killed child) must not become knowledge."""
+
+
+class EvalPool:
+    """At most `size` evaluation slots in use at once, across every session and tool."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("the evaluation pool needs at least one slot")
+        self.size = size
+        self._free = size
+        self._cond = threading.Condition()
+        self.closing = False
+
+    @property
+    def busy(self) -> int:
+        return self.size - self._free
+
+    @contextmanager
+    def slots(self, n: int = 1) -> Iterator[int]:
+        """Hold `n` slots (at most the pool's size) for the block; waits until they are free together."""
+        n = max(1, min(n, self.size))
+        with self._cond:
+            self._cond.wait_for(lambda: self._free >= n)
+            self._free -= n
+        try:
+            yield n
+        finally:
+            with self._cond:
+                self._free += n
+                self._cond.notify_all()
+
+
+class PooledTarget:
+    """A target whose every evaluation holds a pool slot, and whose verdicts stop at shutdown.
+
+    Knowledge synthesis calls `evaluate` itself (the proof run): this wrapper is how those runs share
+    the pool, and how a proof cut short by a shutdown raises instead of storing a failed proof."""
+
+    def __init__(self, target: Target, pool: EvalPool) -> None:
+        self._target = target
+        self._pool = pool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
+        with self._pool.slots(1):
+            verdict = self._target.evaluate(candidate, task, options)
+        if self._pool.closing:
+            raise ServerClosing("the server stopped during this evaluation")
+        return verdict
+
+
+@dataclass
+class TaskRun:
+    """One (task, target) trajectory of a session."""
+
+    task: Task
+    target: str
+    trajectory: Trajectory
+
+
+@dataclass
+class Session:
+    """One client session: its trajectories on disk and what learning has made of them."""
+
+    root: Path
+    id: str = field(default_factory=lambda: f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
+    learned: list[dict[str, Any]] = field(default_factory=list)  # items synthesized from this session
+    pending: int = 0  # lessons being proven right now
+    _runs: dict[tuple[str, str], TaskRun] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def dir(self) -> Path:
+        return self.root / self.id
+
+    def _run(self, task: Task, target: str) -> TaskRun:
+        key = (str(task.path), target)
+        if key not in self._runs:
+            # The path hash keeps two task files with the same stem apart.
+            name = f"{slug(task.id)}--{target}--{code_hash(str(task.path))[:8]}.jsonl"
+            self._runs[key] = TaskRun(task, target, Trajectory(self.dir / name))
+        return self._runs[key]
+
+    def record(
+        self, task: Task, target: str, candidate: str, verdict: dict[str, Any], kind: str
+    ) -> tuple[Step, list[Lesson]]:
+        """Append one judged kernel; return its step and the lessons it completes (it is their later step)."""
+        with self._lock:
+            traj = self._run(task, target).trajectory
+            step = Step(
+                index=len(traj.steps), kind=kind, messages=[], reply=None, candidate=candidate, parse_error=None,
+                verdict=verdict, timings=dict(verdict.get("timings") or {}),
+            )  # fmt: skip
+            traj.append(step)
+            lessons = [lesson for lesson in find_lessons(traj.steps) if lesson.after.index == step.index]
+        return step, lessons
+
+    def known(self, task: Task, target: str, candidate: str, seeds: int) -> Step | None:
+        """The latest step that judged this very code (a pass only if it ran at least `seeds` seeds)."""
+        want = code_hash(candidate)
+        with self._lock:
+            run = self._runs.get((str(task.path), target))
+            steps = list(run.trajectory.steps) if run else []
+        for step in reversed(steps):
+            if step.candidate is None or step.verdict is None or code_hash(step.candidate) != want:
+                continue
+            if (
+                step.verdict["status"] == "pass"
+                and len((step.verdict.get("correctness") or {}).get("seeds", [])) < seeds
+            ):
+                continue
+            return step
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            runs = [
+                {"task": r.task.id, "target": r.target, "evaluations": len(r.trajectory.steps),
+                 "passed": sum(1 for s in r.trajectory.steps if (s.verdict or {}).get("status") == "pass")}
+                for r in self._runs.values()
+            ]  # fmt: skip
+        return {"id": self.id, "trajectories": runs, "learned": list(self.learned), "learning_pending": self.pending}
+
+
+def kill_children() -> int:
+    """SIGKILL the process group of every live child of this process (evaluations run as group leaders).
+
+    Used at shutdown: a candidate that hangs must not outlive the server that started it."""
+    me, killed = os.getpid(), 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+        if len(fields) < 3 or int(fields[1]) != me:
+            continue
+        pid = int(entry)
+        try:
+            os.killpg(pid, signal.SIGKILL) if int(fields[2]) == pid else os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except (ProcessLookupError, PermissionError):
+            continue
+    return killed

@@ -383,7 +383,8 @@ def render_task_page(task: str, s: dict[str, Any], data: RunData) -> str:
             _e(r.method), str(r.sample), _e(", ".join(r.statuses)),
             '<span class="pass">pass</span>' if r.passed else '<span class="fail">no</span>',
             _num(r.best_time_us, " us"), _x(r.speedup), _x(M.expert_speedup(r, data.experts)),
-            _num(r.total_tokens), _num(r.wall_s, " s"), _e(r.stop_reason), " ".join(links),
+            _x(r.roofline_ratio), _num(r.total_tokens), _num(r.sim_points), _num(r.wall_s, " s"),
+            _e(r.stop_reason), " ".join(links),
         ]))  # fmt: skip
         if (d / "best_kernel.py").exists():
             if r.swimlane and (d / r.swimlane).exists():
@@ -396,8 +397,8 @@ def render_task_page(task: str, s: dict[str, Any], data: RunData) -> str:
     e = s["experts"].get(task)
     how = "estimated" if e and e.get("time_estimated") else "simulated"
     expert = f"<p>Expert kernel: {_e(e['status'])}, {_e(e.get('time_us'))} us {how}.</p>" if e else ""
-    header = ["method", "sample", "statuses per step", "correct", "best time", "vs eager", "vs expert", "tokens",
-              "wall", "stopped", "files"]  # fmt: skip
+    header = ["method", "sample", "statuses per step", "correct", "best time", "vs eager", "vs expert",
+              "best / roofline", "tokens", "sim points", "wall", "stopped", "files"]  # fmt: skip
     body = (f'<p><a href="../report.html">back to the run</a></p><h1>{_e(task)}</h1>{_banner(s)}{expert}'
             + _html_table("units", header, rows) + "".join(blocks))  # fmt: skip
     return _page(f"{task}: Hawk benchmark", body)

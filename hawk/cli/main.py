@@ -120,7 +120,9 @@ def _print_result(result, out: Path) -> None:
         else "no correct kernel"
     )
     console.print(f"{result.task} [{result.method}]: {result.steps} steps ({', '.join(result.statuses)}); {best}")
-    console.print(f"stopped: {result.stop_reason}; tokens: {result.tokens.get('total_tokens', 0)}")
+    roof = f"; best/roofline {result.best_roofline_ratio}x" if result.best_roofline_ratio else ""
+    console.print(f"stopped: {result.stop_reason}; tokens: {result.tokens.get('total_tokens', 0)}; "
+                  f"tuner points simulated: {result.sim_points}{roof}", highlight=False)  # fmt: skip
     if result.knowledge:
         k = result.knowledge
         console.print(f"knowledge ({k['store']}): {len(k['injected'])} item(s) injected, "

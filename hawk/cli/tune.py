@@ -66,6 +66,10 @@ def tune_cmd(
                       str(r.time_us or "-"), r.reason[:80])  # fmt: skip
     if result.records:
         console.print(table)
+    if result.before_us is None:
+        console.print("nothing was timed: the kernel comes back unchanged", highlight=False)
+        console.print(f"written: {paths['kernel']}, {paths['points']}, {paths['summary']}", highlight=False)
+        return
     ratio = f", {result.roofline_ratio}x the roofline bound ({result.roofline_us} us)" if result.roofline_ratio else ""
     console.print(
         f"before {result.before_us} us -> after {result.after_us} us"

@@ -4,8 +4,8 @@ Flow (the target supplies the steps, see hawk/targets/tuning.py):
 1. the target finds the knobs and their candidate values (`tuning_space`);
 2. the original point is timed first: it is the "before" and the point to beat;
 3. points are proposed by a grid (when every legal point fits the budget) or, for larger spaces,
-   first from the original's neighbourhood (each pass option, each size +-1 and +-2 steps; at
-   most half the budget), then by optuna's TPE sampler started from every point seen (multivariate,
+   first from the original's neighbourhood (each size one step either way, each pass option,
+   sizes two steps away; at most half the budget), then by optuna's TPE sampler started from every point seen (multivariate,
    seeded, constant liar so that a batch asked at once spreads out);
    a point the target's rules reject, or that needs at least as much memory as a point that
    already failed for capacity, is pruned without running; a point seen before is not re-run;
@@ -253,17 +253,19 @@ def _tpe(search: _Search, knobs: list[Knob], original: Point, budget: int, seed:
 
 
 def _neighbourhood(knobs: list[Knob], original: Point) -> list[Point]:
-    """Points one knob away from `original`: every value of a pass option, sizes +-1 then +-2 steps."""
-    points: list[Point] = []
-    for k in knobs:
-        if not k.size_like:
-            points += [{**original, k.name: v} for v in k.values if v != original[k.name]]
-    for step in (1, 2):
+    """Points one knob away from `original`: sizes one step either way, then every value of a pass
+    option, then sizes two steps away (nearest first, so a small budget still sees each knob move)."""
+
+    def steps(step: int) -> list[Point]:
+        out = []
         for k in knobs:
             if k.size_like and original[k.name] in k.values:
                 i = k.values.index(original[k.name])
-                points += [{**original, k.name: k.values[j]} for j in (i - step, i + step) if 0 <= j < len(k.values)]
-    return points
+                out += [{**original, k.name: k.values[j]} for j in (i + step, i - step) if 0 <= j < len(k.values)]
+        return out
+
+    options = [{**original, k.name: v} for k in knobs if not k.size_like for v in k.values if v != original[k.name]]
+    return steps(1) + options + steps(2)
 
 
 def _verify(search: _Search, result: TuneResult, original: Point, eval_options, log) -> None:

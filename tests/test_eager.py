@@ -75,7 +75,7 @@ def test_baseline_simulates_each_op_exceeds_the_fused_kernel_and_is_cached(tmp_p
     def refuse(*args, **kwargs):
         raise AssertionError("a cache hit must not trace or simulate")
 
-    monkeypatch.setattr(eager, "time_kernels", refuse)
+    monkeypatch.setattr(eager, "SimPool", refuse)
     monkeypatch.setattr(eager, "_trace", refuse)
     again = eager.eager_baseline(EXP_TASK, spec, cache)
     assert again.to_dict() == base.to_dict()

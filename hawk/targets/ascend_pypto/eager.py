@@ -56,7 +56,7 @@ candidate kernels:
    tensors then run at the ~620 GB/s GM bandwidth the simulator delivers), and for
    512x1024x2048 fp16 matmul the first tiling is the fastest of the seven tried. If no candidate compiles, fallbacks (T/2 and T/4 of the smallest
    candidate, fp32 compute for fp16 ops, smaller cube tiles) are tried one at a time.
-4. **Simulate** all kernels with `perf.time_kernels` (one child process for many kernels), in
+4. **Simulate** all kernels on a `perf.SimPool` (one child process for many kernels), in
    SIM mode without pass verification (timing only), reading each kernel's
    `AICore End-to-End Time` from its own captured stdout. Identical kernels (same op, shapes,
    dtypes, constants) are simulated once and counted every time they occur. A failed compile
@@ -112,7 +112,7 @@ from pathlib import Path
 from typing import Any
 
 from hawk import config
-from hawk.targets.ascend_pypto.perf import PerfKernel, time_kernels
+from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool
 from hawk.targets.base import HardwareSpec
 from hawk.tasks.task import Task
 
@@ -1442,34 +1442,38 @@ def simulate(plans: dict[str, Plan], workdir: Path, timeout_s: float | None = No
             for i in range(width) for p in plans.values() if i < len(p.candidates)]  # fmt: skip
     falls = {sig: list(p.fallbacks) for sig, p in plans.items()}
     deadline = time.perf_counter() + (timeout_s if timeout_s is not None else 120 + 60 * len(plans))
-    rounds, merged = 0, False
-    while todo and time.perf_counter() < deadline:
-        rounds += 1
-        timed = time_kernels(todo, workdir / f"round{rounds}", timeout_s=deadline - time.perf_counter())
-        for k in todo:
-            t = timed[k.name]
-            base = kernels[k.function]
-            res = results[where[k.function]]
-            label = base.tile + "".join(f" +{key}={v[-1]}" for key, v in k.pass_options.items())
-            res.tried[label] = t.time_us
-            if t.time_us:
-                res.runs += 1
-                if res.time_us is None or t.time_us < res.time_us:
-                    res.time_us, res.tile, res.error = t.time_us, label, ""
-            elif res.time_us is None:
-                res.error = (t.error or "failed")[:400]
-        if any((t.error or "").startswith("the simulation child failed to start") for t in timed.values()):
-            break  # nothing more will work
-        # Candidates done: the next fallback of each plan that has no time yet.
-        todo = [PerfKernel(f.name, str(module), f.name, f.args)
-                for f in (falls[sig].pop(0) for sig in plans if results[sig].time_us is None and falls[sig])]  # fmt: skip
-        if not todo and not merged:  # last round: each plan's fastest kernel with the merge counts
-            merged = True
-            for sig, res in results.items():
-                if res.time_us:
-                    best = next(k for n, k in kernels.items() if where[n] == sig and k.tile == res.tile)
-                    todo += _merged_variants(best, module)
+    merged = False
+    with SimPool(workdir / "sim", workers=1) as pool:  # one child for every round while nothing fails
+        while todo and time.perf_counter() < deadline:
+            timed = pool.run(todo, timeout_s=deadline - time.perf_counter())
+            _record_round(todo, timed, kernels, where, results)
+            if any((t.error or "").startswith("the simulation child failed to start") for t in timed.values()):
+                break  # nothing more will work
+            # Candidates done: the next fallback of each plan that has no time yet.
+            todo = [PerfKernel(f.name, str(module), f.name, f.args)
+                    for f in (falls[sig].pop(0) for sig in plans if results[sig].time_us is None and falls[sig])]  # fmt: skip
+            if not todo and not merged:  # last round: each plan's fastest kernel with the merge counts
+                merged = True
+                for sig, res in results.items():
+                    if res.time_us:
+                        best = next(k for n, k in kernels.items() if where[n] == sig and k.tile == res.tile)
+                        todo += _merged_variants(best, module)
     return results
+
+
+def _record_round(todo, timed, kernels, where, results) -> None:
+    """Each timed kernel into its plan's result: every variant in `tried`, the fastest as the result."""
+    for k in todo:
+        t = timed[k.name]
+        res = results[where[k.function]]
+        label = kernels[k.function].tile + "".join(f" +{key}={v[-1]}" for key, v in k.pass_options.items())
+        res.tried[label] = t.time_us
+        if t.time_us:
+            res.runs += 1
+            if res.time_us is None or t.time_us < res.time_us:
+                res.time_us, res.tile, res.error = t.time_us, label, ""
+        elif res.time_us is None:
+            res.error = (t.error or "failed")[:400]
 
 
 def _merged_variants(k: Kernel, module: Path) -> list[PerfKernel]:

@@ -48,14 +48,6 @@ class KernelTime:
     wall_s: float = 0.0
 
 
-def time_kernels(
-    kernels: list[PerfKernel], workdir: Path, timeout_s: float, kernel_timeout_s: float = KERNEL_TIMEOUT_S
-) -> dict[str, KernelTime]:
-    """Simulate `kernels` in order in one child at a time; every kernel gets a KernelTime (failed ones say why)."""
-    with SimPool(workdir, workers=1, kernel_timeout_s=kernel_timeout_s) as pool:
-        return pool.run(kernels, timeout_s=timeout_s)
-
-
 class SimPool:
     """`workers` long-lived simulation children, each fed one kernel at a time.
 

@@ -6,11 +6,11 @@ The request names the results file, the logs folder and the per-kernel timeout; 
 one JSON line at a time on stdin (a pool of these children serves a whole tuning run), and the
 child ends when stdin closes.
 
-The request lists kernels (a module file, the function in it, argument shapes and dtypes, pypto
-pass options). Each is compiled and simulated in turn on zero-filled arguments (the simulated
-profile does not depend on the data), its stdout/stderr captured to its own log, and a `start`
-and a `done` event are appended to the results file. A failed compile leaves pypto's state
-unusable, so the child stops after the first failure and the parent starts a new one for the rest.
+Each kernel line names a module file, the function in it, argument shapes and dtypes and pypto
+pass options. It is compiled and simulated on zero-filled arguments (the simulated profile does
+not depend on the data), its stdout/stderr captured to its own log, and a `start` and a `done`
+event are appended to the results file. A failed compile leaves pypto's state unusable, so the
+child exits after the first failure and the parent (perf.SimPool) starts a new one for the rest.
 Used by the eager baseline (one kernel per PyTorch op) and by the tuner (one kernel per point).
 """
 

@@ -142,9 +142,10 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         rec.finish("invalid", message=problem)
         return
 
+    options = int_keys(request.get("pass_options") or {})  # the kernel's own scheduling options
+    pass_options = {"pass_options": options} if options else {}
     if request.get("mode") == "npu":
-        rec.data["pass_options"] = request.get("pass_options") or {}
-        _run_on_npu(fn, instances, seeds, outputs, rec, kernel_file)
+        _run_on_npu(fn, instances, seeds, outputs, rec, kernel_file, pass_options)
         return
 
     # Stage bookkeeping: compile (parse + passes + pass verification) vs simulate (cost model).
@@ -173,8 +174,6 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     JitCallableWrapper.compile = timed_compile
     JitCallableWrapper._run_with_cpu = timed_run
 
-    options = int_keys(request.get("pass_options") or {})
-    pass_options = {"pass_options": options} if options else {}
     n_out = sum(1 for s in specs if s.role == "output")
     for i, seed in enumerate(seeds):
         inst = instances[seed]
@@ -215,7 +214,9 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     rec.finish("ran")
 
 
-def _run_on_npu(fn: Any, instances: dict, seeds: list[int], outputs: list[dict], rec: Recorder, kernel_file: str):
+def _run_on_npu(
+    fn: Any, instances: dict, seeds: list[int], outputs: list[dict], rec: Recorder, kernel_file: str, pass_options: dict
+):
     """Real device (torch_npu + CANN): outputs are written, so they are compared directly, and the
     kernel is timed with device events. Written to pypto's documented NPU path; NOT run on Hawk's
     machines, which have no NPU."""
@@ -227,10 +228,8 @@ def _run_on_npu(fn: Any, instances: dict, seeds: list[int], outputs: list[dict],
     from pypto.frontend.parser.entry import RunMode
 
     from hawk.targets.ascend_pypto.harvest import compare
-    from hawk.targets.ascend_pypto.perf_child import int_keys
 
-    options = int_keys(rec.data.get("pass_options") or {})
-    kern = jit(fn, runtime_options={"run_mode": RunMode.NPU}, **({"pass_options": options} if options else {}))
+    kern = jit(fn, runtime_options={"run_mode": RunMode.NPU}, **pass_options)
     checks = []
     for seed in seeds:
         inst = instances[seed]

@@ -17,3 +17,12 @@ def data() -> Path:
 
 def kernel_source(name: str) -> str:
     return (DATA / "kernels" / f"{name}.py").read_text()
+
+
+@pytest.fixture
+def endpoint():
+    """A scripted OpenAI-compatible endpoint on 127.0.0.1 for one test (tests/scripted_endpoint.py)."""
+    from .scripted_endpoint import running_endpoint
+
+    with running_endpoint() as fake:
+        yield fake

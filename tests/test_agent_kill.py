@@ -10,8 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from hawk.agent.demo import SCRIPTED_REPLIES, TASK_FILE
-from hawk.agent.trajectory import Trajectory
+from hawk.records.trajectory import Trajectory
+
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
 
 
 def _answer_pending(exchange: Path, replies: list[str]) -> int:

@@ -7,12 +7,15 @@ import pytest
 
 from hawk import targets
 from hawk.agent import Budget, run_agent
-from hawk.agent.trajectory import Trajectory
 from hawk.llm import ScriptedLLM
+from hawk.records.trajectory import Trajectory
 from hawk.targets.base import EvalOptions
 from hawk.tasks.task import task_from_file
 
 from .conftest import EXP_TASK_FILE, kernel_source
+
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
 
 TASK = task_from_file(EXP_TASK_FILE)
 OPTS = EvalOptions(seeds=2)

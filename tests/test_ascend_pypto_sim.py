@@ -11,6 +11,9 @@ from hawk.tasks.task import task_from_file
 
 from .conftest import DATA, EXP_TASK_FILE, kernel_source
 
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
+
 EXP_TASK = task_from_file(EXP_TASK_FILE)
 ROW_TASK = task_from_file(DATA / "tasks" / "row_center.py")
 

@@ -14,6 +14,9 @@ from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Status, Verdict
 from hawk.tasks.suite import expert_for, load_suite
 
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
+
 SOFTMAX = load_suite("npu-workloads").get("l1_softmax_fp32")
 EXPERT_SOFTMAX = expert_for(SOFTMAX, "ascend-triton").read_text()
 

@@ -11,6 +11,9 @@ from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Status
 from hawk.tasks.suite import expert_for, load_suite
 
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
+
 SUITE = load_suite("npu-workloads")
 TRITON_EXPERTS = [t for t in SUITE.tasks if expert_for(t, "ascend-triton")]
 

@@ -29,7 +29,10 @@ from hawk.bench.unit import SAMPLE_STRIDE, SampleOffsetLLM, load_record
 from hawk.cli.main import app
 from hawk.llm import LLMSettings, Message, make_llm
 from hawk.targets.base import EvalOptions
-from tests.test_llm import FakeEndpoint, Reply, ok_body, running_endpoint
+from tests.scripted_endpoint import FakeEndpoint, Reply, ok_body, running_endpoint
+
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
 
 DATA = Path(__file__).parent / "data"
 RATIONALE = "Smaller vector tiles keep every op's input and output tiles inside the 192 KiB Unified Buffer."

@@ -17,6 +17,7 @@ def hawk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([*HAWK, *args], capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
 
 
+@pytest.mark.sim
 def test_eval_json_pass():
     r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_good.py"), "--task", str(EXP_TASK_FILE),
              "--seeds", "1", "--json")  # fmt: skip
@@ -31,6 +32,7 @@ def test_eval_json_pass():
     assert set(v["error"] or {}) == set()
 
 
+@pytest.mark.sim
 def test_eval_json_failure_exit_code():
     r = hawk("eval", str(DATA / "kernels" / "exp_mul_add_ub_overflow.py"), "--task",
              str(EXP_TASK_FILE), "--seeds", "1", "--json")  # fmt: skip
@@ -77,6 +79,7 @@ def test_targets_lists_modes():
     assert "ascend-pypto" in r.stdout and "sim" in r.stdout and "npu" in r.stdout
 
 
+@pytest.mark.sim
 def test_setup_command_checks_each_target():
     # scripts/setup.sh runs `hawk setup ascend-triton`; the environments exist after it ran.
     r = hawk("setup", "ascend-triton")
@@ -87,6 +90,7 @@ def test_setup_command_checks_each_target():
     assert r.returncode == 2 and "unknown target" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.sim
 def test_tune_writes_tuned_kernel_and_points(tmp_path):
     slow = tmp_path / "slow.py"
     slow.write_text((DATA / "kernels" / "exp_mul_add_good.py").read_text().replace("(16, 512)", "(2, 512)"))
@@ -101,6 +105,7 @@ def test_tune_writes_tuned_kernel_and_points(tmp_path):
     assert "(2, 512)" not in (tmp_path / "out" / "tuned_kernel.py").read_text()
 
 
+@pytest.mark.sim
 def test_tune_refuses_a_failing_kernel_and_a_missing_file(tmp_path):
     r = hawk("tune", str(DATA / "kernels" / "exp_mul_add_ub_overflow.py"), "--task", str(EXP_TASK_FILE),
              "--seeds", "1", "--out", str(tmp_path / "o"))  # fmt: skip

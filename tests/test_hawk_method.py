@@ -16,14 +16,17 @@ import pytest
 from hawk import targets
 from hawk.agent import Budget, run_agent
 from hawk.agent.demo import SCRIPTED_REPLIES, TASK_FILE
-from hawk.agent.trajectory import Trajectory
 from hawk.knowledge import KnowledgeItem, KnowledgeStore, retrieve
 from hawk.knowledge.distill import distill, parse_decision, reverify_items
 from hawk.knowledge.synthesis import synthesize_from_steps
 from hawk.llm import OpenAICompatible
+from hawk.records.trajectory import Trajectory
 from hawk.targets.base import EvalOptions
 from hawk.tasks.task import task_from_file
-from tests.test_llm import FakeEndpoint, Reply, endpoint, ok_body, running_endpoint, settings_for  # noqa: F401 (fixture)
+from tests.scripted_endpoint import FakeEndpoint, Reply, ok_body, running_endpoint, settings_for
+
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
 
 DATA = Path(__file__).parent / "data"
 DEMO = task_from_file(TASK_FILE)
@@ -83,7 +86,7 @@ def learned(run1, tmp_path: Path):
     return mine, steps, result
 
 
-def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, learned, tmp_path):  # noqa: F811 (endpoint: fixture)
+def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, learned, tmp_path):
     kb, steps, first = learned
     # Run 1 had nothing to inject and learned a UB repair and a speed-up, both proven by a re-run.
     assert all(s.knowledge == [] for s in steps)
@@ -133,7 +136,7 @@ def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, 
         assert store.get(ub.id).effect.injected == 1
 
 
-def test_distill_merges_duplicates_and_prunes_harmful(target, endpoint: FakeEndpoint, learned, tmp_path):  # noqa: F811 (endpoint: fixture)
+def test_distill_merges_duplicates_and_prunes_harmful(target, endpoint: FakeEndpoint, learned, tmp_path):
     kb, steps, first = learned
     store = KnowledgeStore(kb)
     ub1_id, perf_id = (it["id"] for it in first.knowledge["synthesized"])
@@ -183,7 +186,7 @@ def test_distill_merges_duplicates_and_prunes_harmful(target, endpoint: FakeEndp
     store.close()
 
 
-def test_unusable_arbiter_reply_changes_nothing(target, endpoint: FakeEndpoint, learned, tmp_path):  # noqa: F811 (endpoint: fixture)
+def test_unusable_arbiter_reply_changes_nothing(target, endpoint: FakeEndpoint, learned, tmp_path):
     kb, steps, first = learned
     with KnowledgeStore(kb) as store:
         synthesize_from_steps([steps[0], steps[2]], DEMO, target, store, run_id="run-b", eval_options=OPTS)

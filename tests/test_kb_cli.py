@@ -6,7 +6,7 @@ import sys
 
 from hawk.knowledge import KnowledgeStore
 
-from .test_knowledge import UB_AFTER, UB_MUL, l0c_item, pass_verdict, perf_item, ub_item
+from .knowledge_items import UB_AFTER, UB_MUL, l0c_item, pass_verdict, perf_item, ub_item
 
 
 def hawk(*args: str) -> subprocess.CompletedProcess:

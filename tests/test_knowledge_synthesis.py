@@ -10,12 +10,15 @@ import pytest
 from hawk import targets
 from hawk.agent import Budget, run_agent
 from hawk.agent.demo import SCRIPTED_REPLIES, TASK_FILE
-from hawk.agent.trajectory import Trajectory
 from hawk.knowledge import KnowledgeStore, retrieve
 from hawk.knowledge.synthesis import find_lessons, synthesize_from_steps
 from hawk.llm import ScriptedLLM
+from hawk.records.trajectory import Trajectory
 from hawk.targets.base import EvalOptions
 from hawk.tasks.task import task_from_file
+
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
 
 TASK = task_from_file(TASK_FILE)
 OPTS = EvalOptions(seeds=1)

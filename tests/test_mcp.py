@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from hawk.mcp.safety import Workspace
 
 from .conftest import DATA, EXP_TASK_FILE
+
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
 
 TOOLS = {"list_targets", "list_tasks", "task_brief", "evaluate_kernel", "tune_kernel", "search_knowledge",
          "record_fix", "kb_stats"}  # fmt: skip
@@ -159,7 +163,7 @@ def test_agent_session_on_the_simulator(tmp_path: Path) -> None:
             if tuned["changed"]:
                 assert tuned["after_us"] < tuned["before_us"] and tuned["verdict"]["status"] == "pass"
 
-        # The session's evaluations are a trajectory on disk (hawk.agent.trajectory lines).
+        # The session's evaluations are a trajectory on disk (hawk.records.trajectory lines).
         (session_dir,) = (root / "trajectories").iterdir()
         steps = {p.name.split("--")[0]: [json.loads(line) for line in p.read_text().splitlines()]
                  for p in session_dir.glob("*.jsonl")}  # fmt: skip

@@ -16,6 +16,9 @@ from hawk.bench.plan import write_json
 from hawk.bench.report import render, render_compare
 from hawk.bench.unit import UnitRecord
 
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
+
 METHODS = ["hawk", "feedback", "oneshot"]
 TASKS = {"l1_silu": (1, "activation"), "l2_rmsnorm": (2, "normalization"), "l3_attn": (3, "attention")}
 

@@ -7,6 +7,9 @@ from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Status
 from hawk.tasks import load_suite, resolve_task
 
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
+
 SUITE = load_suite("npu-workloads")
 
 

@@ -213,6 +213,7 @@ def pypto_target():
     return targets.get("ascend-pypto")
 
 
+@pytest.mark.sim
 def test_tuner_finds_faster_verified_point_on_simulator(pypto_target, tmp_path):
     task = task_from_file(EXP_TASK_FILE)
     slow = kernel_source("exp_mul_add_good").replace("set_vec_tile_shapes(16, 512)", "set_vec_tile_shapes(2, 512)")
@@ -227,6 +228,7 @@ def test_tuner_finds_faster_verified_point_on_simulator(pypto_target, tmp_path):
     assert r.roofline_us and r.roofline_ratio >= 1.0
 
 
+@pytest.mark.sim
 def test_capacity_failure_is_a_recorded_point_on_simulator(pypto_target, tmp_path):
     task = task_from_file(EXP_TASK_FILE)
     src = kernel_source("exp_mul_add_good")

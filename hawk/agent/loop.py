@@ -22,11 +22,11 @@ from typing import Any
 
 from hawk.agent import transplant
 from hawk.agent.prompts import build_messages
-from hawk.agent.trajectory import Step, Trajectory
 from hawk.knowledge.inject import knowledge_text, record_outcome
 from hawk.knowledge.retrieval import retrieve
 from hawk.knowledge.store import KnowledgeStore
 from hawk.llm import LLM, LLMError, UsageLedger, extract_kernel
+from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
 from hawk.tasks.task import Task, signature

@@ -205,7 +205,3 @@ def knowledge_effect(records: list[UnitRecord], growth: list[dict[str, Any]]) ->
             "units": len(done),
         }
     return out
-
-
-def metrics_table_rows(table: dict[str, Metrics]) -> list[tuple[str, Metrics]]:
-    return [(m, v) for m, v in table.items() if v.units or v.incomplete]

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hawk.agent.loop import Budget
+from hawk.fileio import atomic_write_json
 from hawk.targets.base import EvalOptions
 from hawk.tasks import TaskError, load_suite
 from hawk.tasks.task import Task
@@ -216,12 +215,4 @@ def read_manifest(out: Path) -> dict[str, Any]:
 
 def write_json(path: Path, data: Any) -> None:
     """Write-then-rename, so a crash leaves the old file or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_jsonable(data), indent=1, default=str) + "\n")
-    os.replace(tmp, path)
-
-
-def safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]", "_", text)
+    atomic_write_json(Path(path), _jsonable(data))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from hawk.bench import metrics as M
 from hawk.bench import plots
 from hawk.bench.plan import BenchError, read_manifest, write_json
 from hawk.bench.unit import UNIT_FILE, UnitRecord, load_record
+from hawk.fileio import atomic_write_text
 
 PERCENT_COLS = ("compile_rate", "compile_rate_first", "accuracy")
 
@@ -419,10 +419,7 @@ def render(out: Path) -> dict[str, Path]:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 # --- two runs side by side ---------------------------------------------------------------------

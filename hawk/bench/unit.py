@@ -178,7 +178,7 @@ def run_unit(spec: UnitSpec) -> UnitRecord:
     """Run (or resume) one unit; never raises: a failure is a record with `complete=False` and the error."""
     from hawk import targets
     from hawk.agent.loop import run_agent
-    from hawk.agent.trajectory import Trajectory
+    from hawk.records.trajectory import Trajectory
 
     u = spec.unit
     d = u.dir(spec.out)
@@ -207,7 +207,7 @@ def run_unit(spec: UnitSpec) -> UnitRecord:
 
 
 def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before: int, wall: float) -> UnitRecord:
-    from hawk.agent.trajectory import Trajectory
+    from hawk.records.trajectory import Trajectory
 
     u = spec.unit
     steps = Trajectory(d / "trajectory.jsonl").steps

@@ -234,14 +234,13 @@ def setup_cmd(
         the_target = targets.get(target)
     except KeyError as exc:
         fail(str(exc).strip("'\""))
-    setup = getattr(the_target, "setup", None)
-    if setup is None:
-        console.print(f"{target} needs no set-up beyond Hawk's own environment")
-        return
     try:
-        spent = setup(log=lambda m: console.print(m, highlight=False, markup=False), force=force)
+        spent = the_target.setup(log=lambda m: console.print(m, highlight=False, markup=False), force=force)
     except Exception as exc:  # a failed pip install or check: one clear message, non-zero exit
         fail(f"setting up {target} failed: {exc}")
+    if not spent:
+        console.print(f"{target} needs no set-up beyond Hawk's own environment")
+        return
     console.print(f"{target}: ready ({', '.join(f'{k} {v:.1f} s' for k, v in spent.items())})")
 
 

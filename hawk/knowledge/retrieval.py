@@ -137,11 +137,13 @@ def retrieve(
         return []
     embedder = embedder or default_embedder()
     perf = (verdict or {}).get("perf") or {}
-    bottleneck_label = labels_for({"perf": {"bottleneck": perf.get("bottleneck")}})
+    q_target = target or (verdict or {}).get("target")
+    bottleneck_label = labels_for({"perf": {"bottleneck": perf.get("bottleneck")}}, q_target)
     is_perf = (verdict or {}).get("status") == "pass" and bool(bottleneck_label)
-    q_labels = labels_for(verdict)
+    q_labels = labels_for(verdict, q_target)
     if error_text:
-        q_labels = sorted(set(q_labels) | set(labels_for({"error": {"message": error_text}})), key=list(LABELS).index)
+        extra = labels_for({"error": {"message": error_text}}, q_target)
+        q_labels = sorted(set(q_labels) | set(extra), key=list(LABELS).index)
     boost = bottleneck_label[0] if is_perf else None
     q_label_vec = _label_vector(q_labels, boost)
 

@@ -19,11 +19,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hawk.agent.trajectory import Step
 from hawk.knowledge.item import KnowledgeItem, Trigger, code_hash, normalize_error
 from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.llm import LLM, LLMError, Message
+from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
 from hawk.tasks.suite import all_experts, expert_for
 from hawk.tasks.task import Task

@@ -113,6 +113,26 @@ class LLM(Protocol):
 
     name: str
 
+    def complete(self, messages: list[Message], **draw: Any) -> Completion:
+        """Keyword arguments: temperature, max_tokens, seed and sample, as `Draw` names them
+        (`ChatModel.complete` spells them out; providers subclass it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Draw:
+    """How one completion is drawn: sampling overrides (None: the provider's settings) and the
+    draw's number (`sample`: repeated draws of one prompt; only caches and file exchanges use it)."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    sample: int = 0
+
+
+class ChatModel:
+    """Base of the providers: `LLM.complete`'s keyword form, written once; a provider implements `draw`."""
+
     def complete(
         self,
         messages: list[Message],
@@ -122,8 +142,10 @@ class LLM(Protocol):
         seed: int | None = None,
         sample: int = 0,
     ) -> Completion:
-        """`sample` numbers repeated draws of one prompt; only caches and file exchanges use it."""
-        ...
+        return self.draw(messages, Draw(temperature, max_tokens, seed, sample))
+
+    def draw(self, messages: list[Message], d: Draw) -> Completion:
+        raise NotImplementedError
 
 
 def estimate_tokens(text: str) -> int:

@@ -18,15 +18,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from hawk.llm.base import LLM, Completion, Message, request_identity
-from hawk.llm.fileio import atomic_write_text
+from hawk.fileio import atomic_write_text
+from hawk.llm.base import LLM, ChatModel, Completion, Draw, Message, request_identity
 
 log = logging.getLogger("hawk.llm")
 
 CACHE_FORMAT = 1  # bump when the key or the file layout changes
 
 
-class CachedLLM:
+class CachedLLM(ChatModel):
     """Wraps any LLM; identical requests (same `sample` index) are answered from `cache_dir`."""
 
     def __init__(self, inner: LLM, cache_dir: Path) -> None:
@@ -64,15 +64,8 @@ class CachedLLM:
     def path(self, key: str) -> Path:
         return self.cache_dir / key[:2] / f"{key}.json"
 
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        seed: int | None = None,
-        sample: int = 0,
-    ) -> Completion:
+    def draw(self, messages: list[Message], d: Draw) -> Completion:
+        temperature, max_tokens, seed, sample = d.temperature, d.max_tokens, d.seed, d.sample
         request = self.request(messages, temperature, max_tokens, seed, sample)
         key = self.key(request)
         path = self.path(key)

@@ -52,8 +52,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hawk.llm.base import Completion, LLMError, Message, Usage, estimate_usage
-from hawk.llm.fileio import atomic_write_text
+from hawk.fileio import atomic_write_text
+from hawk.llm.base import ChatModel, Completion, Draw, LLMError, Message, Usage, estimate_usage
 from hawk.llm.settings import LLMSettings
 
 log = logging.getLogger("hawk.llm")
@@ -62,7 +62,7 @@ PROTOCOL = "hawk-exchange/1"
 TEXT_SUFFIXES = (".md", ".txt")
 
 
-class ExchangeLLM:
+class ExchangeLLM(ChatModel):
     """Asks by writing requests/<id>.json and answers with whatever appears in responses/<id>.*."""
 
     provider = "exchange"
@@ -78,15 +78,8 @@ class ExchangeLLM:
     def identity(self) -> dict[str, Any]:
         return {"provider": self.provider, "folder": str(self.folder), "model": self.model}
 
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        seed: int | None = None,
-        sample: int = 0,
-    ) -> Completion:
+    def draw(self, messages: list[Message], d: Draw) -> Completion:
+        temperature, max_tokens, seed, sample = d.temperature, d.max_tokens, d.seed, d.sample
         request: dict[str, Any] = {
             "protocol": PROTOCOL,
             "model": self.model,

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from hawk.llm.base import Completion, LLMConfigError, LLMError, Message, Usage, estimate_usage
+from hawk.llm.base import ChatModel, Completion, Draw, LLMConfigError, LLMError, Message, Usage, estimate_usage
 from hawk.llm.settings import LLMSettings
 
 log = logging.getLogger("hawk.llm")
@@ -37,7 +37,7 @@ class _Retryable(Exception):
         self.wait_s = wait_s
 
 
-class OpenAICompatible:
+class OpenAICompatible(ChatModel):
     """Chat completions over HTTP with retries, a concurrency limit and per-call usage and cost."""
 
     provider = "openai"
@@ -92,15 +92,8 @@ class OpenAICompatible:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        seed: int | None = None,
-        sample: int = 0,
-    ) -> Completion:
+    def draw(self, messages: list[Message], d: Draw) -> Completion:
+        temperature, max_tokens, seed = d.temperature, d.max_tokens, d.seed
         body = self._body(messages, temperature, max_tokens, seed)
         attempts = self.settings.max_retries + 1
         started = time.monotonic()

@@ -10,10 +10,10 @@ import hashlib
 import threading
 from typing import Any
 
-from hawk.llm.base import Completion, LLMError, Message, estimate_usage
+from hawk.llm.base import ChatModel, Completion, Draw, LLMError, Message, estimate_usage
 
 
-class ScriptedLLM:
+class ScriptedLLM(ChatModel):
     """Replays `replies` one per call, in call order; LLMError once they are used up."""
 
     provider = "scripted"
@@ -34,15 +34,7 @@ class ScriptedLLM:
         with self._lock:
             return len(self.replies) - len(self.calls)
 
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        seed: int | None = None,
-        sample: int = 0,
-    ) -> Completion:
+    def draw(self, messages: list[Message], d: Draw) -> Completion:
         with self._lock:
             index = len(self.calls)
             if index >= len(self.replies):

@@ -5,7 +5,7 @@ record_fix, kb_stats. Resources: each target's language guide and the kernel con
 
 Every blocking call (a simulation, the tuner, the embedder) runs in a worker thread, so a long or
 hung evaluation never holds up another call; evaluations and tuning share one bounded pool
-(`EvalPool`). Each session's evaluations form trajectories (hawk/agent/trajectory.py); when one
+(`EvalPool`). Each session's evaluations form trajectories (hawk/records/trajectory.py); when one
 completes a lesson (a failing kernel followed by a passing one, or a passing one made >= 5%
 faster), run-time synthesis (hawk/knowledge/synthesis.py) proves and stores it in the background,
 and `record_fix` does the same for a pair the agent names. No LLM is called: labels and rationales
@@ -15,268 +15,44 @@ come from Hawk's rules.
 import logging
 import os
 import signal
-import threading
-import time
-import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
-from anyio.abc import TaskGroup
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from hawk import targets
-from hawk.agent.prompts import contract_text, verdict_text
-from hawk.agent.trajectory import Step
-from hawk.config import cache_dir
-from hawk.knowledge.item import KnowledgeItem, code_hash, normalize_error
-from hawk.knowledge.store import KnowledgeStore, StoreError
-from hawk.knowledge.synthesis import Lesson, synthesize_from_steps
-from hawk.mcp.safety import Workspace, bad_argument
-from hawk.mcp.session import EvalPool, PooledTarget, ServerClosing, Session, kill_children
-from hawk.targets.base import EvalOptions, Target
-from hawk.targets.verdict import Verdict
-from hawk.tasks import Task, TaskError, load_suite, suite_names
-from hawk.tasks.task import task_from_file
+from hawk.agent.prompts import contract_text
+from hawk.knowledge.item import code_hash
+from hawk.knowledge.synthesis import Lesson
+from hawk.mcp.safety import bad_argument
+from hawk.mcp.session import ServerClosing, kill_children
+from hawk.mcp.state import (
+    CONTRACT_DOC,
+    DEFAULT_TARGET,
+    Hawk,
+    ServerConfig,
+    code_arg,
+    item_brief,
+    report,
+    verdict_result,
+)
+from hawk.records.trajectory import Step
+from hawk.tasks import TaskError, load_suite, suite_names
 
 log = logging.getLogger("hawk.mcp")
 
-DEFAULT_TARGET = "ascend-pypto"
-HEARTBEAT_S = 5.0  # progress notifications while a call waits on its thread
-CONTRACT_DOC = Path(__file__).resolve().parents[2] / "docs" / "kernel-contract.md"
-T = TypeVar("T")
 
 INSTRUCTIONS = """Hawk judges NPU kernels on a hardware simulator and remembers proven fixes.
 Typical session: list_tasks -> task_brief (contract, hardware spec, language guide) -> write a kernel ->
 evaluate_kernel (the verdict leads with the hardware reason) -> search_knowledge with the failing code and
 verdict -> fix -> evaluate_kernel until it passes -> tune_kernel -> record_fix for a failing -> passing pair.
 Paths are relative to the server's working directory; nothing outside it can be read."""
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    root: Path  # the working directory: every path argument must lie inside it
-    kb_path: Path | None = None  # None: the default store, ~/.cache/hawk/knowledge.db
-    workers: int = 2  # evaluation slots shared by all calls
-    trajectories: Path | None = None  # where sessions' trajectories go; None: ~/.cache/hawk/mcp
-    learn: bool = True  # synthesize knowledge from sessions' evaluations as lessons appear
-
-
-class Hawk:
-    """State every session shares: workspace, evaluation pool, targets, knowledge store, sessions."""
-
-    def __init__(self, config: ServerConfig) -> None:
-        self.config = config
-        self.ws = Workspace.here(config.root)
-        self.pool = EvalPool(config.workers)
-        self.trajectories = config.trajectories or cache_dir() / "mcp"
-        self.background: TaskGroup | None = None  # set while the server runs (lifespan)
-        self._targets: dict[str, Target] = {}
-        self._lock = threading.Lock()
-        self._synth_lock = threading.Lock()  # one synthesis at a time: two would prove and store the same lesson
-        self._sessions: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
-
-    # --- arguments ------------------------------------------------------------------------------
-
-    def target(self, name: str) -> Target:
-        with self._lock:
-            if name not in self._targets:
-                try:
-                    self._targets[name] = targets.get(name)
-                except KeyError as exc:
-                    raise bad_argument("target", str(exc).strip("'\"")) from None
-            return self._targets[name]
-
-    def task(self, ref: str, arg: str = "task") -> Task:
-        """A suite task id, or a KernelBench-format task file inside the working directory."""
-        ref = (ref or "").strip()
-        if not ref:
-            raise bad_argument(arg, "missing: give a suite task id (see list_tasks) or a task file")
-        looks_like_path = ref.endswith(".py") or "/" in ref or (self.ws.root / ref).is_file()
-        try:
-            if looks_like_path:
-                return task_from_file(self.ws.resolve(arg, ref))
-            # Suites only: resolve_task would also take a file of that name in the process's cwd.
-            for name in suite_names():
-                for t in load_suite(name).tasks:
-                    if t.id == ref:
-                        return t
-        except TaskError as exc:
-            raise bad_argument(arg, str(exc)) from None
-        raise bad_argument(arg, f"unknown task '{ref}': not a suite task id, nor a task file")
-
-    @staticmethod
-    def options(seeds: int, timeout_s: float, eager: bool = True) -> EvalOptions:
-        if seeds < 1:
-            raise bad_argument("seeds", f"must be a positive integer, got {seeds}")
-        if not timeout_s > 0:
-            raise bad_argument("timeout_s", f"must be a positive number of seconds, got {timeout_s}")
-        return EvalOptions(seeds=seeds, timeout_s=float(timeout_s), with_eager_baseline=eager)
-
-    def session(self, ctx: Context) -> Session:
-        """The calling client's session (one per stdio process; one per connection over HTTP)."""
-        try:
-            # The SDK builds a ServerSession per request; the connection behind it is the client's.
-            key = getattr(ctx.session, "_connection", None)
-            key = ctx.session if key is None else key
-        except ValueError:  # called outside a request
-            key = self
-        with self._lock:
-            if key not in self._sessions:
-                self._sessions[key] = Session(self.trajectories)
-            return self._sessions[key]
-
-    def store(self) -> KnowledgeStore:
-        try:
-            return KnowledgeStore(self.config.kb_path)
-        except StoreError as exc:
-            raise ToolError(str(exc)) from None
-
-    # --- evaluation and learning (worker threads) ------------------------------------------------
-
-    def judge(
-        self, session: Session, task: Task, target: Target, code: str, opts: EvalOptions, kind: str, reuse: bool = False
-    ) -> tuple[Step, list[Lesson]]:
-        """Evaluate `code` on the pool and append it to the session's trajectory.
-
-        With `reuse`, a verdict this session already has for the same code is taken instead."""
-        if reuse and (step := session.known(task, target.name, code, opts.seeds)) is not None:
-            return step, []
-        verdict = PooledTarget(target, self.pool).evaluate(code, task, opts)
-        return session.record(task, target.name, code, verdict.to_dict(), kind)
-
-    def learn_later(
-        self, session: Session, task: Task, target: Target, lessons: list[Lesson], opts: EvalOptions
-    ) -> None:
-        """Prove and store the lessons in the background: the agent gets its verdict now."""
-        if not lessons or not self.config.learn or self.background is None or self.pool.closing:
-            return
-        session.pending += len(lessons)
-        self.background.start_soon(self._learn, session, task, target, lessons, opts)
-
-    async def _learn(
-        self, session: Session, task: Task, target: Target, lessons: list[Lesson], opts: EvalOptions
-    ) -> None:
-        for i, lesson in enumerate(lessons):
-            try:
-                await anyio.to_thread.run_sync(
-                    self.synthesize, session, task, target, lesson.before, lesson.after, opts
-                )
-            except ServerClosing:
-                session.pending -= len(lessons) - i - 1
-                return
-            except ValueError as exc:  # the after code is a reference (expert) kernel: never stored
-                session.learned.append({"refused": str(exc), "task": task.id})
-            except Exception:  # a background failure must not take the server down
-                log.exception("knowledge synthesis failed for task %s", task.id)
-            finally:
-                session.pending -= 1
-
-    def synthesize(
-        self, session: Session, task: Task, target: Target, before: Step, after: Step, opts: EvalOptions
-    ) -> tuple[list[KnowledgeItem], list[KnowledgeItem]]:
-        """(items created, items already known) for one lesson; the created ones were re-run as proof."""
-        with self._synth_lock, self.store() as store:
-            created = synthesize_from_steps(
-                [before, after], task, PooledTarget(target, self.pool), store, run_id=f"mcp-session-{session.id}",
-                eval_options=opts,
-            )  # fmt: skip
-            session.learned.extend({**_item_brief(it), "task": task.id} for it in created)
-            return created, [] if created else _same_fix(store, target.name, before, after)
-
-    async def in_thread(self, ctx: Context, fn: Callable[[], T], label: str, total: float | None = None) -> T:
-        """Run `fn` in a worker thread, sending a progress heartbeat while it runs."""
-        done = anyio.Event()
-        outcome: dict[str, Any] = {}
-
-        async def beat() -> None:
-            start = time.monotonic()
-            while not done.is_set():
-                with anyio.move_on_after(HEARTBEAT_S):
-                    await done.wait()
-                if not done.is_set():
-                    waited = time.monotonic() - start
-                    queued = f", {self.pool.busy}/{self.pool.size} evaluation slots busy"
-                    await report(ctx, round(waited, 1), total, f"{label}: {waited:.0f} s{queued}")
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(beat)
-            try:
-                outcome["value"] = await anyio.to_thread.run_sync(fn)
-            except Exception as exc:  # re-raised below: raising inside the task group would wrap it
-                outcome["error"] = exc
-            finally:
-                done.set()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
-
-    async def shutdown(self) -> None:
-        """After background learning drained: stop what is left (evaluations nobody waits for any more)."""
-        self.pool.closing = True
-        n = kill_children()
-        if n:
-            log.info("stopped %d evaluation process(es) still running at shutdown", n)
-
-
-async def report(ctx: Context, progress: float, total: float | None, message: str) -> None:
-    """A progress notification; a no-op when the client asked for none, and never an error."""
-    try:
-        await ctx.report_progress(progress, total, message)
-    except Exception:
-        pass
-
-
-def verdict_result(verdict: Verdict | dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """The verdict as a tool returns it: hardware reason first, then status and a readable summary.
-
-    Artifacts (scratch paths outside the working directory) are left out."""
-    v = verdict if isinstance(verdict, Verdict) else Verdict.from_dict(verdict)
-    d = v.to_dict()
-    d.pop("artifacts", None)
-    err = d.get("error") or {}
-    head = {"hardware_reason": err.get("hardware_reason"), "status": d.pop("status"), "passed": v.passed}
-    return {**head, "summary": verdict_text(v), **d, **extra}
-
-
-def _item_brief(item: KnowledgeItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "status": item.status,
-        "status_reason": item.status_reason,
-        "labels": item.labels,
-        "rationale": item.rationale,
-        "trigger": item.trigger.signature or f"perf: {item.trigger.bottleneck}",
-        "hardware_reason": item.trigger.hardware_reason,
-        "proof_status": item.provenance.get("proof_status") or (item.proof_verdict or {}).get("status"),
-        "diff": item.trigger.code_pattern,
-    }
-
-
-def _same_fix(store: KnowledgeStore, target: str, before: Step, after: Step) -> list[KnowledgeItem]:
-    """Stored items with this lesson's trigger and after code (what synthesis de-duplicated against)."""
-    err = (before.verdict or {}).get("error") or {}
-    signature = normalize_error(
-        err.get("hardware_reason") or err.get("message") or (before.verdict or {}).get("status", "")
-    )
-    if (before.verdict or {}).get("status") == "pass":
-        signature = ""  # a perf lesson: its items carry a bottleneck, not an error signature
-    want = code_hash(after.candidate or "")
-    return [
-        it for it in store.list()
-        if it.target == target and code_hash(it.after_code) == want and it.trigger.signature == signature
-    ]  # fmt: skip
-
-
-def _code_arg(given_path: str | None, source_arg: str, path_arg: str) -> str:
-    return path_arg if given_path else source_arg
 
 
 def build_server(config: ServerConfig) -> MCPServer:
@@ -436,7 +212,7 @@ def build_server(config: ServerConfig) -> MCPServer:
             v = first.verdict or {}
             if v.get("status") != "pass":
                 why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
-                arg = _code_arg(path, "source", "path")
+                arg = code_arg(path, "source", "path")
                 raise bad_argument(
                     arg, f"the kernel does not pass ({v.get('status')}: {why[:300]}); tune a correct kernel"
                 )
@@ -502,7 +278,7 @@ def build_server(config: ServerConfig) -> MCPServer:
                 hits = retrieve(store, query, error, verdict, k=k, target=target)
                 return {
                     "hits": [
-                        {**_item_brief(h.item), "score": round(h.score, 4),
+                        {**item_brief(h.item), "score": round(h.score, 4),
                          "syntactic_score": round(h.syntactic_score, 4),
                          "semantic_score": round(h.semantic_score, 4), "why": h.why, "after_code": h.item.after_code,
                          "task": h.item.provenance.get("task"), "effect": asdict(h.item.effect)}
@@ -537,8 +313,8 @@ def build_server(config: ServerConfig) -> MCPServer:
             the_task, the_target = hawk.task(task), hawk.target(target)
             bad_code = hawk.ws.source(failing_source, failing_path, "failing_source", "failing_path")
             good_code = hawk.ws.source(passing_source, passing_path, "passing_source", "passing_path")
-            bad_arg = _code_arg(failing_path, "failing_source", "failing_path")
-            good_arg = _code_arg(passing_path, "passing_source", "passing_path")
+            bad_arg = code_arg(failing_path, "failing_source", "failing_path")
+            good_arg = code_arg(passing_path, "passing_source", "passing_path")
             if code_hash(bad_code) == code_hash(good_code):
                 raise bad_argument(good_arg, "is the same kernel as the failing one")
             opts = hawk.options(seeds, timeout_s)
@@ -556,7 +332,7 @@ def build_server(config: ServerConfig) -> MCPServer:
                 raise bad_argument(good_arg, str(exc)) from None
             items = created or known
             return {
-                "items": [_item_brief(it) for it in items],
+                "items": [item_brief(it) for it in items],
                 "created": bool(created),
                 "note": "" if created else "the store already holds this fix (same trigger and after code)",
                 "failing": {"status": before.verdict["status"] if before.verdict else None,

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hawk.agent.trajectory import Step, Trajectory
 from hawk.knowledge.item import code_hash
 from hawk.knowledge.synthesis import Lesson, find_lessons
+from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.common import slug
 from hawk.targets.verdict import Verdict

@@ -1,4 +1,9 @@
-"""The small protocol every hardware target implements, and its hardware description."""
+"""The small protocol every hardware target implements, and its hardware description.
+
+`Target` is what callers use (agent, tuner, bench, MCP). A target implements it by subclassing
+`TargetBase`, whose `evaluate` is the harness's one evaluation flow (hawk.targets.pipeline), and
+supplying the steps of `Steps`: static rules, the worker run, the eager baseline, clean-up.
+README.md, "Adding a target", walks through one."""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from hawk.targets.common import Finding
+    from hawk.targets.pipeline import Job
     from hawk.targets.verdict import Verdict
     from hawk.tasks.task import Task
 
@@ -63,9 +72,9 @@ class EvalOptions:
     timeout_s: float = 300.0
     memory_limit_mb: int = 16384
     mode: str | None = None  # None: the target's default for this machine
-    keep_tensors: bool = False  # keep the calculator's tensor dumps in the scratch directory
+    keep_tensors: bool = False  # keep bulky intermediate dumps (tensors) in the scratch directory
     with_eager_baseline: bool = True
-    swimlane: bool = False  # draw swimlane images (slow); the perfetto trace is always kept
+    swimlane: bool = False  # draw profile images where the target can (slow); traces are always kept
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,66 @@ class Target(Protocol):
 
     def modes(self) -> list[Availability]: ...
 
+    def default_mode(self) -> str: ...
+
     def tool_versions(self) -> dict[str, str]:
         """The compiler/simulator versions that judge kernels (kept in knowledge provenance)."""
+        ...
+
+    def setup(self, log: Callable[[str], None] = print, force: bool = False) -> dict[str, float]:
+        """Create what the target needs on this machine (side environments); {} when nothing."""
         ...
 
     def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
         """Judge one candidate kernel (its source text) on `task`. Never raises for bad candidates."""
         ...
+
+
+class Steps(Target, Protocol):
+    """What a target supplies to the evaluation flow (hawk.targets.pipeline.evaluate)."""
+
+    scratch_prefix: str  # scratch directory names start with it (tells targets' folders apart)
+
+    def static_check(self, source: str) -> Finding | None:
+        """What the target's rules reject before anything runs (syntax, contract, cheating)."""
+        ...
+
+    def run(self, job: Job, verdict: Verdict) -> None:
+        """Run the candidate in sandboxed children and fill `verdict` (status, error, correctness, perf,
+        findings, timings, artifacts) from what they recorded."""
+        ...
+
+    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
+        """(eager time in us, note) for `job.task` in `job.mode`, or None where there is no baseline."""
+        ...
+
+    def cleanup(self, job: Job) -> None:
+        """Drop what need not be kept of the scratch directory, once the verdict is written."""
+        ...
+
+
+class TargetBase:
+    """Defaults for a target's steps, and `evaluate` as the harness's flow over them."""
+
+    name = "target"
+    scratch_prefix = ""
+
+    def default_mode(self) -> str:
+        """Real hardware (`npu`) where it is available, else the first mode the target lists."""
+        modes = self.modes()  # type: ignore[attr-defined]
+        npu = [m for m in modes if m.mode == "npu" and m.available]
+        return npu[0].mode if npu else modes[0].mode
+
+    def setup(self, log: Callable[[str], None] = print, force: bool = False) -> dict[str, float]:
+        return {}
+
+    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
+        return None
+
+    def cleanup(self, job: Job) -> None:
+        return None
+
+    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
+        from hawk.targets.pipeline import evaluate
+
+        return evaluate(self, candidate, task, options)  # type: ignore[arg-type]

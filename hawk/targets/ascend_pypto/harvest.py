@@ -11,6 +11,10 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hawk.targets.base import HardwareSpec
 
 _PLOG_PREFIX = re.compile(r"^\[ERROR\] \S+:\S+ \S+ \[[^\]]*\]\[[^\]]*\]:(?:\[[^\]]*\]:)?\s*")
 _MEM_EXCEED = re.compile(
@@ -201,37 +205,6 @@ def verify_rows(verify_dir: Path) -> list[VerifyRow]:
     return rows
 
 
-@dataclass
-class Comparison:
-    passed: bool
-    max_abs_diff: float
-    max_rel_diff: float
-    error_ratio: float  # share of elements outside atol + rtol * |golden|
-    zero_ratio: float  # share of exact zeros in the program's output where the golden is non-zero
-
-
-def compare(program, golden, atol: float, rtol: float) -> Comparison:
-    """KernelBench-style allclose, with the statistics pypto's CSV leaves at 0 for passing checks."""
-    import numpy as np
-
-    out = np.asarray(program, dtype=np.float64)
-    ref = np.asarray(golden, dtype=np.float64)
-    if out.size == 0:
-        return Comparison(True, 0.0, 0.0, 0.0, 0.0)
-    finite = np.isfinite(out) == np.isfinite(ref)
-    diff = np.where(finite, np.abs(np.nan_to_num(out - ref)), np.inf)
-    bad = diff > atol + rtol * np.abs(np.nan_to_num(ref))
-    rel = diff / np.maximum(np.abs(ref), 1e-12)
-    nonzero = ref != 0
-    return Comparison(
-        passed=not bool(bad.any()),
-        max_abs_diff=float(diff.max()),
-        max_rel_diff=float(np.where(nonzero, rel, 0.0).max()),
-        error_ratio=float(bad.mean()),
-        zero_ratio=float(((out == 0) & nonzero).mean()),
-    )
-
-
 _RECORD_FAILED = re.compile(r"Record function \S+ failed: (?:\w+: )?(.*)\n(.*)")
 _OP_FRAME = re.compile(r"npu::tile_fwk::([A-Z][A-Za-z0-9]*)\((?:npu::tile_fwk::)?Tensor const&")
 _BACKTRACE = re.compile(r"\[0x[0-9a-f]+\]|\(\+0x[0-9a-f]+\)")
@@ -257,3 +230,15 @@ def frontend_cause(worker_log: str) -> FrontendCause | None:
     tail = worker_log[match.end() : match.end() + 4000]
     frame = next((m.group(1) for m in _OP_FRAME.finditer(tail) if m.group(1) not in ("Tensor", "Function")), None)
     return FrontendCause(message=message, op=frame.upper() if frame else None)
+
+
+def bottleneck(report: SimReport, spec: HardwareSpec) -> str:
+    """One label from the taxonomy: the busiest pipe, unless idle cores or bubbles dominate."""
+    used = max(report.pipes_used.get("vector", 0), report.pipes_used.get("cube", 0))
+    cores = spec.vector_cores if report.pipes_used.get("cube", 0) == 0 else spec.cube_cores
+    busiest = max(report.pipes, key=lambda k: report.pipes[k]) if report.pipes else None
+    if report.bubbles.get("bubble_ratio", 0.0) > 0.5:
+        return "scheduling_bubbles"
+    if used and used < cores / 2:
+        return "core_underuse"
+    return f"{busiest}_bound" if busiest else "unknown"

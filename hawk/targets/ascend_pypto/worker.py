@@ -13,41 +13,16 @@ import json
 import sys
 import time
 import traceback
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from hawk.targets.worker_kit import Recorder, compare, goldens_first, kernel_frames
 
 TORCH_TO_PYPTO = {
     "float32": "DT_FP32", "float16": "DT_FP16", "bfloat16": "DT_BF16", "int8": "DT_INT8",
     "int16": "DT_INT16", "int32": "DT_INT32", "int64": "DT_INT64", "uint8": "DT_UINT8", "bool": "DT_BOOL",
 }  # fmt: skip
-
-
-class Recorder:
-    def __init__(self, path: Path):
-        self.path = path
-        self.data: dict[str, Any] = {"stage": "start", "timings": {}, "seeds": [], "outcome": None}
-        self.flush()
-
-    def stage(self, name: str) -> None:
-        self.data["stage"] = name
-        self.flush()
-
-    def add_time(self, key: str, seconds: float) -> None:
-        self.data["timings"][key] = self.data["timings"].get(key, 0.0) + seconds
-
-    def finish(self, outcome: str, **fields: Any) -> None:
-        self.data["outcome"] = outcome
-        self.data.update(fields)
-        self.flush()
-
-    def flush(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, default=str))
-        tmp.replace(self.path)
-
-
-def _kernel_frames(exc: BaseException, kernel_file: str) -> list[int]:
-    return [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == kernel_file and f.lineno]
 
 
 def _check_signature(fn: Any, specs: list[Any]) -> str | None:
@@ -94,7 +69,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
 
     from hawk.targets.ascend_pypto import pypto_patch
     from hawk.targets.ascend_pypto.perf_child import int_keys
-    from hawk.tasks.task import Task, instantiate, load_module, signature
+    from hawk.tasks.task import load_module
 
     rec.add_time("import_s", time.perf_counter() - t0)
 
@@ -105,20 +80,11 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
 
     # Goldens are computed before any candidate code runs, so the candidate cannot touch them.
     t0 = time.perf_counter()
-    rec.stage("reference")
-    task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
+    task, instances, specs, outputs = goldens_first(request, rec)
     seeds: list[int] = request["seeds"]
-    instances = {s: instantiate(task, s) for s in seeds}
-    specs = signature(task, instances[seeds[0]])
-    rec.data["signature"] = [s.__dict__ for s in specs]
     rec.data["matmul_flops"] = _matmul_flops(instances[seeds[0]])
     # Each output is judged at its own dtype's tolerance (by the parent, from the saved tensors);
     # pypto's verifier gets the loosest one so that it never rejects what the parent would accept.
-    outputs = [
-        {"name": s.name, "arg_index": i, "dtype": s.dtype, "atol": task.tolerance(s.dtype)[0],
-         "rtol": task.tolerance(s.dtype)[1]}
-        for i, s in enumerate(specs) if s.role == "output"
-    ]  # fmt: skip
     atol, rtol = max(o["atol"] for o in outputs), max(o["rtol"] for o in outputs)
     rec.data["outputs"] = outputs
     rec.add_time("reference_s", time.perf_counter() - t0)
@@ -129,7 +95,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         module = load_module(Path(kernel_file), prefix="hawk_candidate")
     except Exception as exc:  # the candidate's own import-time error
         cause = exc.__cause__ or exc
-        rec.finish("load_error", message=str(exc), lines=_kernel_frames(cause, kernel_file))
+        rec.finish("load_error", message=str(exc), lines=kernel_frames(cause, kernel_file))
         return
     fn = getattr(module, "kernel", None)
     if isinstance(fn, JitCallableWrapper):  # a kernel that brought its own @jit: Hawk sets the options
@@ -205,7 +171,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
             rec.finish(
                 f"{stage}_error",
                 message=f"{type(exc).__name__}: {exc}",
-                lines=_kernel_frames(exc, kernel_file),
+                lines=kernel_frames(exc, kernel_file),
                 seed=seed,
             )
             return
@@ -227,8 +193,6 @@ def _run_on_npu(
     from pypto.frontend import jit
     from pypto.frontend.parser.entry import RunMode
 
-    from hawk.targets.ascend_pypto.harvest import compare
-
     kern = jit(fn, runtime_options={"run_mode": RunMode.NPU}, **pass_options)
     checks = []
     for seed in seeds:
@@ -240,11 +204,11 @@ def _run_on_npu(
             kern(*args, *outs)
             torch.npu.synchronize()
         except Exception as exc:
-            rec.finish("compile_error", message=f"{type(exc).__name__}: {exc}", lines=_kernel_frames(exc, kernel_file))
+            rec.finish("compile_error", message=f"{type(exc).__name__}: {exc}", lines=kernel_frames(exc, kernel_file))
             return
         for out, golden, spec in zip(outs, inst.outputs, outputs, strict=True):
             c = compare(out.float().cpu().numpy(), golden.float().numpy(), spec["atol"], spec["rtol"])
-            checks.append({"seed": seed, "output": spec["name"], **c.__dict__})
+            checks.append({"seed": seed, "output": spec["name"], **asdict(c)})
     rec.stage("simulate")
     times = []
     for _ in range(20):

@@ -49,11 +49,11 @@ from pathlib import Path
 from typing import Any
 
 from hawk.targets.ascend_triton import spec as chip
+from hawk.targets.judging import dtype_bytes
 
 MODEL = "ascend-triton-ir/1"
 PROGRAM_START_US = 1.0  # block dispatch + scalar set-up per program instance (assumed)
 LAUNCH_US = 3.0  # kernel launch, once per launch (assumed; applies to eager kernels alike)
-DTYPE_BYTES = {"f32": 4, "f16": 2, "bf16": 2, "f64": 8, "i8": 1, "ui8": 1, "i16": 2, "i32": 4, "i64": 8, "i1": 1}
 SLOW_VECTOR_OPS = {"vexp", "vln", "vdiv", "vsqrt", "vrsqrt", "vreduce", "vrec", "vpow", "vtanh", "verf"}
 
 _MEMREF = re.compile(r"memref<([^>]*?)(?:, strided<[^>]*>)?(?:, #hivm\.address_space<(\w+)>)?>")
@@ -119,7 +119,7 @@ def _sizer(static: dict[str, tuple[int | None, str, str | None]], source: dict[s
                 break
             n, elem, _space = static.get(ssa, (None, "f32", None))
             if n is not None:
-                return n * DTYPE_BYTES.get(elem, 4)
+                return n * dtype_bytes(elem)
             ssa = source.get(ssa, "")
         return 0
 
@@ -150,7 +150,7 @@ def parse_ir(paths: list[Path], kernel_file: str) -> IrSummary:
                 if "hivm.hir.pointer_cast" in stmt and types:
                     offsets = re.findall(r"%c(\d+)_i64", stmt.split(":")[0])
                     numel = static[name][0] or 0
-                    size = numel * DTYPE_BYTES.get(static[name][1], 4)
+                    size = numel * dtype_bytes(static[name][1])
                     top = max((int(o) for o in offsets), default=0) + size
                     space = types[-1][1]
                     if len(offsets) > 1:
@@ -185,7 +185,7 @@ def parse_ir(paths: list[Path], kernel_file: str) -> IrSummary:
                 a, b = (nbytes(v) for v in in_vals[:2]) if len(in_vals) >= 2 else (0, 0)
                 c = nbytes(out_vals[0]) if out_vals else 0
                 elem = static.get(in_vals[0], (None, "f16", None))[1] if in_vals else "f16"
-                eb = DTYPE_BYTES.get(elem, 2)
+                eb = dtype_bytes(elem, 2)
                 macs = int(math.sqrt((a / eb) * (b / eb) * (c / 4))) if a and b and c else 0
                 summary.ops.append(IrOp(op, line, macs=macs, cube_dtype_bytes=eb))
             elif op.startswith("v") and (in_vals or out_vals):
@@ -312,9 +312,9 @@ class EagerEstimate:
 
 def eager_estimate(task: Any) -> EagerEstimate:
     """One eager kernel per PyTorch op of the reference, timed with the same model (module doc)."""
-    from hawk.targets.ascend_pypto.eager import trace_ops
+    from hawk.targets.tracing import eager_kernels
 
-    ops = trace_ops(task)
+    ops = eager_kernels(task)
     rows = []
     total = 0.0
     for op in ops:

@@ -17,8 +17,9 @@ import re
 from typing import Any
 
 from hawk.targets.ascend_triton import spec as chip
-from hawk.targets.ascend_triton.estimate import DTYPE_BYTES, IrSummary
+from hawk.targets.ascend_triton.estimate import IrSummary
 from hawk.targets.common import source_line
+from hawk.targets.judging import dtype_bytes
 from hawk.targets.verdict import HardwareFinding, SourceLine
 
 _TTIR_MEM = re.compile(
@@ -70,7 +71,7 @@ def findings(launch: dict[str, Any], summary: IrSummary | None, ttir: str | None
         for m in _TTIR_MEM.finditer(ttir):
             dims = [int(d) for d in m.group(2).rstrip("x").split("x")]
             elem = m.group(3)
-            tail = dims[-1] * DTYPE_BYTES.get(elem, 4)
+            tail = dims[-1] * dtype_bytes(elem)
             line = _ttir_line(m.group(4), aliases, kernel_file)
             if tail % align and (line, tail) not in seen:
                 seen.add((line, tail))

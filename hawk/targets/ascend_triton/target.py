@@ -26,13 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from hawk import config
+from hawk.fileio import atomic_write_json
 from hawk.targets.ascend_triton import envs, estimate, rules
 from hawk.targets.ascend_triton import spec as chip
 from hawk.targets.ascend_triton.static_check import check_source
-from hawk.targets.base import Availability, EvalOptions, HardwareSpec
-from hawk.targets.common import read_json, slug, source_lines
+from hawk.targets.base import Availability, HardwareSpec, TargetBase
+from hawk.targets.common import Finding, read_json, source_lines
+from hawk.targets.judging import child_failure, correctness, dtype_bytes, roofline_us, seed_check, settle
+from hawk.targets.pipeline import Job
 from hawk.targets.sandbox import run_child
-from hawk.targets.verdict import Artifacts, Correctness, ErrorContext, Perf, SeedCheck, Status, Verdict
+from hawk.targets.tracing import TRACE_VERSION
+from hawk.targets.verdict import ErrorContext, Perf, SeedCheck, Status, Verdict
 from hawk.tasks.task import Task
 
 GUIDE = Path(__file__).with_name("guide.md")
@@ -48,8 +52,9 @@ _MEMORY = {"ub_capacity": "UB", "l0c_capacity": "L0C", "l1_capacity": "L1", "l0a
 _DIAG = re.compile(r'loc\((?:callsite\(.*? at )?"([^"]+)":(\d+):\d+\)+: error: (.*)')
 
 
-class AscendTritonTarget:
+class AscendTritonTarget(TargetBase):
     name = "ascend-triton"
+    scratch_prefix = "triton-"
 
     def spec(self) -> HardwareSpec:
         return chip.ascend910b4_spec()
@@ -68,10 +73,6 @@ class AscendTritonTarget:
         npu_why = "torch_npu + CANN found" if npu_ok else "no torch_npu / CANN (ASCEND_HOME_PATH) on this machine"
         return [Availability("cpu", not missing, cpu_why), Availability("npu", npu_ok, npu_why)]
 
-    def default_mode(self) -> str:
-        modes = {m.mode: m for m in self.modes()}
-        return "npu" if modes["npu"].available else "cpu"
-
     def tool_versions(self) -> dict[str, str]:
         """What judged a kernel here (recorded in knowledge provenance): the side environments' pins."""
         return {name: " ".join(spec.requirements) for name, spec in envs.specs().items()}
@@ -80,47 +81,15 @@ class AscendTritonTarget:
         """Create (or verify) the side environments; see envs.py."""
         return envs.ensure(log, force=force)
 
-    # ------------------------------------------------------------------ evaluation
-    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
-        opts = options or EvalOptions()
-        mode = opts.mode or self.default_mode()
-        started = time.perf_counter()
-        verdict = Verdict(status=Status.RUNTIME_ERROR, task=task.id, target=self.name, mode=mode)
+    # ------------------------------------------------------------------ evaluation steps (hawk.targets.pipeline)
+    def static_check(self, source: str) -> Finding | None:
+        return check_source(source)
 
-        def done() -> Verdict:
-            verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
-            if verdict.artifacts.workdir:
-                Path(verdict.artifacts.workdir, "verdict.json").write_text(
-                    json.dumps(verdict.to_dict(), indent=1, default=str)
-                )
-            return verdict
-
-        finding = check_source(candidate)
-        if finding is not None:
-            verdict.status, verdict.error = finding.status, finding.error
-            return done()
-        if mode not in ("cpu", "npu"):
-            verdict.error = ErrorContext(kind="environment", message=f"unknown mode '{mode}' (cpu, npu)")
-            return done()
-        missing = envs.missing()
-        if missing:
-            verdict.error = ErrorContext(
-                kind="environment",
-                message=f"the ascend-triton side environments are not set up ({', '.join(missing)}): {SETUP_HINT}",
-            )
-            return done()
-        if mode == "npu" and not {m.mode: m for m in self.modes()}["npu"].available:
-            verdict.error = ErrorContext(kind="environment", message="mode npu requested but no NPU is available")
-            return done()
-
-        workdir = config.new_scratch_dir(f"triton-{slug(task.id)}")
-        verdict.artifacts = Artifacts(workdir=str(workdir))
-        kernel_file = (workdir / "candidate.py").resolve()
-        kernel_file.write_text(candidate)
-        seeds = list(range(opts.seeds))
+    def run(self, job: Job, verdict: Verdict) -> None:
+        workdir, opts, mode, candidate = job.workdir, job.options, job.mode, job.candidate
+        kernel_file = job.kernel_file
         deadline = time.monotonic() + opts.timeout_s
-        request = {"task_id": task.id, "task_file": str(task.path), "kernel_file": str(kernel_file),
-                   "workdir": str(workdir), "seeds": seeds, "atol": task.atol, "rtol": task.rtol}  # fmt: skip
+        request = job.request()
 
         # 1. numerics (or, in mode npu, the device run) -----------------------------------------
         worker = "worker_npu.py" if mode == "npu" else "worker_interp.py"
@@ -159,11 +128,11 @@ class AscendTritonTarget:
                 verdict.error = ErrorContext(
                     kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s"
                 )
-                return done()
+                return
             if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
                 verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
                                              + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
-                return done()
+                return
 
         summaries = self._summaries(compiled, str(kernel_file))
         for i, launch in enumerate(launches):
@@ -178,17 +147,21 @@ class AscendTritonTarget:
         if failed:
             verdict.status = Status.COMPILE_ERROR
             verdict.error = _compile_error(failed[0], candidate, str(kernel_file))
-            return done()
-        if not self._judge_numerics(verdict, child, interp, candidate, str(kernel_file), seeds):
-            return done()
+            return
+        if not self._judge_numerics(verdict, child, interp, candidate, job.seeds):
+            return
         if mode == "npu":
             t = interp.get("npu_time_us")
             verdict.perf = Perf(time_us=t, note="measured on the NPU with device events (worker_npu.py)")
         else:
             verdict.perf = self._estimate(launches, summaries, interp)
-            if verdict.perf is not None and opts.with_eager_baseline:
-                self._add_eager(verdict, task)
-        return done()
+
+    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
+        """The eager model estimated with the same IR model (mode cpu only: like with like)."""
+        if job.mode != "cpu":
+            return None
+        base = _cached_eager(job.task)
+        return base["time_us"], base["note"]
 
     # ------------------------------------------------------------------ pieces
     def _child_env(self, interpret: bool) -> dict[str, str]:
@@ -211,24 +184,18 @@ class AscendTritonTarget:
             out[int(c["launch_index"])] = summary
         return out
 
-    def _judge_numerics(self, verdict: Verdict, child, interp: dict, source: str, kernel_file: str,
-                        seeds: list[int]) -> bool:  # fmt: skip
+    def _judge_numerics(self, verdict: Verdict, child, interp: dict, source: str, seeds: list[int]) -> bool:
         """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
         outcome = interp.get("outcome")
         message = str(interp.get("message", ""))
         lines = source_lines(source, interp.get("lines") or [])
-        if child.timed_out:
-            verdict.status = Status.TIMEOUT
-            verdict.error = ErrorContext(kind="timeout", message=f"no result within {child.wall_s:.0f} s "
-                                         f"(stage reached: {interp.get('stage', 'start')})")  # fmt: skip
-            return False
-        if outcome is None:
-            how = f"signal {child.signal_name}" if child.signal_name else f"exit code {child.returncode}"
-            log = _read_text(child.log_path) or ""
-            if "MemoryError" in log or "bad_alloc" in log:
-                how += " (memory limit reached)"
-            verdict.error = ErrorContext(kind="crash", message=f"the interpreter process died with {how} during "
-                                         f"{interp.get('stage', 'start')} (out-of-bounds stores can corrupt the heap)")  # fmt: skip
+        stage = interp.get("stage", "start")
+        if child.timed_out or outcome is None:
+            status, kind, what = child_failure(child, stage, _read_text(child.log_path) or "")
+            if kind == "crash":  # the numerics child: it only interprets, so no compile stage to blame
+                status, what = Status.RUNTIME_ERROR, what.replace("evaluation process", "interpreter process")
+                what += " (out-of-bounds stores can corrupt the heap)"
+            verdict.status, verdict.error = status, ErrorContext(kind=kind, message=what)
             return False
         if outcome == "invalid":
             verdict.status, verdict.error = Status.INVALID, ErrorContext(kind="contract", message=message, lines=lines)
@@ -243,40 +210,16 @@ class AscendTritonTarget:
         if outcome == "runtime_error":
             verdict.error = ErrorContext(kind="interpreter", message=message, lines=lines)
             return False
-        checks = []
         outputs = interp.get("outputs", [])
-        for seed in seeds:
-            row = next((s for s in interp.get("seeds", []) if s["seed"] == seed), None)
-            if row is None:
-                checks.append(SeedCheck(seed, False, detail="no result for this seed"))
-                continue
-            bad = [c for c in row["checks"] if not c["passed"]]
-            worst = max(row["checks"], key=lambda c: (not c["passed"], c.get("max_abs_diff") or 0))
-            detail = ""
-            if bad:
-                c = bad[0]
-                out = next((o for o in outputs if o["name"] == c["output"]), {"atol": 0, "rtol": 0})
-                detail = (f"output '{c['output']}' differs from the reference: max abs diff "
-                          f"{c.get('max_abs_diff', float('nan')):.4g}, {c.get('error_ratio', 1.0):.1%} of elements beyond "
-                          f"atol {out['atol']:g} + rtol {out['rtol']:g}")  # fmt: skip
-                if c.get("unwritten"):
-                    detail += f"; {c['unwritten']} elements never written"
-            checks.append(SeedCheck(seed, not bad, worst.get("max_abs_diff"), worst.get("max_rel_diff"),
-                                    worst.get("error_ratio"), worst.get("zero_ratio"), detail))  # fmt: skip
-        vals = [c for c in checks if c.max_abs_diff is not None]
-        verdict.correctness = Correctness(
-            seeds=seeds, passed=bool(checks) and all(c.passed for c in checks),
-            atol=max((o["atol"] for o in outputs), default=0.0), rtol=max((o["rtol"] for o in outputs), default=0.0),
-            max_abs_diff=max((c.max_abs_diff for c in vals), default=None),
-            max_rel_diff=max((c.max_rel_diff or 0.0 for c in vals), default=None),
-            error_ratio=max((c.error_ratio or 0.0 for c in vals), default=None), per_seed=checks,
-        )  # fmt: skip
-        if verdict.correctness.passed:
-            verdict.status = Status.PASS
-        else:
-            verdict.status = Status.WRONG_RESULT
-            bad_seed = next(c for c in checks if not c.passed)
-            verdict.error = ErrorContext(kind="mismatch", message=f"seed {bad_seed.seed}: {bad_seed.detail}")
+        rows = {s["seed"]: s["checks"] for s in interp.get("seeds", [])}
+        checks = [
+            seed_check(seed, rows[seed], outputs)
+            if seed in rows
+            else SeedCheck(seed, False, detail="no result for this seed")
+            for seed in seeds
+        ]
+        verdict.correctness = correctness(seeds, checks, outputs)
+        settle(verdict)
         return True
 
     def _estimate(self, launches: list[dict], summaries: dict[int, estimate.IrSummary], interp: dict) -> Perf | None:
@@ -288,7 +231,7 @@ class AscendTritonTarget:
             summary = summaries.get(i)
             if summary is None:
                 return None
-            unique = sum(a.get("numel", 0) * estimate.DTYPE_BYTES.get(_elem(a["type"]), 4)
+            unique = sum(a.get("numel", 0) * dtype_bytes(_elem(a["type"]))
                          for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
             est = estimate.estimate_launch(summary, launch.get("counts", {}), unique)
             times = launch.get("times", 1)
@@ -299,26 +242,12 @@ class AscendTritonTarget:
                 worst, bottleneck = est.time_us, est.bottleneck
             notes.append(f"{launch['name']}: {est.time_us} us x{times}; {est.note}")
         share = {k: round(100.0 * v / total, 1) for k, v in pipes.items()} if total else {}
-        roof = _roofline(launches)
+        roof = _roofline(launches, self.spec())
         return Perf(
             time_us=round(total, 3), pipes=share, bottleneck=bottleneck, estimate=True,
             roofline_us=roof, roofline_ratio=round(total / roof, 3) if roof else None,
             note="; ".join(notes),
         )  # fmt: skip
-
-    def _add_eager(self, verdict: Verdict, task: Task) -> None:
-        t = time.perf_counter()
-        try:
-            base = _cached_eager(task)
-        except Exception as exc:  # context, not the verdict: say why it is missing
-            verdict.perf.eager_note = f"eager estimate unavailable: {type(exc).__name__}: {exc}"[:300]
-            return
-        finally:
-            verdict.timings["eager_s"] = round(time.perf_counter() - t, 3)
-        verdict.perf.eager_time_us = base["time_us"]
-        verdict.perf.eager_note = base["note"]
-        if verdict.perf.time_us:
-            verdict.perf.speedup = round(base["time_us"] / verdict.perf.time_us, 3)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -327,16 +256,18 @@ def _elem(ptr_type: str) -> str:
     return {"fp32": "f32", "fp16": "f16", "bf16": "bf16", "fp64": "f64"}.get(t, t)
 
 
-def _roofline(launches: list[dict]) -> float | None:
+def _roofline(launches: list[dict], spec: HardwareSpec) -> float | None:
     """Lower bound: every tensor argument moved once at HBM bandwidth (the estimate's own floor)."""
-    bytes_ = sum(a.get("numel", 0) * estimate.DTYPE_BYTES.get(_elem(a["type"]), 4)
-                 for launch in launches for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
-    return round(bytes_ / (chip.GM_BANDWIDTH_GBPS * 1e9) * 1e6, 4) if bytes_ else None
+    moved = sum(a.get("numel", 0) * dtype_bytes(_elem(a["type"]))
+                for launch in launches for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
+    return roofline_us(moved, 0, 0, spec, duplex=False)
 
 
 def _cached_eager(task: Task) -> dict[str, Any]:
     path = (
-        config.cache_dir() / "eager-triton" / f"{task.source_hash}-{chip.SKU}-{estimate.MODEL.replace('/', '_')}.json"
+        config.cache_dir()
+        / "eager-triton"
+        / f"{task.source_hash}-{chip.SKU}-{estimate.MODEL.replace('/', '_')}-trace{TRACE_VERSION}.json"
     )
     try:
         return json.loads(path.read_text())
@@ -344,10 +275,7 @@ def _cached_eager(task: Task) -> dict[str, Any]:
         pass
     base = estimate.eager_estimate(task)
     data = {"time_us": base.time_us, "kernels": base.kernels, "ops": base.ops, "note": base.note}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)
+    atomic_write_json(path, data)
     return data
 
 

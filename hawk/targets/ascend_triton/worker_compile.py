@@ -31,6 +31,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from hawk.fileio import atomic_write_json  # stdlib only; PYTHONPATH is Hawk's root
+
 HIVMC_STANDIN = """#!/bin/sh
 # Hawk: stand-in for CANN's hivmc (the final device-code step, absent without CANN). It accepts the
 # fully planned HIVM module so bishengir-compile finishes; no device binary is produced.
@@ -171,9 +173,7 @@ def main(argv: list[str]) -> int:
     out_path = workdir / "compile.json"
 
     def flush() -> None:
-        tmp = out_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=1, default=str))
-        tmp.replace(out_path)
+        atomic_write_json(out_path, result)
 
     try:
         # torch lives only in the interpreter env: appended LAST, so `triton` and `numpy` stay this env's.

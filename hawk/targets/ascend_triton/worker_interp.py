@@ -28,30 +28,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from hawk.targets.worker_kit import Recorder, compare_tensors, goldens_first, kernel_frames  # stdlib-only module
+
 CORE_COUNTS = (20, 40)  # cube cores (kernels with tl.dot), vector cores (pure vector kernels)
 TORCH_TO_TRITON = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float64": "fp64", "int8": "i8",
                    "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8", "uint16": "u16", "uint32": "u32",
                    "uint64": "u64", "bool": "i1"}  # fmt: skip
-
-
-class Recorder:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.data: dict[str, Any] = {"stage": "start", "timings": {}, "seeds": []}
-
-    def stage(self, name: str) -> None:
-        self.data["stage"] = name
-        self.flush()
-
-    def finish(self, outcome: str, **fields: Any) -> None:
-        self.data["outcome"] = outcome
-        self.data.update(fields)
-        self.flush()
-
-    def flush(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, default=str))
-        tmp.replace(self.path)
 
 
 def _jsonable(value: Any) -> Any:
@@ -169,56 +151,17 @@ class LaunchTracer:
         return {"per_core": per_core, "programs": nx * ny * nz}
 
 
-def _kernel_frames(exc: BaseException, kernel_file: str) -> list[int]:
-    out = []
-    e: BaseException | None = exc
-    while e is not None:
-        out += [f.lineno for f in traceback.extract_tb(e.__traceback__) if f.filename == kernel_file and f.lineno]
-        e = e.__cause__ or e.__context__
-    return list(dict.fromkeys(out))
-
-
-def _compare(out: Any, golden: Any, atol: float, rtol: float) -> dict[str, Any]:
-    import torch
-
-    o, g = out.detach().double(), golden.detach().double()
-    if o.shape != g.shape:
-        return {"passed": False, "detail": f"shape {list(o.shape)} != {list(g.shape)}"}
-    both_nan = torch.isnan(o) & torch.isnan(g)
-    diff = (o - g).abs()
-    diff = torch.where(both_nan, torch.zeros_like(diff), diff)
-    diff = torch.where(torch.isnan(diff), torch.full_like(diff, float("inf")), diff)
-    bad = diff > atol + rtol * g.abs()
-    rel = diff / g.abs().clamp_min(1e-12)
-    n = max(1, g.numel())
-    return {
-        "passed": not bool(bad.any()),
-        "max_abs_diff": float(diff.max()) if n else 0.0,
-        "max_rel_diff": float(rel[g.abs() > 1e-6].max()) if bool((g.abs() > 1e-6).any()) else 0.0,
-        "error_ratio": float(bad.sum()) / n,
-        "zero_ratio": float((o == 0).sum()) / n,
-        "unwritten": int(torch.isnan(o).sum() - torch.isnan(g).sum()) if o.is_floating_point() else 0,
-    }
-
-
 def run(request: dict[str, Any], rec: Recorder) -> None:
     t0 = time.perf_counter()
     import torch
 
-    from hawk.tasks.task import Task, instantiate, load_module, signature
+    from hawk.tasks.task import load_module
 
     rec.data["timings"]["import_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    rec.stage("reference")
-    task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
+    task, instances, specs, outputs = goldens_first(request, rec)
     seeds: list[int] = request["seeds"]
-    instances = {s: instantiate(task, s) for s in seeds}
-    specs = signature(task, instances[seeds[0]])
-    rec.data["signature"] = [s.__dict__ for s in specs]
-    outputs = [{"name": s.name, "dtype": s.dtype, "atol": task.tolerance(s.dtype)[0], "rtol": task.tolerance(s.dtype)[1]}
-               for s in specs if s.role == "output"]  # fmt: skip
-    rec.data["outputs"] = outputs
     rec.data["timings"]["reference_s"] = time.perf_counter() - t0
 
     rec.stage("load")
@@ -232,7 +175,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         module = load_module(Path(kernel_file), prefix="hawk_candidate")
     except Exception as exc:
         cause = exc.__cause__ or exc
-        rec.finish("load_error", message=str(exc), lines=_kernel_frames(cause, kernel_file))
+        rec.finish("load_error", message=str(exc), lines=kernel_frames(cause, kernel_file))
         return
     fn = getattr(module, "kernel", None)
     if not callable(fn) or hasattr(fn, "fn"):
@@ -268,7 +211,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
             fn(*args, *outs)
         except Exception as exc:
             rec.finish("runtime_error", message=f"{type(exc).__name__}: {exc}"[:4000],
-                       lines=_kernel_frames(exc, kernel_file), seed=seed, launches=tracer.launches)  # fmt: skip
+                       lines=kernel_frames(exc, kernel_file), seed=seed, launches=tracer.launches)  # fmt: skip
             return
         elapsed = time.perf_counter() - t0
         rec.data["timings"]["interpret_s"] = rec.data["timings"].get("interpret_s", 0.0) + elapsed
@@ -280,7 +223,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
             rec.data["launches"] = tracer.launches[:]
         checks = []
         for out, golden, spec in zip(outs, inst.outputs, outputs, strict=True):
-            c = _compare(out, golden, spec["atol"], spec["rtol"])
+            c = compare_tensors(out, golden, spec["atol"], spec["rtol"])
             checks.append({"output": spec["name"], **c})
         rec.data["seeds"].append({"seed": seed, "checks": checks, "launches": len(tracer.launches) - before,
                                   "interpret_s": elapsed})  # fmt: skip

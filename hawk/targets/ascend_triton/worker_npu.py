@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
         import torch
         import torch_npu  # noqa: F401  (registers the npu device)
 
-        from hawk.targets.ascend_triton.worker_interp import LaunchTracer, _compare  # noqa: F401
+        from hawk.targets.worker_kit import compare_tensors
         from hawk.tasks.task import Task, instantiate, load_module, signature
 
         task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
                     for y in inst.outputs]  # fmt: skip
             fn(*args, *outs)
             torch.npu.synchronize()
-            checks = [{"output": o["name"], **_compare(out.cpu(), golden, o["atol"], o["rtol"])}
+            checks = [{"output": o["name"], **compare_tensors(out, golden, o["atol"], o["rtol"])}
                       for out, golden, o in zip(outs, inst.outputs, outputs, strict=True)]  # fmt: skip
             data["seeds"].append({"seed": seed, "checks": checks})
         times = []

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hawk.fileio import atomic_write_text
 from hawk.targets.verdict import Verdict
 
 
@@ -77,6 +78,4 @@ class Trajectory:
         """Drop a partial trailing line left by a crash before appending after it."""
         text = self.path.read_text() if self.path.exists() else ""
         if text.count("\n") != len(self.steps) or (text and not text.endswith("\n")):
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text("".join(json.dumps(asdict(s), default=str) + "\n" for s in self.steps))
-            tmp.replace(self.path)
+            atomic_write_text(self.path, "".join(json.dumps(asdict(s), default=str) + "\n" for s in self.steps))

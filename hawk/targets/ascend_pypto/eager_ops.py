@@ -1,0 +1,331 @@
+"""ascend-pypto's eager mapping: each traced PyTorch call -> the single PyPTO kernel eager runs.
+
+See eager.py's docstring (step 2, "Map") for the rules; tracing itself is target-neutral
+(hawk/targets/tracing.py).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hawk.targets.tracing import VIEWS, Call, EagerOp, TensorArg, TensorInfo, is_contiguous, trace_calls
+from hawk.targets.tracing import tensors as _tensors
+from hawk.tasks.task import Task
+
+FLOATS = ("float32", "float16", "bfloat16")
+
+
+def trace_ops(task: Task) -> list[EagerOp]:
+    """The reference model's ops as eager PyTorch runs them, each mapped to PyPTO where possible."""
+    ops, _ = map_ops(task)
+    return ops
+
+
+def map_ops(task: Task) -> tuple[list[EagerOp], str]:
+    calls, how = trace_calls(task)
+    ops = []
+    for call in calls:
+        op = _classify(call, len(ops))
+        if op is not None:
+            ops.append(op)
+    return ops, how
+
+
+UNARY = {"exp", "log", "sqrt", "rsqrt", "abs", "relu", "reciprocal", "neg", "sigmoid", "silu", "tanh", "gelu",
+         "erf", "sin", "cos", "square", "pow", "clamp", "clamp_min", "clamp_max", "sign", "floor", "ceil",
+         "exp2", "log2", "log1p", "expm1", "logical_not", "round"}  # fmt: skip
+BINARY = {"add", "sub", "mul", "div", "rsub", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne",
+          "logical_and", "logical_or"}  # fmt: skip
+REDUCE = {"sum", "mean", "amax", "amin", "max", "min"}
+CAST_TO = {"float": "float32", "half": "float16", "bfloat16": "bfloat16", "double": "float64", "int": "int32",
+           "long": "int64", "bool": "bool"}  # fmt: skip
+PYPTO_NAME = {"square": "pypto.mul(x, x)", "silu": "pypto.mul(x, pypto.sigmoid(x))",
+              "tanh": "1 - 2 / (pypto.exp(2x) + 1)", "erf": "A&S 7.1.26 polynomial (pypto.exp, pypto.mul, ...)",
+              "rsub": "pypto.sub", "clamp_min": "pypto.maximum", "clamp_max": "pypto.minimum",
+              "clamp": "pypto.maximum/minimum"}  # fmt: skip
+
+
+def _arg(call: Call, i: int, name: str, default: Any = None) -> Any:
+    if name in call.kwargs:
+        return call.kwargs[name]
+    return call.args[i] if i < len(call.args) else default
+
+
+def _classify(call: Call, index: int) -> EagerOp | None:
+    kind = call.kind
+    ins = _tensors(call.args) + _tensors(call.kwargs)
+    if not call.outputs:  # no tensor result (sizes, asserts): nothing runs on the device
+        return None
+    op = EagerOp(index, call.node, call.torch_op, kind, None, [t.info for t in ins], list(call.outputs))
+
+    def view(note: str = "view: no kernel in eager") -> EagerOp:
+        op.launches_kernel, op.note = False, note
+        return op
+
+    def unmapped(note: str) -> EagerOp:
+        op.target_op, op.note = None, note
+        return op
+
+    x = call.args[0] if call.args else None
+    out = call.outputs[0]
+
+    # ---- casts and views
+    if kind in ("to", "type", "type_as") or kind in CAST_TO:
+        src = x.info if isinstance(x, TensorArg) else None
+        if src is None or src.dtype == out.dtype:  # .to() of the same dtype returns the tensor itself
+            return view("no-op: same dtype")
+        op.kind, op.target_op, op.inputs = "cast", "pypto.cast", [src]
+        op.consts = {"dtype": out.dtype}
+        return op
+    if kind in ("contiguous", "clone", "reshape", "flatten", "reshape_as"):
+        if isinstance(x, TensorArg) and not x.info.contiguous:
+            return _copy(op, x)
+        if kind == "clone":
+            op.inputs = [x.info] if isinstance(x, TensorArg) else op.inputs
+            return unmapped("copy of a contiguous tensor (no PyPTO copy kernel): estimated")
+        return view()
+    if kind in VIEWS:
+        if (
+            kind == "getitem"
+            and isinstance(x, TensorArg)
+            and any(
+                isinstance(i, TensorArg)
+                for i in (call.args[1] if isinstance(call.args[1], (list, tuple)) else [call.args[1]])
+            )
+        ):
+            return unmapped("advanced indexing (gather): estimated")
+        return view()
+
+    # ---- elementwise
+    if kind in UNARY or kind in BINARY or kind in ("where", "masked_fill"):
+        return _classify_elementwise(op, call)
+    if kind in REDUCE:
+        return _classify_reduce(op, call)
+    if kind in ("softmax", "log_softmax"):
+        if not isinstance(x, TensorArg):
+            return unmapped("softmax of a non-tensor")
+        dim = _arg(call, 1, "dim", -1)
+        op.inputs, op.target_op = [x.info], "pypto.softmax" if kind == "softmax" else "softmax + pypto.log"
+        op.consts = {"dim": int(dim) % len(x.info.shape)}
+        return op
+    if kind == "layer_norm":
+        w, b, eps = _arg(call, 2, "weight"), _arg(call, 3, "bias"), _arg(call, 4, "eps", 1e-5)
+        nshape = list(_arg(call, 1, "normalized_shape"))
+        if len(nshape) != 1:
+            return unmapped("layer_norm over several axes: estimated")
+        op.inputs = [x.info] + [t.info for t in (w, b) if isinstance(t, TensorArg)]
+        op.consts = {
+            "eps": float(eps),
+            "affine_weight": isinstance(w, TensorArg),
+            "affine_bias": isinstance(b, TensorArg),
+        }
+        op.target_op, op.note = "fused (sum, sub, mul, rsqrt, ...)", "one fused LayerNorm kernel, as torch_npu runs it"
+        return op
+    if kind == "rms_norm":
+        w, eps = _arg(call, 2, "weight"), _arg(call, 3, "eps", None)
+        if len(list(_arg(call, 1, "normalized_shape"))) != 1:
+            return unmapped("rms_norm over several axes: estimated")
+        op.inputs = [x.info] + ([w.info] if isinstance(w, TensorArg) else [])
+        op.consts = {"eps": float(eps) if eps is not None else 1e-6, "affine_weight": isinstance(w, TensorArg)}
+        op.target_op, op.note = "fused (mul, sum, rsqrt, mul)", "one fused RmsNorm kernel, as torch_npu runs it"
+        return op
+    if kind in ("matmul", "mm", "bmm", "linear", "addmm"):
+        return _classify_matmul(op, call)
+    if kind == "cat":
+        tensors = _tensors(call.args[0])
+        dim = _arg(call, 1, "dim", 0)
+        op.inputs = [t.info for t in tensors]
+        op.target_op, op.consts = "pypto.concat", {"dim": int(dim) % len(out.shape)}
+        return op
+    if kind == "topk":
+        k, dim = _arg(call, 1, "k"), _arg(call, 2, "dim", -1)
+        largest = _arg(call, 3, "largest", True)
+        op.inputs, op.target_op = [x.info], "pypto.topk"
+        op.consts = {"k": int(k), "dim": int(dim) % len(x.info.shape), "largest": bool(largest)}
+        if op.consts["dim"] != len(x.info.shape) - 1:
+            return unmapped("topk over a non-last axis: estimated")
+        return op
+    if kind == "sdpa" and len(ins) >= 3:  # fused attention: its roofline counts the two matrix products
+        q, k = ins[0].info, ins[1].info
+        op.consts = {"flops": 4 * math.prod(q.shape[:-1]) * k.shape[-2] * q.shape[-1]}
+    return unmapped(f"no PyPTO mapping for '{kind}': estimated")
+
+
+def _copy(op: EagerOp, x: TensorArg) -> EagerOp:
+    """A copy that makes a permuted view contiguous: a transpose kernel when two axes are swapped."""
+    info = x.info
+    rank = len(info.shape)
+    order = sorted(range(rank), key=lambda i: (-info.stride[i], i)) if info.stride else list(range(rank))
+    base_shape = [info.shape[i] for i in order]
+    swapped = [i for i in range(rank) if order[i] != i]
+    op.kind = "transpose_copy"
+    op.inputs = [TensorInfo(base_shape, info.dtype)]
+    if len(swapped) == 2 and is_contiguous(base_shape, [info.stride[i] for i in order]):
+        op.target_op, op.consts = "pypto.transpose", {"dim0": swapped[0], "dim1": swapped[1]}
+        return op
+    op.target_op, op.note = None, "copy of a non-contiguous view that is not a two-axis transpose: estimated"
+    return op
+
+
+def _classify_elementwise(op: EagerOp, call: Call) -> EagerOp:
+    kind = call.kind
+    out = call.outputs[0]
+    operands: list[Any] = []  # TensorArg or python scalar, in formula order
+    consts: dict[str, Any] = {}
+    if kind in UNARY:
+        operands = [call.args[0]]
+        if kind == "pow":
+            exp_ = _arg(call, 1, "exponent")
+            if isinstance(exp_, TensorArg):
+                kind = "pow_tensor"
+                operands.append(exp_)
+            elif isinstance(call.args[0], TensorArg):
+                consts["exponent"] = float(exp_)
+            else:
+                return _unmapped_op(op, "scalar ** tensor: estimated")
+        elif kind == "gelu":
+            consts["approximate"] = str(_arg(call, 1, "approximate", "none"))
+        elif kind in ("clamp", "clamp_min", "clamp_max"):
+            lo = _arg(call, 1, "min") if kind != "clamp_max" else None
+            hi = _arg(call, 2, "max") if kind == "clamp" else (_arg(call, 1, "max") if kind == "clamp_max" else None)
+            if isinstance(lo, TensorArg) or isinstance(hi, TensorArg):
+                return _unmapped_op(op, "clamp by tensors: estimated")
+            consts.update(min=lo, max=hi)
+    elif kind in ("where", "masked_fill"):
+        if kind == "where":
+            operands = [call.args[0], _arg(call, 1, "input"), _arg(call, 2, "other")]
+        else:
+            operands = [call.args[1] if len(call.args) > 1 else call.kwargs.get("mask"), _arg(call, 2, "value"),
+                        call.args[0]]  # fmt: skip
+            kind = "where"
+        if any(o is None for o in operands):
+            return _unmapped_op(op, "where with a missing operand: estimated")
+    else:
+        a, b = call.args[0], _arg(call, 1, "other")
+        if kind in ("add", "sub"):
+            alpha = call.kwargs.get("alpha", 1)
+            if alpha != 1:
+                consts["alpha"] = float(alpha)
+        if kind == "rsub":
+            a, b, kind = b, a, "sub"
+        if kind == "div" and call.kwargs.get("rounding_mode"):
+            return _unmapped_op(op, "div with rounding_mode: estimated")
+        operands = [a, b]
+    if not any(isinstance(o, TensorArg) for o in operands):
+        return _unmapped_op(op, "no tensor operand")
+    for o in operands:
+        if not isinstance(o, (TensorArg, int, float)):
+            return _unmapped_op(op, f"operand {o!r} is not a tensor or a number: estimated")
+    if len(out.shape) > 4:
+        return _unmapped_op(op, "elementwise op of rank > 4: estimated")
+    if out.dtype not in FLOATS and out.dtype != "bool":
+        return _unmapped_op(op, f"integer elementwise ({out.dtype}): estimated")
+    op.kind = kind
+    op.inputs = [o.info for o in operands if isinstance(o, TensorArg)]
+    op.consts = dict(consts)
+    op.consts["operands"] = ["T" if isinstance(o, TensorArg) else float(o) for o in operands]
+    op.target_op = PYPTO_NAME.get(kind, f"pypto.{kind}") if kind != "gelu" else f"gelu({consts['approximate']})"
+    if kind == "where":
+        op.target_op = "pypto.where"
+    return op
+
+
+def _unmapped_op(op: EagerOp, note: str) -> EagerOp:
+    op.target_op, op.note = None, note
+    return op
+
+
+def _classify_reduce(op: EagerOp, call: Call) -> EagerOp:
+    x = call.args[0]
+    if not isinstance(x, TensorArg):
+        return _unmapped_op(op, "reduction of a non-tensor")
+    rank = len(x.info.shape)
+    dim = _arg(call, 1, "dim", None)
+    keepdim = bool(_arg(call, 2, "keepdim", False))
+    kind = call.kind
+    if isinstance(dim, TensorArg):  # torch.max(a, b) is elementwise
+        op.kind = "maximum" if kind == "max" else "minimum"
+        call.kind = op.kind
+        return _classify_elementwise(op, call)
+    if kind in ("sum", "mean") and call.kwargs.get("dtype") is not None:
+        return _unmapped_op(op, "reduction with dtype=: estimated")
+    dims = list(range(rank)) if dim is None or dim == [] else ([dim] if isinstance(dim, int) else list(dim))
+    dims = sorted({int(d) % rank for d in dims})
+    if rank > 4:
+        return _unmapped_op(op, "reduction of rank > 4: estimated")
+    if x.info.dtype not in FLOATS:
+        return _unmapped_op(op, f"integer reduction ({x.info.dtype}): estimated")
+    op.kind = {"max": "amax", "min": "amin"}.get(kind, kind)
+    op.inputs = [x.info]
+    op.outputs = op.outputs[:1]
+    op.consts = {"dims": dims, "keepdim": keepdim}
+    op.target_op = {"sum": "pypto.sum", "mean": "pypto.sum * 1/n", "amax": "pypto.amax", "amin": "pypto.amin"}[op.kind]
+    if kind in ("max", "min") and dim is not None:
+        op.note = "values only (torch_npu's kernel also writes the indices)"
+    return op
+
+
+def _classify_matmul(op: EagerOp, call: Call) -> EagerOp:
+    kind = call.kind
+    bias = None
+    if kind == "linear":
+        a, b, bias = call.args[0], _arg(call, 1, "weight"), _arg(call, 2, "bias")
+        b_trans = True
+    elif kind == "addmm":
+        bias, a, b = call.args[0], call.args[1], call.args[2]
+        b_trans = False
+        if call.kwargs.get("beta", 1) != 1 or call.kwargs.get("alpha", 1) != 1:
+            return _unmapped_op(op, "addmm with alpha/beta: estimated")
+    else:
+        a, b = call.args[0], _arg(call, 1, "other", _arg(call, 1, "mat2"))
+        b_trans = False
+    if not (isinstance(a, TensorArg) and isinstance(b, TensorArg)):
+        return _unmapped_op(op, "matmul of non-tensors")
+    ai, bi = a.info, b.info
+    out = call.outputs[0]
+    if ai.dtype != bi.dtype or ai.dtype not in FLOATS:
+        return _unmapped_op(op, f"matmul of {ai.dtype} x {bi.dtype}: estimated")
+    if len(ai.shape) < 2 or len(bi.shape) < 2:
+        return _unmapped_op(op, "matrix-vector product: estimated")
+    a_shape, b_shape, a_trans = list(ai.shape), list(bi.shape), False
+    # A transposed view (last two axes swapped on contiguous memory) goes in untouched with a_trans/b_trans.
+    if not ai.contiguous and _last_two_swapped(ai):
+        a_shape[-1], a_shape[-2], a_trans = a_shape[-2], a_shape[-1], True
+    if not bi.contiguous and _last_two_swapped(bi):
+        b_shape[-1], b_shape[-2], b_trans = b_shape[-2], b_shape[-1], not b_trans
+    k = ai.shape[-1]
+    n = out.shape[-1]
+    m = ai.shape[-2]
+    batch_a, batch_b = a_shape[:-2], b_shape[:-2]
+    if batch_b == [] and batch_a and not a_trans:  # [.., M, K] @ [K, N]: rows fold into M (a free view)
+        m = math.prod(a_shape[:-1])
+        a_shape = [m, k]
+        out_shape = [m, n]
+    elif batch_a == batch_b or (not batch_a and not batch_b):
+        out_shape = batch_a + [m, n]
+    else:
+        return _unmapped_op(op, "broadcast batch matmul: estimated")
+    if len(a_shape) > 4 or len(b_shape) > 4:
+        return _unmapped_op(op, "matmul of rank > 4: estimated")
+    op.kind = "linear" if kind in ("linear", "addmm") else "matmul"
+    op.inputs = [TensorInfo(a_shape, ai.dtype), TensorInfo(b_shape, bi.dtype)]
+    if isinstance(bias, TensorArg):
+        if bias.info.numel != n:
+            return _unmapped_op(op, "addmm with a full bias matrix: estimated")
+        op.inputs.append(TensorInfo([1, n], bias.info.dtype))
+    op.outputs = [TensorInfo(out_shape, out.dtype)]
+    batch = math.prod(out_shape[:-2]) if len(out_shape) > 2 else 1
+    op.consts = {"a_trans": a_trans, "b_trans": b_trans, "bias": isinstance(bias, TensorArg), "m": m, "k": k, "n": n,
+                 "flops": 2 * batch * m * n * k}  # fmt: skip
+    op.target_op = "pypto.matmul" + (" + bias" if isinstance(bias, TensorArg) else "")
+    return op
+
+
+def _last_two_swapped(info: TensorInfo) -> bool:
+    if not info.stride or len(info.shape) < 2:
+        return False
+    shape, stride = list(info.shape), list(info.stride)
+    shape[-1], shape[-2] = shape[-2], shape[-1]
+    stride[-1], stride[-2] = stride[-2], stride[-1]
+    return is_contiguous(shape, stride)

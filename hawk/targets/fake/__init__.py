@@ -1,0 +1,1 @@
+"""Target `fake`: scripted verdicts for tests and demos (see target.py)."""

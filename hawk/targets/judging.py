@@ -1,0 +1,142 @@
+"""Judging code every target shares: a worker's fate to a status, seed checks to `Correctness`,
+the roofline bound, byte sizes of dtypes, speedup against an eager baseline.
+
+Targets call these from their steps (hawk.targets.pipeline owns the order); keeping one copy
+here is what keeps the targets' verdicts comparable (same tolerance rule, same bound).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hawk.targets.verdict import Correctness, ErrorContext, SeedCheck, Status, Verdict
+
+if TYPE_CHECKING:
+    from hawk.targets.base import HardwareSpec
+    from hawk.targets.sandbox import ChildResult
+
+# Bytes per element, by torch dtype name; IR spellings (f32, i8, ...) are aliases of these.
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1, "uint8": 1, "int16": 2,
+               "int32": 4, "int64": 8, "bool": 1}  # fmt: skip
+_ALIASES = {"f32": "float32", "fp32": "float32", "f16": "float16", "fp16": "float16", "bf16": "bfloat16",
+            "f64": "float64", "fp64": "float64", "i8": "int8", "ui8": "uint8", "u8": "uint8", "i16": "int16",
+            "i32": "int32", "i64": "int64", "i1": "bool"}  # fmt: skip
+
+
+def dtype_bytes(name: str, default: int = 4) -> int:
+    """Bytes per element of dtype `name` (torch's name or an IR spelling such as f16 / i8)."""
+    return DTYPE_BYTES.get(_ALIASES.get(name, name), default)
+
+
+def signature_bytes(signature: list[dict[str, Any]]) -> tuple[int, int]:
+    """(bytes read, bytes written) of a kernel's arguments, from the task's signature records."""
+    read = written = 0
+    for arg in signature:
+        n = 1
+        for d in arg["shape"]:
+            n *= int(d)
+        if arg["role"] == "output":
+            written += n * dtype_bytes(arg["dtype"])
+        else:
+            read += n * dtype_bytes(arg["dtype"])
+    return read, written
+
+
+def roofline_us(
+    read_bytes: int, written_bytes: int, matmul_flops: int, spec: HardwareSpec, *, duplex: bool = True
+) -> float | None:
+    """Lower bound in microseconds: the data moved once at the global-memory bandwidth, or the matrix
+    products at cube peak, whichever is larger. `duplex`: reads and writes overlap (the bandwidth is
+    per direction, so the larger stream bounds); otherwise they share the bandwidth."""
+    moved = max(read_bytes, written_bytes) if duplex else read_bytes + written_bytes
+    if not moved and not matmul_flops:
+        return None
+    memory_us = moved / (spec.gm_bandwidth_gbps * 1e9) * 1e6
+    cube_us = matmul_flops / (spec.cube_peak_tflops * 1e12) * 1e6
+    return round(max(memory_us, cube_us), 4)
+
+
+def set_roofline(verdict: Verdict, bound_us: float | None) -> None:
+    if verdict.perf is None:
+        return
+    verdict.perf.roofline_us = bound_us
+    if bound_us and verdict.perf.time_us:
+        verdict.perf.roofline_ratio = round(verdict.perf.time_us / bound_us, 3)
+
+
+def child_failure(child: ChildResult, stage: str, log_text: str) -> tuple[Status, str, str] | None:
+    """(status, error kind, message) when the worker timed out or died before recording an outcome.
+
+    Only call it when the worker left no outcome (or timed out); `stage` is the last one it reached."""
+    if child.timed_out:
+        return Status.TIMEOUT, "timeout", f"no verdict within {child.wall_s:.0f} s (stage reached: {stage})"
+    how = f"signal {child.signal_name}" if child.signal_name else f"exit code {child.returncode}"
+    if "MemoryError" in log_text or "bad_alloc" in log_text:
+        how += " (memory limit reached)"
+    status = Status.COMPILE_ERROR if stage in ("load", "compile") else Status.RUNTIME_ERROR
+    return status, "crash", f"the evaluation process died with {how} during {stage}"
+
+
+def mismatch_detail(output: str, check: dict[str, Any], atol: float, rtol: float) -> str:
+    """The words of a failed output comparison (a worker_kit.Comparison as a dict)."""
+    if check.get("detail"):
+        return f"output '{output}': {check['detail']}"
+    detail = (
+        f"output '{output}' differs from the reference: max abs diff {check.get('max_abs_diff', float('nan')):.4g}, "
+        f"max rel diff {check.get('max_rel_diff', float('nan')):.4g}, {check.get('error_ratio', 1.0):.1%} of "
+        f"elements beyond atol {atol:g} + rtol {rtol:g}"
+    )
+    if check.get("unwritten"):
+        detail += f"; {check['unwritten']} elements never written"
+    return detail
+
+
+def correctness(seeds: list[int], checks: list[SeedCheck], outputs: list[dict[str, Any]]) -> Correctness:
+    """One `Correctness` from the worst check of each seed (outputs carry their own atol/rtol)."""
+    vals = [c for c in checks if c.max_abs_diff is not None]
+    return Correctness(
+        seeds=seeds,
+        passed=bool(checks) and all(c.passed for c in checks),
+        atol=max((o["atol"] for o in outputs), default=0.0),
+        rtol=max((o["rtol"] for o in outputs), default=0.0),
+        max_abs_diff=max((c.max_abs_diff for c in vals), default=None),
+        max_rel_diff=max((c.max_rel_diff or 0.0 for c in vals), default=None),
+        error_ratio=max((c.error_ratio or 0.0 for c in vals), default=None),
+        per_seed=checks,
+    )
+
+
+def seed_check(seed: int, rows: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> SeedCheck:
+    """A seed's verdict from its per-output comparison rows ({"output", "passed", max_abs_diff, ...}):
+    the first failing output's detail, the worst output's statistics."""
+    if not rows:
+        return SeedCheck(seed, False, detail="no output was checked")
+    by_name = {o["name"]: o for o in outputs}
+    bad = [r for r in rows if not r["passed"]]
+    worst = max(rows, key=lambda r: (not r["passed"], r.get("max_abs_diff") or 0.0))
+    detail = ""
+    if bad:
+        spec = by_name.get(bad[0]["output"], {"atol": 0.0, "rtol": 0.0})
+        detail = mismatch_detail(bad[0]["output"], bad[0], spec["atol"], spec["rtol"])
+    return SeedCheck(seed, not bad, worst.get("max_abs_diff"), worst.get("max_rel_diff"), worst.get("error_ratio"),
+                     worst.get("zero_ratio"), detail)  # fmt: skip
+
+
+def settle(verdict: Verdict) -> None:
+    """PASS when every seed passed, else WRONG_RESULT naming the first failing seed."""
+    assert verdict.correctness is not None
+    if verdict.correctness.passed:
+        verdict.status = Status.PASS
+        return
+    verdict.status = Status.WRONG_RESULT
+    bad = next((c for c in verdict.correctness.per_seed if not c.passed), None)
+    message = f"seed {bad.seed}: {bad.detail}" if bad else "no seed was checked"
+    verdict.error = ErrorContext(kind="mismatch", message=message)
+
+
+def set_speedup(verdict: Verdict, eager_us: float | None) -> None:
+    if verdict.perf is None or not eager_us:
+        return
+    verdict.perf.eager_time_us = round(eager_us, 3)
+    if verdict.perf.time_us:
+        verdict.perf.speedup = round(eager_us / verdict.perf.time_us, 3)

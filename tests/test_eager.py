@@ -12,15 +12,15 @@ from hawk.tasks.task import task_from_file
 
 from .conftest import EXP_TASK_FILE, kernel_source
 
+# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
+pytestmark = pytest.mark.sim
+
 EXP_TASK = task_from_file(EXP_TASK_FILE)  # torch.exp(x) * y + x: three eager kernels
 
 
 UNMAPPED_TASK = """
 import torch
 import torch.nn as nn
-
-# The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
-pytestmark = pytest.mark.sim
 
 
 class Model(nn.Module):

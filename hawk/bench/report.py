@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from hawk.bench import metrics as M
+from hawk.bench import plots
 from hawk.bench.ablation import ablation
 from hawk.bench.ablation import html as ablation_html
 from hawk.bench.ablation import markdown as ablation_markdown
-from hawk.bench import plots
 from hawk.bench.plan import BenchError, read_manifest, write_json
 from hawk.bench.unit import UNIT_FILE, UnitRecord, load_record
 from hawk.fileio import atomic_write_text

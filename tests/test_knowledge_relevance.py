@@ -119,9 +119,11 @@ def test_a_cube_tiling_item_is_not_retrieved_for_a_vector_kernel_and_is_for_a_ma
 
 
 def test_change_keys_read_what_an_edit_touched_and_which_way():
-    assert change_keys(fk(256), fk(16)) == {"shrink:TILE"}
-    assert change_keys(fk(16), fk(16, 4)) == {"grow:UNROLL"}
-    assert change_keys(CUBE_BEFORE, CUBE_AFTER) == {"grow:set_cube_tile_shapes"}
+    assert change_keys(fk(256), fk(16)) == {"shrink:TILE", "shrink:tile_size"}
+    assert change_keys(fk(16), fk(16, 4)) == {"grow:UNROLL"}  # not a tile size
+    assert change_keys(CUBE_BEFORE, CUBE_AFTER) == {"grow:set_cube_tile_shapes", "grow:cube_tile"}
+    # Another name, the same edit: a Triton BLOCK shrunk to fit the UB repeats an item that shrank ROWS.
+    assert change_keys("ROWS = 64\n", "ROWS = 8\n") & change_keys("BLOCK = 65536\n", "BLOCK = 1024\n")
     item = ub_item(proof=pass_verdict())
     assert applied(item, item.before_code, UB_AFTER.replace("(32, 512)", "(16, 512)"))  # smaller vec tiles again
     assert not applied(item, item.before_code, item.before_code.replace("exp", "sigmoid"))  # another edit
@@ -132,7 +134,7 @@ def test_change_keys_read_what_an_edit_touched_and_which_way():
 def test_a_step_whose_change_ignores_an_injected_item_leaves_its_help_count_unchanged(fake, learned, tmp_path):
     kb, items = learned
     perf = items["perf"]
-    assert perf.change == ["grow:TILE"] and perf.effect.passes_after == 0
+    assert perf.change == ["grow:TILE", "grow:tile_size"] and perf.effect.passes_after == 0
     # The optimize step makes the kernel faster by unrolling: the TILE item was injected, not applied.
     llm = ScriptedLLM([fenced(fk(16)), fenced(fk(16, 4))])
     run_agent(ROW_CENTER, fake, llm, "hawk", tmp_path / "b", BUDGET2, OPTS, log=lambda m: None, knowledge_path=kb)
@@ -210,7 +212,11 @@ def test_an_old_store_is_migrated_and_keeps_its_effects(tmp_path):
         store.conn.execute("DELETE FROM meta WHERE key='schema'")
     with KnowledgeStore(db) as store:
         got = store.get(item.id)
-        assert got.preconditions is not None and got.change == ["shrink:set_vec_tile_shapes"] and got.rule
+        assert (
+            got.preconditions is not None
+            and got.change == ["shrink:set_vec_tile_shapes", "shrink:tile_size"]
+            and got.rule
+        )
         assert (got.effect.injected, got.effect.passes_after, got.effect.not_applied) == (3, 2, 0)
         assert got.proven_tasks == ["softmax"]
         hits = retrieve(store, UB_AFTER, verdict=pass_verdict(), k=1, embedder=HashedNgramEmbedder(), gate=True)

@@ -8,7 +8,10 @@ touched and which way,
 * "shrink:NAME" / "grow:NAME": a knob (a constant, a keyword or dict option) or a call's numeric
   arguments (a tile shape, by the product of its numbers) got smaller / larger; "reshape:NAME" when
   the numbers changed at an equal product;
-* "add:OP" / "remove:OP": a call appears only on the added / removed lines (canonical op names).
+* "add:OP" / "remove:OP": a call appears only on the added / removed lines (canonical op names);
+* a role key beside a resize of a tile size, whatever it is called: "shrink:tile_size" for TILE,
+  ROWS, BLOCK, BLOCK_SIZE or set_vec_tile_shapes, "grow:cube_tile" for KL1 or set_cube_tile_shapes.
+  Shrinking a Triton kernel's BLOCK to fit the UB is the edit an item that shrank ROWS describes.
 
 An injected item is *applied* by a step when the step's change keys share one with the item's (the
 same call or knob, the same kind of edit). An item without keys (a change none of the rules read)
@@ -23,7 +26,7 @@ import difflib
 import math
 import re
 
-from hawk.knowledge.facts import calls_in, canonical_op
+from hawk.knowledge.facts import CUBE_WORDS, calls_in, canonical_op
 from hawk.knowledge.gating import changed_lines
 from hawk.knowledge.item import KnowledgeItem
 from hawk.knowledge.tokens import code_tokens
@@ -59,6 +62,17 @@ def _call_numbers(lines: list[str]) -> dict[str, tuple[int, ...]]:
     return out
 
 
+# Names of tile-size knobs: launch constexprs (ROWS, BLOCK_M, TILE, BLOCK_SIZE, ...) and tile-shape calls.
+_TILE_NAME = re.compile(r"^(rows?|cols?|block\w*|tile\w*|\w*_(size|tile|block|rows|cols)|b[mnk]|t[mnk]|kl1|\w*tile_shapes)$",
+                        re.I)  # fmt: skip
+
+
+def _role(name: str) -> str | None:
+    if not _TILE_NAME.match(name):
+        return None
+    return "cube_tile" if CUBE_WORDS.search(name) else "tile_size"
+
+
 def _direction(a: float, b: float) -> str:
     return "shrink" if b < a else "grow" if b > a else "reshape"
 
@@ -77,6 +91,11 @@ def change_keys(before: str, after: str) -> set[str]:
             a = math.prod(n for n in old_c[name] if n > 0)
             b = math.prod(n for n in new_c[name] if n > 0)
             keys.add(f"{_direction(a, b)}:{name}")
+    for key in list(keys):
+        kind, name = key.split(":", 1)
+        role = _role(name)
+        if role and kind != "reshape":
+            keys.add(f"{kind}:{role}")
     rc, ac = calls_in("\n".join(removed)), calls_in("\n".join(added))
     keys |= {f"add:{canonical_op(c)}" for c in ac - rc if c not in _PLUMBING}
     keys |= {f"remove:{canonical_op(c)}" for c in rc - ac if c not in _PLUMBING}
@@ -112,6 +131,8 @@ def template(before: str, after: str) -> list[str]:
     steps = []
     for key in sorted(change_keys(before, after)):
         kind, name = key.split(":", 1)
+        if name in ("tile_size", "cube_tile"):
+            continue  # a role key repeats a named step
         if name in old_k and name in new_k:
             steps.append(f"{kind} {name} ({old_k[name]} -> {new_k[name]})")
         elif name in old_c and name in new_c:

@@ -18,10 +18,22 @@ SYSTEM = (
 )
 
 
-def contract_text(specs: list[ArgSpec]) -> str:
+def contract_text(specs: list[ArgSpec], shapes: list[dict[str, int]] | None = None,
+                  dynamic: dict[str, list[int]] | None = None) -> str:  # fmt: skip
+    """The argument list; for a task with a shape set, which axes are pypto.DYNAMIC and the shapes."""
+    dynamic = dynamic or {}
     lines = ["The entry point `kernel` takes these arguments, in this order:"]
     for s in specs:
-        lines.append(f"  {s.name}: {s.role}, shape {list(s.shape)}, dtype {s.dtype}")
+        dims = ["pypto.DYNAMIC" if a in dynamic.get(s.name, []) else str(d) for a, d in enumerate(s.shape)]
+        lines.append(f"  {s.name}: {s.role}, shape [{', '.join(dims)}], dtype {s.dtype}")
+    if shapes:
+        sets = "; ".join(", ".join(f"{k}={v}" for k, v in sh.items()) for sh in shapes)
+        lines.append(f"The kernel is judged on every one of these shapes: {sets}. Annotate the DYNAMIC axes "
+                     "pypto.DYNAMIC, read their size from x.shape, walk them with pypto.loop_unroll and write "
+                     "each piece with pypto.assemble (the last piece may be ragged).")  # fmt: skip
+    lines.append("It is also checked on value-stress inputs (seed 0's inputs x16, x1/16, or shifted by +100 "
+                 "where the reference is shift-invariant): keep it numerically safe (e.g. subtract the row max "
+                 "before exp).")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -43,6 +55,11 @@ def verdict_text(v: Verdict) -> str:
     if v.correctness and not v.correctness.passed:
         c = v.correctness
         out.append(f"Correctness: max abs diff {c.max_abs_diff}, error ratio {c.error_ratio} (atol {c.atol})")
+        for s in c.stress:
+            out.append(f"  stress input '{s.name}': {'pass' if s.passed else 'FAILED ' + s.detail}")
+    for r in v.shapes:
+        times = f", {r.time_us} us, speedup {r.speedup}x" if r.time_us else ""
+        out.append(f"  shape {', '.join(f'{k}={x}' for k, x in r.shape.items())}: {r.status.value}{times}")
     if v.perf and v.perf.time_us:
         p = v.perf
         out.append(
@@ -75,7 +92,7 @@ def build_messages(
         f"# Target: {target.name}\n{target.spec().describe()}",
         f"# Language guide\n{target.language_guide()}",
         f"# Task `{task.id}`: the PyTorch reference to implement\n```python\n{task.source}\n```",
-        f"# Kernel contract\n{contract_text(specs)}",
+        f"# Kernel contract\n{contract_text(specs, *shape_contract(task))}",
     ]
     if exemplar:
         parts.append(
@@ -106,3 +123,10 @@ def build_messages(
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+
+
+def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:
+    from hawk.tasks.task import dynamic_axes, shape_set
+
+    shapes = shape_set(task)
+    return shapes, dynamic_axes(task, shapes)

@@ -27,7 +27,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from hawk import targets
-from hawk.agent.prompts import contract_text
+from hawk.agent.prompts import contract_text, shape_contract
 from hawk.knowledge.item import code_hash
 from hawk.knowledge.synthesis import Lesson
 from hawk.mcp.safety import bad_argument
@@ -131,12 +131,13 @@ def build_server(config: ServerConfig) -> MCPServer:
             the_task, the_target = hawk.task(task), hawk.target(target)
             try:
                 specs = signature(the_task)
+                shapes, dynamic = shape_contract(the_task)
             except TaskError as exc:
                 raise bad_argument("task", str(exc)) from None
             return {
                 "task": the_task.id, "suite": the_task.suite, "level": the_task.level, "category": the_task.category,
                 "description": the_task.description, "target": the_target.name,
-                "contract": [asdict(s) for s in specs], "contract_text": contract_text(specs),
+                "contract": [asdict(s) for s in specs], "contract_text": contract_text(specs, shapes, dynamic), "shapes": shapes,
                 "reference": the_task.source, "spec": the_target.spec().describe(),
                 "guide": the_target.language_guide(), "kernel_contract": "hawk://docs/kernel-contract",
             }  # fmt: skip

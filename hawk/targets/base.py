@@ -74,6 +74,7 @@ class EvalOptions:
     mode: str | None = None  # None: the target's default for this machine
     keep_tensors: bool = False  # keep bulky intermediate dumps (tensors) in the scratch directory
     with_eager_baseline: bool = True
+    stress: bool = True  # also judge on value-stress inputs (hawk/targets/stress.py)
     swimlane: bool = False  # draw profile images where the target can (slow); traces are always kept
 
 

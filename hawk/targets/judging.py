@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hawk.targets.verdict import Correctness, ErrorContext, SeedCheck, Status, Verdict
+from hawk.targets.verdict import Correctness, ErrorContext, SeedCheck, Status, StressCheck, Verdict
 
 if TYPE_CHECKING:
     from hawk.targets.base import HardwareSpec
@@ -87,7 +87,9 @@ def mismatch_detail(output: str, check: dict[str, Any], atol: float, rtol: float
         f"elements beyond atol {atol:g} + rtol {rtol:g}"
     )
     if check.get("unwritten"):
-        detail += f"; {check['unwritten']} elements never written"
+        # Outputs start NaN-filled where the target can (Triton's interpreter): there a NaN the
+        # reference lacks was never written; elsewhere it is a NaN the kernel computed (overflow).
+        detail += f"; {check['unwritten']} elements NaN where the reference has a number (never written, or inf - inf)"
     return detail
 
 
@@ -122,15 +124,35 @@ def seed_check(seed: int, rows: list[dict[str, Any]], outputs: list[dict[str, An
                      worst.get("zero_ratio"), detail)  # fmt: skip
 
 
+def add_stress(corr: Correctness, rows: list[dict[str, Any]], outputs: list[dict[str, Any]], note: str) -> None:
+    """The stress cases' results (rows: {"name", "checks"} or {"name", "error"}) into `corr`; a
+    failed case fails the kernel."""
+    for row in rows:
+        if "error" in row:
+            corr.stress.append(StressCheck(row["name"], False, None, f"the kernel raised: {row['error']}"))
+            continue
+        check = seed_check(0, row.get("checks") or [], outputs)
+        corr.stress.append(StressCheck(row["name"], check.passed, check.max_abs_diff, check.detail))
+    corr.stress_note = note
+    corr.passed = corr.passed and all(c.passed for c in corr.stress)
+
+
 def settle(verdict: Verdict) -> None:
-    """PASS when every seed passed, else WRONG_RESULT naming the first failing seed."""
+    """PASS when every seed and stress case passed, else WRONG_RESULT naming the first failing one."""
     assert verdict.correctness is not None
     if verdict.correctness.passed:
         verdict.status = Status.PASS
         return
     verdict.status = Status.WRONG_RESULT
     bad = next((c for c in verdict.correctness.per_seed if not c.passed), None)
-    message = f"seed {bad.seed}: {bad.detail}" if bad else "no seed was checked"
+    stressed = next((c for c in verdict.correctness.stress if not c.passed), None)
+    if bad is not None:
+        message = f"seed {bad.seed}: {bad.detail}"
+    elif stressed is not None:
+        message = (f"stress input '{stressed.name}' (seed 0's floating-point inputs {stressed.name.removeprefix('inputs ')}; "
+                   f"the seeds pass): {stressed.detail}")  # fmt: skip
+    else:
+        message = "no seed was checked"
     verdict.error = ErrorContext(kind="mismatch", message=message)
 
 

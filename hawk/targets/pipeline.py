@@ -11,7 +11,9 @@ verdict file are the harness's, so every target's verdict is built the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from hawk import config
 from hawk.targets.common import slug
 from hawk.targets.judging import set_speedup
-from hawk.targets.verdict import Artifacts, ErrorContext, Status, Verdict
+from hawk.targets.stress import stress_cases
+from hawk.targets.verdict import Artifacts, ErrorContext, ShapeResult, Status, Verdict
+from hawk.tasks.task import TaskError, dynamic_axes, shape_set
 
 if TYPE_CHECKING:
     from hawk.targets.base import EvalOptions, Steps
@@ -38,15 +42,21 @@ class Job:
     workdir: Path
     kernel_file: Path
     seeds: list[int] = field(default_factory=list)
+    stress: list[dict[str, Any]] = field(default_factory=list)  # value-stress cases (hawk/targets/stress.py)
+    stress_note: str = ""
+    dynamic_axes: dict[str, list[int]] = field(default_factory=dict)  # argument -> axes that must be DYNAMIC
 
     def request(self, **extra: Any) -> dict[str, Any]:
         """The fields every worker request carries, plus the target's own."""
         return {
             "task_id": self.task.id,
             "task_file": str(self.task.path),
+            "shape": self.task.shape,
             "kernel_file": str(self.kernel_file),
             "workdir": str(self.workdir),
             "seeds": self.seeds,
+            "stress": self.stress,
+            "dynamic_axes": self.dynamic_axes,
             "atol": self.task.atol,
             "rtol": self.task.rtol,
             **extra,
@@ -75,19 +85,92 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
         return verdict
 
     workdir = config.new_scratch_dir(f"{target.scratch_prefix}{slug(task.id)}")
-    kernel_file = (workdir / "candidate.py").resolve()
-    kernel_file.write_text(candidate)
-    job = Job(candidate, task, opts, mode, workdir, kernel_file, list(range(opts.seeds)))
     verdict.artifacts = Artifacts(workdir=str(workdir))
     try:
+        shapes = shape_set(task)
+        dynamic = dynamic_axes(task, shapes)
+        stress, note = (
+            stress_cases(task.variant(shapes[0]) if shapes else task) if _stresses(target, opts) else ([], "")
+        )
+    except TaskError as exc:  # the task's own declarations are broken: say so, it is not the kernel's fault
+        verdict.error = ErrorContext(kind="task", message=str(exc))
+        verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
+        return verdict
+    if not shapes:
+        job = Job(candidate, task, opts, mode, workdir, workdir / "candidate.py", list(range(opts.seeds)), stress, note)
+        _run_job(target, job, verdict)
+    else:
+        per_shape = []
+        for k, shape in enumerate(shapes):  # stress cases on the first shape only: they cost a compile each
+            sub = Verdict(status=Status.RUNTIME_ERROR, task=task.id, target=target.name, mode=mode)
+            folder = workdir / f"shape{k}"
+            folder.mkdir()
+            sub.artifacts = Artifacts(workdir=str(folder))
+            cases = (stress, note) if k == 0 else ([], "")
+            job = Job(candidate, task.variant(shape), opts, mode, folder, folder / "candidate.py",
+                      list(range(opts.seeds)), *cases, dynamic_axes=dynamic)  # fmt: skip
+            _run_job(target, job, sub)
+            per_shape.append(sub)
+        merge_shapes(verdict, per_shape, shapes)
+    verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
+    (workdir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1, default=str))
+    return verdict
+
+
+def _stresses(target: Steps, opts: EvalOptions) -> bool:
+    return opts.stress and getattr(target, "stress_inputs", True)
+
+
+def _run_job(target: Steps, job: Job, verdict: Verdict) -> None:
+    """One run of the target's steps on one shape: candidate file, run, eager baseline, clean-up."""
+    started = time.perf_counter()
+    job.kernel_file = job.kernel_file.resolve()
+    job.kernel_file.write_text(job.candidate)
+    try:
         target.run(job, verdict)
-        if verdict.perf is not None and opts.with_eager_baseline:
+        if verdict.perf is not None and job.options.with_eager_baseline:
             _add_eager(target, job, verdict)
     finally:
         verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
-        (workdir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1, default=str))
+        (job.workdir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1, default=str))
         target.cleanup(job)
-    return verdict
+
+
+def merge_shapes(verdict: Verdict, per_shape: list[Verdict], shapes: list[dict[str, int]]) -> None:
+    """One verdict for a shape set: correct only if correct on every shape (the first failing shape
+    names the error), times and speedups as geometric means over the shapes, each shape listed."""
+    for sub, shape in zip(per_shape, shapes, strict=True):
+        perf = sub.perf
+        verdict.shapes.append(ShapeResult(
+            shape=dict(shape), status=sub.status, time_us=perf.time_us if perf else None,
+            eager_time_us=perf.eager_time_us if perf else None, speedup=perf.speedup if perf else None,
+            roofline_ratio=perf.roofline_ratio if perf else None, detail=sub.error.message if sub.error else "",
+        ))  # fmt: skip
+    for k, v in enumerate(per_shape):
+        for name, seconds in v.timings.items():
+            verdict.timings[f"shape{k}_{name}"] = seconds
+    bad = next((v for v in per_shape if v.status != Status.PASS), None)
+    base = bad or per_shape[-1]  # the largest shape's profile (sets list small to large)
+    label = ", ".join(f"{k}={v}" for k, v in verdict.shapes[per_shape.index(base)].shape.items())
+    verdict.status, verdict.error, verdict.findings = base.status, base.error, base.findings
+    verdict.correctness = per_shape[0].correctness if bad is None else base.correctness
+    verdict.artifacts.log = base.artifacts.log
+    if bad is not None:
+        if verdict.error is not None:
+            verdict.error.message = f"shape {label}: {verdict.error.message}"
+        return
+    verdict.perf = dataclasses.replace(base.perf) if base.perf else None
+    if verdict.perf is not None:
+        for key in ("time_us", "eager_time_us", "speedup", "roofline_ratio", "roofline_us"):
+            values = [getattr(v.perf, key) for v in per_shape if v.perf is not None]
+            setattr(verdict.perf, key, _geomean(values))
+        verdict.perf.note = "; ".join(filter(None, [verdict.perf.note, f"geometric mean over {len(per_shape)} shapes"]))
+
+
+def _geomean(values: list[float | None]) -> float | None:
+    if not values or any(v is None or v <= 0 for v in values):
+        return None
+    return round(math.exp(sum(math.log(v) for v in values) / len(values)), 4)
 
 
 def mode_problem(target: Steps, mode: str) -> str | None:

@@ -53,6 +53,16 @@ class SeedCheck:
 
 
 @dataclass
+class StressCheck:
+    """One value-stress case (hawk/targets/stress.py): seed 0's inputs scaled or shifted."""
+
+    name: str  # e.g. "inputs x16"
+    passed: bool
+    max_abs_diff: float | None = None
+    detail: str = ""
+
+
+@dataclass
 class Correctness:
     seeds: list[int]
     passed: bool
@@ -62,6 +72,21 @@ class Correctness:
     max_rel_diff: float | None = None
     error_ratio: float | None = None
     per_seed: list[SeedCheck] = field(default_factory=list)
+    stress: list[StressCheck] = field(default_factory=list)  # also part of `passed`
+    stress_note: str = ""  # stress cases left out, and why
+
+
+@dataclass
+class ShapeResult:
+    """A kernel on one shape of its task's shape set."""
+
+    shape: dict[str, int]  # the task's module constants at this shape, e.g. {"BATCH": 16}
+    status: Status
+    time_us: float | None = None
+    eager_time_us: float | None = None
+    speedup: float | None = None
+    roofline_ratio: float | None = None
+    detail: str = ""  # why it failed there
 
 
 @dataclass
@@ -111,6 +136,7 @@ class Verdict:
     artifacts: Artifacts = field(default_factory=Artifacts)
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
     findings: list[HardwareFinding] = field(default_factory=list)  # static hardware-rule findings
+    shapes: list[ShapeResult] = field(default_factory=list)  # one per shape of a task's shape set
 
     @property
     def passed(self) -> bool:
@@ -132,7 +158,13 @@ class Verdict:
             error=ErrorContext(**{**error, "lines": [SourceLine(**ln) for ln in error.get("lines", [])]})
             if error
             else None,
-            correctness=Correctness(**{**corr, "per_seed": [SeedCheck(**s) for s in corr.get("per_seed", [])]})
+            correctness=Correctness(
+                **{
+                    **corr,
+                    "per_seed": [SeedCheck(**s) for s in corr.get("per_seed", [])],
+                    "stress": [StressCheck(**c) for c in corr.get("stress", [])],
+                }
+            )
             if corr
             else None,
             perf=Perf(**perf) if perf else None,
@@ -142,4 +174,5 @@ class Verdict:
                 HardwareFinding(**{**f, "lines": [SourceLine(**ln) for ln in f.get("lines", [])]})
                 for f in data.get("findings", [])
             ],
+            shapes=[ShapeResult(**{**r, "status": Status(r["status"])}) for r in data.get("shapes", [])],
         )

@@ -95,16 +95,27 @@ def compare_tensors(out: Any, golden: Any, atol: float, rtol: float) -> dict[str
     return asdict(compare(host[0], host[1], atol, rtol))
 
 
-def goldens_first(
-    request: dict[str, Any], rec: Recorder
-) -> tuple[Any, dict[int, Any], list[Any], list[dict[str, Any]]]:
-    """The reference stage every worker starts with, before any candidate code is imported (so the
-    candidate can neither see nor alter the goldens): the task, one instance (inputs, params, golden
-    outputs) per seed, the kernel's argument specs, and each output with its own dtype's tolerance."""
+@dataclass
+class Goldens:
+    """What a worker knows before it imports the candidate (so the candidate can neither see nor
+    alter it): one instance (inputs, params, golden outputs) per seed and per stress case, the
+    kernel's argument specs, and each output with its own dtype's tolerance."""
+
+    task: Any
+    instances: dict[int, Any]
+    specs: list[Any]
+    outputs: list[dict[str, Any]]
+    stress: list[tuple[str, Any]]  # (case name, instance)
+
+
+def goldens_first(request: dict[str, Any], rec: Recorder) -> Goldens:
+    """The reference stage every worker starts with (the task at the request's shape)."""
+    from hawk.targets.stress import stress_instances
     from hawk.tasks.task import Task, instantiate, signature  # needs torch: imported in the child only
 
     rec.stage("reference")
-    task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
+    task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"],
+                shape=request.get("shape") or {})  # fmt: skip
     seeds: list[int] = request["seeds"]
     instances = {s: instantiate(task, s) for s in seeds}
     specs = signature(task, instances[seeds[0]])
@@ -115,4 +126,5 @@ def goldens_first(
         for i, s in enumerate(specs) if s.role == "output"
     ]  # fmt: skip
     rec.data["outputs"] = outputs
-    return task, instances, specs, outputs
+    stress = stress_instances(task, request.get("stress") or [])
+    return Goldens(task, instances, specs, outputs, stress)

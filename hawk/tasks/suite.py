@@ -77,7 +77,8 @@ def load_suite(ref: str | Path) -> Suite:
                 atol=entry.get("atol"),
                 rtol=entry.get("rtol"),
                 expert_kernel=expert.resolve() if expert.is_file() else None,
-                extra={"experts": per_target},
+                extra={"experts": per_target, **({"no_stress": entry["no_stress"]} if "no_stress" in entry else {})},
+                shapes=entry.get("shapes"),
             )
         )
     return Suite(name=name, description=manifest["suite"].get("description", ""), root=root, tasks=tasks)

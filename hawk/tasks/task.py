@@ -6,6 +6,7 @@ in the suite manifest, or is derived from the file name for a loose task file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import inspect
@@ -54,6 +55,10 @@ class Task:
     rtol: float | None = None
     expert_kernel: Path | None = None  # never shown to a generating model
     extra: dict[str, Any] = field(default_factory=dict)
+    # Shape sets: `shapes` lists the module-constant settings the kernel is judged on (suite.toml
+    # `shapes`, else the task file's `get_input_shapes()`); `shape` is the one this variant runs.
+    shapes: list[dict[str, int]] | None = None
+    shape: dict[str, int] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -61,7 +66,19 @@ class Task:
 
     @property
     def source_hash(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        digest = hashlib.sha256(self.path.read_bytes())
+        if self.shape:  # a shape variant is another reference as far as caches are concerned
+            digest.update(repr(sorted(self.shape.items())).encode())
+        return digest.hexdigest()[:16]
+
+    @property
+    def shape_label(self) -> str:
+        """`BATCH=16` for a shape variant, "" for the task as written."""
+        return ", ".join(f"{k}={v}" for k, v in self.shape.items())
+
+    def variant(self, shape: dict[str, int]) -> Task:
+        """This task with its module constants set to `shape` (one member of its shape set)."""
+        return dataclasses.replace(self, shape=dict(shape), shapes=None)
 
     def tolerance(self, out_dtype: str) -> tuple[float, float]:
         default = TOLERANCES.get(out_dtype, TOLERANCES["float32"])
@@ -89,6 +106,49 @@ def load_module(path: Path, prefix: str = "hawk_task") -> ModuleType:
     return module
 
 
+def load_task_module(task: Task) -> ModuleType:
+    """The task's module (a fresh copy) with the variant's shape constants written in: functions
+    defined there read module globals at call time, so `get_inputs` and `forward` see them."""
+    module = load_module(task.path)
+    for name, value in task.shape.items():
+        if not isinstance(getattr(module, name, None), int):
+            raise TaskError(f"{task.path}: shape constant {name} is not an integer module constant of the task")
+        setattr(module, name, value)
+    return module
+
+
+def shape_set(task: Task) -> list[dict[str, int]]:
+    """The shapes `task` is judged on: suite.toml's `shapes`, else the file's `get_input_shapes()`,
+    else [] (the task as written, one shape)."""
+    if task.shapes is not None:
+        return [dict(s) for s in task.shapes]
+    module = load_module(task.path)
+    fn = getattr(module, "get_input_shapes", None)
+    if fn is None:
+        return []
+    shapes = fn()
+    if not isinstance(shapes, list) or not all(isinstance(s, dict) and s for s in shapes):
+        raise TaskError(f"{task.path}: get_input_shapes() must return a list of non-empty dicts (constant -> size)")
+    return [{str(k): int(v) for k, v in s.items()} for s in shapes]
+
+
+def dynamic_axes(task: Task, shapes: list[dict[str, int]]) -> dict[str, list[int]]:
+    """Per kernel argument, the axes whose size changes across the shape set (they must be
+    `pypto.DYNAMIC` in the kernel); {} for a single shape."""
+    if len(shapes) < 2:
+        return {}
+    specs = [signature(task.variant(s)) for s in shapes]
+    out: dict[str, list[int]] = {}
+    for i, spec in enumerate(specs[0]):
+        sizes = [tuple(sp[i].shape) for sp in specs]
+        if any(len(sz) != len(spec.shape) for sz in sizes):
+            raise TaskError(f"{task.path}: argument {spec.name} changes rank across the shape set")
+        axes = [a for a in range(len(spec.shape)) if len({sz[a] for sz in sizes}) > 1]
+        if axes:
+            out[spec.name] = axes
+    return out
+
+
 def task_from_file(path: Path) -> Task:
     """A loose KernelBench-format file, outside any suite."""
     path = Path(path)
@@ -111,7 +171,7 @@ def instantiate(task: Task, seed: int) -> Instance:
     """Build the reference model and inputs for `seed` and run the PyTorch reference (the golden)."""
     import torch
 
-    module = load_module(task.path)
+    module = load_task_module(task)
     for attr in ("Model", "get_inputs", "get_init_inputs"):
         if not hasattr(module, attr):
             raise TaskError(f"{task.path}: not a KernelBench task, `{attr}` is missing")
@@ -137,7 +197,7 @@ def signature(task: Task, instance: Instance | None = None) -> list[ArgSpec]:
     import torch
 
     inst = instance or instantiate(task, seed=0)
-    module = load_module(task.path)
+    module = load_task_module(task)
     try:
         fwd_params = list(inspect.signature(module.Model.forward).parameters)[1:]
     except (TypeError, ValueError):

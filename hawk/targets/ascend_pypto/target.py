@@ -25,6 +25,7 @@ from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_opt
 from hawk.targets.base import Availability, HardwareSpec, TargetBase
 from hawk.targets.common import Finding, read_json, source_lines
 from hawk.targets.judging import (
+    add_stress,
     child_failure,
     correctness,
     roofline_us,
@@ -101,7 +102,7 @@ class AscendPyptoTarget(TargetBase):
         )  # fmt: skip
         verdict.artifacts.log = str(child.log_path)
         result = read_json(workdir / "result.json")
-        self._judge(verdict, child, result, job.candidate, workdir, job.seeds)
+        self._judge(verdict, child, result, job.candidate, workdir, job.seeds, job.stress_note)
         verdict.timings.update({k: round(v, 3) for k, v in result.get("timings", {}).items()})
 
     def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
@@ -121,7 +122,7 @@ class AscendPyptoTarget(TargetBase):
         for path in job.workdir.glob("output/*/tensor"):
             shutil.rmtree(path, ignore_errors=True)
 
-    def _judge(self, verdict, child, result, source, workdir, seeds) -> None:
+    def _judge(self, verdict, child, result, source, workdir, seeds, stress_note: str = "") -> None:
         outcome = result.get("outcome")
         stage = result.get("stage", "start")
         stdout = child.log_path.read_text(errors="replace") if child.log_path.exists() else ""
@@ -174,7 +175,7 @@ class AscendPyptoTarget(TargetBase):
             verdict.error = error("simulate", _clean(message), lines)
             return
 
-        verdict.correctness = self._correctness(workdir, seeds, result.get("outputs", []))
+        verdict.correctness = self._correctness(workdir, seeds, result.get("outputs", []), result, stress_note)
         verdict.perf = self._perf(workdir, stdout, result)
         set_roofline(verdict, self._roofline(result))
         if verdict.perf is None:
@@ -206,29 +207,48 @@ class AscendPyptoTarget(TargetBase):
         read, written = signature_bytes(result.get("signature", []))
         return roofline_us(read, written, int(result.get("matmul_flops", 0)), self.spec())
 
-    def _correctness(self, workdir: Path, seeds: list[int], outputs: list[dict]) -> Correctness:
-        """Every output of every seed is compared with its golden at that output's own tolerance."""
-        by_index = {o["arg_index"]: o for o in outputs}
+    def _correctness(
+        self, workdir: Path, seeds: list[int], outputs: list[dict], result: dict, note: str
+    ) -> Correctness:
+        """Every output of every seed and stress case is compared with its golden at that output's
+        own tolerance (from the calculator's saved tensors)."""
         checks = []
         for seed in seeds:
-            rows = harvest.verify_rows(workdir / "verify" / f"seed{seed}")
-            seen = {r.arg_index for r in rows}
-            missing = [o["name"] for i, o in by_index.items() if i not in seen]
-            if not rows or missing:
-                what = ", ".join(missing) or "the outputs"
-                checks.append(SeedCheck(seed, False, detail=f"the verifier produced no result for {what}"))
+            rows, missing = self._compared(workdir / "verify" / f"seed{seed}", outputs)
+            if missing:
+                checks.append(SeedCheck(seed, False, detail=f"the verifier produced no result for {missing}"))
+            else:
+                checks.append(seed_check(seed, rows, outputs))
+        corr = correctness(seeds, checks, outputs)
+        stress = []
+        for case in result.get("stress", []):
+            if "verify_dir" in case:
+                rows, missing = self._compared(Path(case["verify_dir"]), outputs)
+                case = {"name": case["name"], "checks": rows} if not missing else {
+                    "name": case["name"], "error": f"the verifier produced no result for {missing}"}  # fmt: skip
+            stress.append(case)
+        add_stress(corr, stress, outputs, note)
+        return corr
+
+    @staticmethod
+    def _compared(verify_dir: Path, outputs: list[dict]) -> tuple[list[dict], str]:
+        """Comparison rows of one verified run, and the outputs it has no result for ("" when none)."""
+        by_index = {o["arg_index"]: o for o in outputs}
+        rows = harvest.verify_rows(verify_dir)
+        seen = {r.arg_index for r in rows}
+        missing = [o["name"] for i, o in by_index.items() if i not in seen]
+        if not rows or missing:
+            return [], ", ".join(missing) or "the outputs"
+        compared = []
+        for row in rows:
+            out = by_index.get(row.arg_index, {"name": f"argument {row.arg_index}", "atol": 0.0, "rtol": 0.0})
+            if row.program is None or row.golden is None:  # no tensor files: pypto's verdict only
+                compared.append({"output": out["name"], "passed": row.verifier_passed,
+                                 "detail": "" if row.verifier_passed else "differs (pypto's verifier)"})  # fmt: skip
                 continue
-            compared = []
-            for row in rows:
-                out = by_index.get(row.arg_index, {"name": f"argument {row.arg_index}", "atol": 0.0, "rtol": 0.0})
-                if row.program is None or row.golden is None:  # no tensor files: pypto's verdict only
-                    compared.append({"output": out["name"], "passed": row.verifier_passed,
-                                     "detail": "" if row.verifier_passed else "differs (pypto's verifier)"})  # fmt: skip
-                    continue
-                c = asdict(compare(row.program, row.golden, out["atol"], out["rtol"]))
-                compared.append({**c, "output": out["name"], "passed": c["passed"] and row.verifier_passed})
-            checks.append(seed_check(seed, compared, list(by_index.values())))
-        return correctness(seeds, checks, outputs)
+            c = asdict(compare(row.program, row.golden, out["atol"], out["rtol"]))
+            compared.append({**c, "output": out["name"], "passed": c["passed"] and row.verifier_passed})
+        return compared, ""
 
     def _perf(self, workdir: Path, stdout: str, result: dict) -> Perf | None:
         time_us, util = harvest.sim_summary(stdout)

@@ -25,8 +25,10 @@ TORCH_TO_PYPTO = {
 }  # fmt: skip
 
 
-def _check_signature(fn: Any, specs: list[Any]) -> str | None:
-    """None if the kernel's annotations match the task's contract, else what is wrong."""
+def _check_signature(fn: Any, specs: list[Any], dynamic: dict[str, list[int]]) -> str | None:
+    """None if the kernel's annotations match the task's contract, else what is wrong. An axis the
+    task's shape set varies (`dynamic`: argument -> axes) must be `pypto.DYNAMIC`; every other axis
+    its literal size."""
     import inspect
 
     params = list(inspect.signature(fn).parameters.values())
@@ -38,7 +40,18 @@ def _check_signature(fn: Any, specs: list[Any]) -> str | None:
         if ann is inspect.Parameter.empty or not hasattr(ann, "to_tensor"):
             return f"argument {i} '{param.name}' has no pypto.Tensor(shape, dtype) annotation"
         t = ann.to_tensor(param.name)
-        shape = [int(d) for d in t.shape]
+        dims = list(t.shape)
+        axes = dynamic.get(spec.name, [])
+        if len(dims) == len(spec.shape):
+            for a, d in enumerate(dims):
+                is_dynamic = not isinstance(d, int)
+                if a in axes and not is_dynamic:
+                    return (f"argument {i} '{param.name}' axis {a} is dynamic in this task (its size changes "
+                            f"across the task's shapes): annotate it pypto.DYNAMIC, not {d}")  # fmt: skip
+                if is_dynamic and a not in axes:
+                    return (f"argument {i} '{param.name}' axis {a} is annotated pypto.DYNAMIC, but the task "
+                            f"fixes it at {spec.shape[a]}")  # fmt: skip
+        shape = [int(d) if isinstance(d, int) else spec.shape[a] for a, d in enumerate(dims)]
         dtype = str(t.dtype).split(".")[-1]
         want_dtype = TORCH_TO_PYPTO.get(spec.dtype, spec.dtype)
         if shape != list(spec.shape) or dtype != want_dtype:
@@ -80,7 +93,8 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
 
     # Goldens are computed before any candidate code runs, so the candidate cannot touch them.
     t0 = time.perf_counter()
-    task, instances, specs, outputs = goldens_first(request, rec)
+    golden = goldens_first(request, rec)
+    instances, specs, outputs = golden.instances, golden.specs, golden.outputs
     seeds: list[int] = request["seeds"]
     rec.data["matmul_flops"] = _matmul_flops(instances[seeds[0]])
     # Each output is judged at its own dtype's tolerance (by the parent, from the saved tensors);
@@ -103,7 +117,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     if not callable(fn):
         rec.finish("invalid", message="the module has no callable `kernel`")
         return
-    problem = _check_signature(fn, specs)
+    problem = _check_signature(fn, specs, request.get("dynamic_axes") or {})
     if problem:
         rec.finish("invalid", message=problem)
         return
@@ -141,9 +155,12 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     JitCallableWrapper._run_with_cpu = timed_run
 
     n_out = sum(1 for s in specs if s.role == "output")
-    for i, seed in enumerate(seeds):
-        inst = instances[seed]
-        verify_dir = Path(request["workdir"]) / "verify" / f"seed{seed}"
+    # The seeds (the first one simulated: the profile does not depend on the data), then the stress
+    # cases (correctness only). A stress case that raises is a failed case, not a failed kernel run.
+    runs = [(f"seed{seed}", seed, instances[seed]) for seed in seeds]
+    runs += [(f"stress{j}", name, inst) for j, (name, inst) in enumerate(golden.stress)]
+    for i, (folder, label, inst) in enumerate(runs):
+        verify_dir = Path(request["workdir"]) / "verify" / folder
         verify_dir.mkdir(parents=True, exist_ok=True)
         kern = jit(
             fn,
@@ -164,18 +181,25 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         assert len(outs) == n_out
         pypto.set_verify_golden_data(goldens=goldens)
         simulate["on"] = i == 0
+        stress = folder.startswith("stress")
         try:
             kern(*args, *outs)
         except Exception as exc:
+            if stress:
+                rec.data.setdefault("stress", []).append({"name": label, "error": f"{type(exc).__name__}: {exc}"[:500]})
+                continue
             stage = rec.data["stage"]
             rec.finish(
                 f"{stage}_error",
                 message=f"{type(exc).__name__}: {exc}",
                 lines=kernel_frames(exc, kernel_file),
-                seed=seed,
+                seed=label,
             )
             return
-        rec.data["seeds"].append({"seed": seed, "verify_dir": str(verify_dir)})
+        if stress:
+            rec.data.setdefault("stress", []).append({"name": label, "verify_dir": str(verify_dir)})
+        else:
+            rec.data["seeds"].append({"seed": label, "verify_dir": str(verify_dir)})
         rec.flush()
     rec.finish("ran")
 

@@ -32,7 +32,7 @@ from hawk.targets.ascend_triton import spec as chip
 from hawk.targets.ascend_triton.static_check import check_source
 from hawk.targets.base import Availability, HardwareSpec, TargetBase
 from hawk.targets.common import Finding, read_json, source_lines
-from hawk.targets.judging import child_failure, correctness, dtype_bytes, roofline_us, seed_check, settle
+from hawk.targets.judging import add_stress, child_failure, correctness, dtype_bytes, roofline_us, seed_check, settle
 from hawk.targets.pipeline import Job
 from hawk.targets.sandbox import run_child
 from hawk.targets.tracing import TRACE_VERSION
@@ -148,7 +148,7 @@ class AscendTritonTarget(TargetBase):
             verdict.status = Status.COMPILE_ERROR
             verdict.error = _compile_error(failed[0], candidate, str(kernel_file))
             return
-        if not self._judge_numerics(verdict, child, interp, candidate, job.seeds):
+        if not self._judge_numerics(verdict, child, interp, candidate, job.seeds, job.stress_note):
             return
         if mode == "npu":
             t = interp.get("npu_time_us")
@@ -184,7 +184,9 @@ class AscendTritonTarget(TargetBase):
             out[int(c["launch_index"])] = summary
         return out
 
-    def _judge_numerics(self, verdict: Verdict, child, interp: dict, source: str, seeds: list[int]) -> bool:
+    def _judge_numerics(
+        self, verdict: Verdict, child, interp: dict, source: str, seeds: list[int], stress_note: str = ""
+    ) -> bool:
         """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
         outcome = interp.get("outcome")
         message = str(interp.get("message", ""))
@@ -219,6 +221,7 @@ class AscendTritonTarget(TargetBase):
             for seed in seeds
         ]
         verdict.correctness = correctness(seeds, checks, outputs)
+        add_stress(verdict.correctness, interp.get("stress", []), outputs, stress_note)
         settle(verdict)
         return True
 

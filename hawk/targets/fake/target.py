@@ -8,6 +8,7 @@ A candidate says what the fake hardware makes of it in comment directives; nothi
     # fake-time-us: 1000 / TILE + 10        (an expression over the module's integer constants)
     # fake-knobs: TILE in 8, 16, 32, 64     (constants the tuner may change, and their values)
     # fake-overflow: TILE * 1024 > 196608   (when true: a UB-capacity compile error, as on a chip)
+    # fake-wrong-at: BATCH == 13            (an expression over the task's shape: wrong there)
 
 Without a verdict directive a candidate passes every seed, timed by `fake-time-us` (default 10 us).
 The directive `{"status": ...}` may be any status; `wrong_result` fails the last seed. The eager
@@ -100,6 +101,7 @@ def evaluate_expr(expr: str, names: dict[str, int]) -> Any:
 class FakeTarget(TargetBase):
     name = "fake"
     scratch_prefix = "fake-"
+    stress_inputs = False  # nothing runs, so value-stress inputs would say nothing
 
     def __init__(self, eager_us: float | None = 40.0, roofline_us: float | None = 5.0) -> None:
         self.eager_us, self.roofline_us = eager_us, roofline_us
@@ -138,8 +140,9 @@ class FakeTarget(TargetBase):
             scripted = json.loads(d["verdict"]) if "verdict" in d else {}
             overflow = bool(evaluate_expr(d["overflow"], names)) if "overflow" in d else False
             time_us = float(evaluate_expr(d.get("time-us", "10"), names))
+            wrong_here = bool(evaluate_expr(d["wrong-at"], job.task.shape)) if "wrong-at" in d else False
         except (ValueError, KeyError, SyntaxError, NameError, ZeroDivisionError, TypeError) as exc:
-            verdict.status = Status.INVALID
+            verdict.status = Status.INVALID  # (a shape constant the expression names but the shape lacks, too)
             verdict.error = ErrorContext(kind="contract", message=f"bad fake directive: {exc}")
             return
         if overflow:
@@ -148,7 +151,7 @@ class FakeTarget(TargetBase):
                 "message": f"OP EXP in/output total size exceeds MEM_UB size [{UB_BYTES}]",
                 "hardware_reason": f"OP EXP[1] in/output total size [{UB_BYTES * 2}] exceeds MEM_UB size [{UB_BYTES}]",
                 "requested_bytes": UB_BYTES * 2, "available_bytes": UB_BYTES}}  # fmt: skip
-        status = Status(scripted.get("status", "pass"))
+        status = Status(scripted.get("status", "wrong_result" if wrong_here else "pass"))
         if status not in (Status.PASS, Status.WRONG_RESULT):
             verdict.status = status
             error = {k: v for k, v in (scripted.get("error") or {}).items() if k in _ERROR_FIELDS}

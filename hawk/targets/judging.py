@@ -124,14 +124,19 @@ def seed_check(seed: int, rows: list[dict[str, Any]], outputs: list[dict[str, An
                      worst.get("zero_ratio"), detail)  # fmt: skip
 
 
-def add_stress(corr: Correctness, rows: list[dict[str, Any]], outputs: list[dict[str, Any]], note: str) -> None:
+def add_stress(
+    corr: Correctness, rows: list[dict[str, Any]], outputs: list[dict[str, Any]], note: str, cases: list[dict[str, Any]]
+) -> None:
     """The stress cases' results (rows: {"name", "checks"} or {"name", "error"}) into `corr`; a
-    failed case fails the kernel."""
+    failed case fails the kernel. `cases` (hawk.targets.stress) give each case's tolerances."""
+    from hawk.targets.stress import scaled
+
+    by_name = {c["name"]: c for c in cases}
     for row in rows:
         if "error" in row:
             corr.stress.append(StressCheck(row["name"], False, None, f"the kernel raised: {row['error']}"))
             continue
-        check = seed_check(0, row.get("checks") or [], outputs)
+        check = seed_check(0, row.get("checks") or [], scaled(outputs, by_name.get(row["name"], {})))
         corr.stress.append(StressCheck(row["name"], check.passed, check.max_abs_diff, check.detail))
     corr.stress_note = note
     corr.passed = corr.passed and all(c.passed for c in corr.stress)

@@ -148,7 +148,7 @@ class AscendTritonTarget(TargetBase):
             verdict.status = Status.COMPILE_ERROR
             verdict.error = _compile_error(failed[0], candidate, str(kernel_file))
             return
-        if not self._judge_numerics(verdict, child, interp, candidate, job.seeds, job.stress_note):
+        if not self._judge_numerics(verdict, child, interp, candidate, job.seeds, job):
             return
         if mode == "npu":
             t = interp.get("npu_time_us")
@@ -184,9 +184,7 @@ class AscendTritonTarget(TargetBase):
             out[int(c["launch_index"])] = summary
         return out
 
-    def _judge_numerics(
-        self, verdict: Verdict, child, interp: dict, source: str, seeds: list[int], stress_note: str = ""
-    ) -> bool:
+    def _judge_numerics(self, verdict: Verdict, child, interp: dict, source: str, seeds: list[int], job: Job) -> bool:
         """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
         outcome = interp.get("outcome")
         message = str(interp.get("message", ""))
@@ -221,7 +219,7 @@ class AscendTritonTarget(TargetBase):
             for seed in seeds
         ]
         verdict.correctness = correctness(seeds, checks, outputs)
-        add_stress(verdict.correctness, interp.get("stress", []), outputs, stress_note)
+        add_stress(verdict.correctness, interp.get("stress", []), outputs, job.stress_note, job.stress)
         settle(verdict)
         return True
 

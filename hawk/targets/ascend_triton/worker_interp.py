@@ -28,6 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from hawk.targets.stress import scaled
 from hawk.targets.worker_kit import Recorder, compare_tensors, goldens_first, kernel_frames  # stdlib-only module
 
 CORE_COUNTS = (20, 40)  # cube cores (kernels with tl.dot), vector cores (pure vector kernels)
@@ -229,7 +230,10 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         rec.data["seeds"].append({"seed": seed, "checks": checks, "launches": len(tracer.launches) - before,
                                   "interpret_s": elapsed})  # fmt: skip
         rec.flush()
-    rec.data["stress"] = [_stress_run(fn, name, inst, outputs) for name, inst in refs.stress]
+    cases = {c["name"]: c for c in request.get("stress") or []}
+    rec.data["stress"] = [
+        _stress_run(fn, name, inst, scaled(outputs, cases.get(name, {}))) for name, inst in refs.stress
+    ]
     rec.finish("ran")
 
 

@@ -6,6 +6,7 @@ from hawk import targets
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Status
 from hawk.tasks import load_suite, resolve_task
+from hawk.tasks.task import shape_set
 
 # The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
 pytestmark = pytest.mark.sim
@@ -13,15 +14,27 @@ pytestmark = pytest.mark.sim
 SUITE = load_suite("npu-workloads")
 
 
+def representative(tasks):
+    """CI judges one expert per (level, category, shape set or not): every kind of kernel the suite
+    has, in a bounded time; `python benchmarks/eval_time.py` judges all of them."""
+    seen, out = set(), []
+    for t in tasks:
+        key = (t.level, t.category, bool(shape_set(t)))
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return out
+
+
 def test_suite_shape():
     assert len(SUITE.tasks) >= 30
-    assert {t.level for t in SUITE.tasks} == {1, 2, 3}
+    assert {1, 2, 3} <= {t.level for t in SUITE.tasks} <= {1, 2, 3, 4}
     assert all(t.expert_kernel is not None for t in SUITE.tasks)
     assert len({t.id for t in SUITE.tasks}) == len(SUITE.tasks)
     assert resolve_task(SUITE.tasks[0].id).path == SUITE.tasks[0].path
 
 
-@pytest.mark.parametrize("task", SUITE.tasks, ids=lambda t: t.id)
+@pytest.mark.parametrize("task", representative(SUITE.tasks), ids=lambda t: t.id)
 def test_expert_kernel_passes(task):
     v = targets.get("ascend-pypto").evaluate(task.expert_kernel.read_text(), task, EvalOptions(seeds=3))
     assert v.status == Status.PASS, (v.error, v.correctness)

@@ -28,6 +28,8 @@ def kernel(
     cos2 = pypto.reshape(pypto.index_select(cos, 1, half_idx), [1, 1, S, D])
     sin2 = pypto.reshape(pypto.mul(pypto.index_select(sin, 1, half_idx), sign), [1, 1, S, D])
     # q: tiles of 2 heads x 128 positions x 64 (16 K values: 64 KiB per fp32 operand).
+    # Measured: 24.4 us; 1-head tiles 27.1 us; the swap as a cube product with an on-chip
+    # signed permutation matrix (x @ P, exact in bf16 -> fp32) 31.2 us.
     pypto.set_vec_tile_shapes(1, 2, 128, D)
     qf = pypto.cast(q_pe, pypto.DT_FP32)
     qs = pypto.index_select(qf, 3, swap_idx)

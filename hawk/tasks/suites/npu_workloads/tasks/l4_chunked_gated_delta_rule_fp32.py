@@ -32,13 +32,13 @@ class Model(nn.Module):
         v, g, beta = v.float(), g.float(), beta.float()
         state = torch.zeros(BATCH, HEADS, DK, DV)
         out = torch.zeros(BATCH, HEADS, SEQ, DV)
-        decay = g.exp()
         for t in range(SEQ):
-            state = state * decay[:, :, t, None, None]
-            kt, qt = k[:, :, t, None, :], q[:, :, t, None, :]  # [batch, heads, 1, dk]
-            u = (v[:, :, t, None, :] - kt @ state) * beta[:, :, t, None, None]
-            state = state + kt.transpose(-2, -1) @ u
-            out[:, :, t] = (qt @ state)[:, :, 0]
+            state = state * g[:, :, t].exp()[..., None, None]
+            kt, qt = k[:, :, t], q[:, :, t]
+            kv_mem = (state * kt[..., None]).sum(-2)
+            u = (v[:, :, t] - kv_mem) * beta[:, :, t][..., None]
+            state = state + kt[..., None] * u[..., None, :]
+            out[:, :, t] = (state * qt[..., None]).sum(-2)
         return out, state
 
 

@@ -5,15 +5,20 @@ target.evaluate -> repair on failure (structured error with the hardware reason)
 optimize (profile and bottleneck) -> keep the best correct kernel. Budgets: iterations, tokens,
 wall time. Every finished step is in the trajectory; a rerun resumes from it.
 
-Method `hawk` adds the knowledge modules around the same loop: each repair and optimize prompt
-carries the items retrieved for the candidate and its verdict (2D retrieval), each item's effect is
-recorded after the step, the finished run is synthesized into new proven items, and every
-`distill_every` finished tasks (counted in the store, across processes) the store is distilled.
+Method `hawk` adds the knowledge modules around the same loop: the first prompt carries items
+retrieved for the task itself (its traced ops and dtypes, the roofline's predicted bottleneck, UB
+pressure from its sizes), each repair and optimize prompt the items retrieved for the candidate and
+its verdict (2D retrieval, gated by the items' preconditions); after the step each item's effect is
+recorded, credited only when the step's change applied it; the finished run is synthesized into new
+proven items, and every `distill_every` finished tasks (counted in the store, across processes) the
+store is distilled. With `ablate_knowledge`, a random half of each step's retrieved items is
+withheld (recorded in the step), so outcomes with and without each item can be compared.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -22,8 +27,10 @@ from typing import Any
 
 from hawk.agent import transplant
 from hawk.agent.prompts import build_messages
-from hawk.knowledge.inject import knowledge_text, record_outcome
-from hawk.knowledge.retrieval import retrieve
+from hawk.knowledge.attribution import applied
+from hawk.knowledge.facts import Facts, query_text_of, task_facts
+from hawk.knowledge.inject import knowledge_text, record_outcome, step_helped
+from hawk.knowledge.retrieval import Hit, retrieve
 from hawk.knowledge.store import KnowledgeStore
 from hawk.llm import LLM, LLMError, UsageLedger, extract_kernel
 from hawk.records.trajectory import Step, Trajectory
@@ -96,9 +103,11 @@ def run_agent(
     log=print,
     knowledge_path: Path | None = None,
     distill_every: int = DISTILL_EVERY,
+    ablate_knowledge: bool = False,
 ) -> AgentResult:
     """Run one method on one task into `out_dir` (resumable). `knowledge_path` is the store method
-    `hawk` reads and writes (default: the user's store, see hawk.knowledge.store.default_path)."""
+    `hawk` reads and writes (default: the user's store, see hawk.knowledge.store.default_path).
+    `ablate_knowledge`: withhold a random half of each step's retrieved items (method hawk's A/B)."""
     if method not in METHODS:
         raise ValueError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
     out_dir = Path(out_dir)
@@ -114,6 +123,8 @@ def run_agent(
         if hit is not None:
             exemplar_text, exemplar_name = hit[0].read_text(), f"{hit[0].name} (similarity {hit[1]:.2f})"
     store = KnowledgeStore(knowledge_path) if method == "hawk" else None
+    facts = task_facts(task, target.spec()) if store is not None else None
+    ablation = random.Random(f"{out_dir}") if ablate_knowledge and store is not None else None
     iterations = 1 if method == "oneshot" else budget.iterations
     started = time.perf_counter()
     tokens_used = 0
@@ -136,17 +147,21 @@ def run_agent(
             try:
                 step = _one_step(
                     i, task, target, llm, specs, last, best, exemplar_text, eval_options, ledger, _history(traj.steps),
-                    store, budget, _tuning_note(traj.steps[best[0]].tuning if best else None), log,
+                    store, budget, _tuning_note(traj.steps[best[0]].tuning if best else None), log, facts, ablation,
                 )  # fmt: skip
             except LLMError as exc:
                 stop = f"llm error: {exc}"
                 log(f"[{task.id}] step {i}: the model could not be reached ({exc}); stopping, nothing lost")
                 break
+            best_t = best[2].perf.time_us if best and best[2].perf else None
+            tuned = step.tuning.get("verdict") if step.tuning and step.tuning.get("changed") else None
+            kept = tuned or step.verdict  # the kernel as kept
+            if store is not None and kept is not None and (step.knowledge or step.knowledge_withheld):
+                step.knowledge_helped = step_helped(step.kind, kept, best_t)[0]
             traj.append(step)
             if store is not None:  # after the append: a crash here loses one effect record, never a step
-                best_t = best[2].perf.time_us if best and best[2].perf else None
-                tuned = step.tuning.get("verdict") if step.tuning and step.tuning.get("changed") else None
-                record_outcome(store, step.knowledge, step.kind, tuned or step.verdict, best_t)  # the kernel as kept
+                record_outcome(store, step.knowledge, step.kind, kept, best_t, applied=step.knowledge_applied,
+                               withheld=step.knowledge_withheld, task=task.id)  # fmt: skip
             status = step.verdict["status"] if step.verdict else f"no kernel ({step.parse_error})"
             log(f"[{task.id}] step {i} ({step.kind}): {status}" + (" [cache hit]" if step.cached else ""))
         tokens_used += int(step.tokens.get("total_tokens", 0))
@@ -220,7 +235,9 @@ def _learn(steps, task, target, store, llm, out_dir, eval_options, distill_every
     marker = out_dir / "knowledge.json"
     if marker.exists():
         return json.loads(marker.read_text())
-    info: dict[str, Any] = {"injected": sorted({i for s in steps for i in s.knowledge}), "store": str(store.path)}
+    info: dict[str, Any] = {"injected": sorted({i for s in steps for i in s.knowledge}), "store": str(store.path),
+                            "applied": sorted({i for s in steps for i in s.knowledge_applied}),
+                            "withheld": sorted({i for s in steps for i in s.knowledge_withheld})}  # fmt: skip
     llm = _CountingLLM(llm)  # rationales, labels and arbitration are part of what the method costs
     try:
         created = synthesize_from_steps(steps, task, target, store, llm, run_id=str(out_dir), eval_options=eval_options)
@@ -253,9 +270,40 @@ class _CountingLLM:
         return completion
 
 
+def _retrieve_for_step(
+    store: KnowledgeStore, kind: str, cand: str | None, verdict: Verdict | None, target: Target, facts: Facts | None
+) -> list[Hit]:
+    """Gated 2D retrieval for one step. A failure wants fixes of failures; an optimization may use
+    either kind (a UB fix tells how far tiles can grow); a first attempt is queried by the task
+    itself. Weak matches are left out rather than padding the prompt."""
+    if cand is not None and verdict is not None:
+        return retrieve(store, cand, verdict=verdict.to_dict(), k=KNOWLEDGE_K, target=target.name,
+                        kind="error" if kind == "repair" else None, min_score=KNOWLEDGE_MIN_SCORE, facts=facts,
+                        gate=True)  # fmt: skip
+    if kind != "generate" or facts is None or not facts.known:
+        return []
+    # Up-front: traced ops and dtypes are the code query, the predicted bottleneck the profile, and
+    # data larger than the UB (it must be tiled) the UB labels; a matmul brings the cube-tile label.
+    pressure = ["ub_capacity", "vector_tile_shape"] if facts.regimes & {"tensor_exceeds_ub", "row_exceeds_ub"} else []
+    if "matmul" in facts.ops:
+        pressure.append("cube_tile_shape")
+    return retrieve(store, query_text_of(facts), verdict=None, k=KNOWLEDGE_K, target=target.name,
+                    min_score=KNOWLEDGE_MIN_SCORE, facts=facts, gate=True, extra_labels=pressure)  # fmt: skip
+
+
+def _withhold(hits: list[Hit], rng: random.Random | None) -> tuple[list[Hit], list[Hit]]:
+    """(kept, withheld): a random half withheld under ablation (an odd count rounds either way)."""
+    if rng is None or not hits:
+        return hits, []
+    n = len(hits) // 2 + (1 if len(hits) % 2 and rng.random() < 0.5 else 0)
+    out = set(rng.sample(range(len(hits)), n))
+    return [h for j, h in enumerate(hits) if j not in out], [h for j, h in enumerate(hits) if j in out]
+
+
 def _one_step(
-    i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history, store, budget, tuning_note, log
-) -> Step:
+    i, task, target, llm, specs, last, best, exemplar, eval_options, ledger, history, store, budget, tuning_note, log,
+    facts=None, ablation=None,
+) -> Step:  # fmt: skip
     last_v = last.verdict_obj() if last else None
     if last is None or (last.candidate is None and best is None):
         kind, cand, verdict = "generate", None, None
@@ -266,12 +314,9 @@ def _one_step(
     else:
         kind, cand, verdict = "generate", None, None
     note = last.parse_error if last is not None and last.candidate is None else None
-    knowledge, item_ids = None, []
-    if store is not None and cand is not None and verdict is not None:
-        # A failure wants fixes of failures; an optimization may use either kind (a UB fix tells how
-        # far tiles can grow). Weak matches are left out rather than padding the prompt.
-        hits = retrieve(store, cand, verdict=verdict.to_dict(), k=KNOWLEDGE_K, target=target.name,
-                        kind="error" if kind == "repair" else None, min_score=KNOWLEDGE_MIN_SCORE)  # fmt: skip
+    knowledge, item_ids, hits, withheld = None, [], [], []
+    if store is not None:
+        hits, withheld = _withhold(_retrieve_for_step(store, kind, cand, verdict, target, facts), ablation)
         if hits:
             knowledge, item_ids = knowledge_text(hits), [h.item.id for h in hits]
     messages = build_messages(
@@ -330,6 +375,8 @@ def _one_step(
         timings={"llm_s": round(llm_s, 3), "eval_s": round(eval_s + tune_s, 3), "tune_s": round(tune_s, 3)},
         cached=all(c.cached for c in completions),
         knowledge=item_ids,
+        knowledge_applied=[h.item.id for h in hits if applied(h.item, cand, chosen.code)],
+        knowledge_withheld=[h.item.id for h in withheld],
         tuning=tuning,
         alternatives=alternatives,
     )

@@ -66,6 +66,7 @@ class BenchConfig:
     kb_path: Path | None = None  # None: DIR/knowledge.sqlite (a benchmark never pollutes the user's store)
     experts: bool = True  # evaluate each task's expert kernel once (speedup over expert)
     swimlane: bool = False  # draw the best kernel's swimlane per correct unit (one more evaluation each)
+    ablate_knowledge: bool = False  # method hawk withholds a random half of each step's retrieved items (A/B)
 
     def resolved_kb_path(self) -> Path:
         return Path(self.kb_path) if self.kb_path else Path(self.out) / "knowledge.sqlite"
@@ -139,7 +140,7 @@ def git_commit() -> dict[str, Any] | None:
 
 
 # Settings that decide results: a rerun into the same DIR must agree on them, or it would mix two runs.
-_FIXED = ("suite", "target", "budget", "eval", "llm_identity", "kb_path", "corpus")
+_FIXED = ("suite", "target", "budget", "eval", "llm_identity", "kb_path", "corpus", "ablate_knowledge")
 # LLM settings that do not change replies (transport, accounting, where files go).
 _LLM_NOT_IDENTITY = {"api_key", "timeout_s", "max_retries", "retry_backoff_s", "retry_backoff_max_s", "concurrency",
                      "price_prompt_per_mtok", "price_completion_per_mtok", "exchange_dir", "exchange_timeout_s",
@@ -165,6 +166,8 @@ def manifest_for(config: BenchConfig, suite_name: str, tasks: list[Task], llm_se
         "kb_path": str(config.resolved_kb_path()),
         "corpus": str(config.corpus) if config.corpus else None,
         "experts": config.experts,
+        # Only written when set, so runs from before the option still resume (absent == off).
+        **({"ablate_knowledge": True} if config.ablate_knowledge else {}),
         "hawk_version": __version__,
         "git": git_commit(),
         "started": _now(),

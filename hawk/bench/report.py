@@ -15,6 +15,9 @@ from typing import Any
 
 from hawk.bench import metrics as M
 from hawk.bench import plots
+from hawk.bench.ablation import ablation
+from hawk.bench.ablation import html as ablation_html
+from hawk.bench.ablation import markdown as ablation_markdown
 from hawk.bench.plan import BenchError, read_manifest, write_json
 from hawk.bench.unit import UNIT_FILE, UnitRecord, load_record
 from hawk.fileio import atomic_write_text
@@ -70,7 +73,7 @@ def _kb_stats(path: Path) -> dict[str, Any]:
     with KnowledgeStore(path) as store:
         items = store.list()
     by_status: dict[str, int] = {}
-    effect = {"retrieved": 0, "injected": 0, "passes_after": 0, "regressions": 0}
+    effect = {"retrieved": 0, "injected": 0, "passes_after": 0, "regressions": 0, "not_applied": 0, "withheld": 0}
     for i in items:
         by_status[i.status] = by_status.get(i.status, 0) + 1
         for k in effect:
@@ -127,7 +130,12 @@ def summarize(data: RunData) -> dict[str, Any]:
         "incomplete": [
             {"unit": r.unit.key, "stop_reason": r.stop_reason, "error": r.error} for r in data.records if not r.complete
         ],
-        "knowledge": {"final": data.kb, "growth": data.growth, "effect": M.knowledge_effect(data.records, data.growth)},
+        "knowledge": {
+            "final": data.kb,
+            "growth": data.growth,
+            "effect": M.knowledge_effect(data.records, data.growth),
+            "ablation": ablation(data.out, data.records),
+        },
         "units": [asdict(r) for r in data.records],
         "definitions": M.__doc__,
     }
@@ -230,6 +238,7 @@ def render_markdown(s: dict[str, Any]) -> str:
     for m, e in s["knowledge"]["effect"].items():
         parts.append(f"- {m}: correct {_pct(e['first_half_accuracy'])} in the first half of its finished units, "
                      f"{_pct(e['second_half_accuracy'])} in the second")  # fmt: skip
+    parts += ablation_markdown(s["knowledge"].get("ablation") or {})
     if s["incomplete"]:
         parts += ["", "## Incomplete units (rerun the same command to resume them)", ""]
         parts += [f"- {i['unit']}: {i['error'] or i['stop_reason']}" for i in s["incomplete"]]
@@ -348,7 +357,7 @@ def render_html(s: dict[str, Any], data: RunData) -> str:
         f"<h2>Methods</h2>{methods_table}{split_tables}<h2>Plots</h2>{figures}"
         f'<h2>Flagged for inspection</h2><ul id="flagged">{flagged}</ul>'
         f"<h2>Knowledge</h2><p>Store {_e(kb.get('path'))}: {_e(kb.get('items', 0))} items {_e(kb.get('by_status', {}))}; "
-        f"effect counters {_e(kb.get('effect', {}))}.</p><ul>{effect}</ul>"
+        f"effect counters {_e(kb.get('effect', {}))}.</p><ul>{effect}</ul>{ablation_html(s['knowledge'].get('ablation'))}"
         f"{incomplete}<h2>Tasks</h2>{tasks_table}<h2>Run</h2>{settings}"
         f"<h2>Definitions</h2><pre>{_e(s['definitions'].strip())}</pre>"
     )

@@ -45,6 +45,7 @@ class UnitSpec:
     kb_path: Path
     corpus: Path | None = None
     swimlane: bool = False
+    ablate_knowledge: bool = False  # method hawk: withhold a random half of each step's retrieved items
     # Only for the scripted provider (tests, the throughput benchmark): replies per task id ("*": any).
     scripted_replies: dict[str, list[str]] | None = None
 
@@ -192,7 +193,8 @@ def run_unit(spec: UnitSpec) -> UnitRecord:
         target = targets.get(spec.target)
         llm = make_unit_llm(spec)
         result = run_agent(spec.task, target, llm, u.method, d, spec.budget, spec.eval_options,
-                           corpus=spec.corpus, log=log, knowledge_path=spec.kb_path)  # fmt: skip
+                           corpus=spec.corpus, log=log, knowledge_path=spec.kb_path,
+                           ablate_knowledge=spec.ablate_knowledge)  # fmt: skip
         stop = result.stop_reason
     except Exception as exc:  # a unit's failure must not take the run down; it is recorded and retried
         error = f"{type(exc).__name__}: {exc}"

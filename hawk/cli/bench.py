@@ -46,6 +46,14 @@ def bench_cmd(
     kb: Annotated[Path | None, typer.Option("--kb", help="knowledge store; default DIR/knowledge.sqlite")] = None,
     experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True,
     swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False,
+    ablate_knowledge: Annotated[
+        bool,
+        typer.Option(
+            "--ablate-knowledge",
+            help="method hawk: withhold a random half of each step's retrieved "
+            "items (recorded); the report gives outcome rates with and without each item",
+        ),
+    ] = False,
     report: Annotated[bool, typer.Option(help="render the report at the end")] = True,
     provider: opt.Provider = None,
     base_url: opt.BaseUrl = None,
@@ -88,7 +96,7 @@ def bench_cmd(
             budget=opt.search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates,
                                      roofline_stop),
             eval_options=EvalOptions(seeds=seeds, timeout_s=eval_timeout), corpus=corpus, kb_path=kb,
-            experts=experts, swimlane=swimlane,
+            experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge,
         )  # fmt: skip
         with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), TextColumn("{task.description}"), console=console,

@@ -45,10 +45,23 @@ def stats(db: DbOption = None) -> None:
     for label, n in by_label.most_common():
         console.print(f"  {label}: {n} active")
     used = [i for i in items if i.effect.injected]
+    ignored = sum(i.effect.not_applied for i in items)
+    if ignored:
+        passed = sum(i.effect.not_applied_passes for i in items)
+        console.print(f"not applied: {ignored} injections the step's change ignored ({passed} passed anyway); "
+                      "they credit nothing")  # fmt: skip
+    withheld = sum(i.effect.withheld for i in items)
+    if withheld:
+        console.print(f"ablation: {withheld} retrievals withheld, {sum(i.effect.withheld_passes for i in items)} "
+                      "of those steps helped anyway")  # fmt: skip
+    general = sum(1 for i in items if i.general and i.status in ("active", "demoted"))
+    if general:
+        console.print(f"general: {general} proven items passed on two or more tasks")
     if used:
         injected = sum(i.effect.injected for i in used)
         passes = sum(i.effect.passes_after for i in used)
-        console.print(f"effect: {injected} injections of {len(used)} items, {passes} followed by a pass or speed-up")
+        console.print(f"effect: {injected} injections of {len(used)} items, {passes} followed by a pass or speed-up "
+                      "(applied injections: the step's change touched what the item's change touched)")  # fmt: skip
         best = sorted(used, key=lambda i: (-(i.effect.passes_after + 1) / (i.effect.injected + 2), i.id))[:5]
         for i in best:
             console.print(f"  {i.id} [{i.status}] helped {i.effect.passes_after} of {i.effect.injected}: "
@@ -71,12 +84,19 @@ def list_cmd(status: Annotated[str | None, typer.Option(help="active, candidate,
 
 @app.command("show")
 def show(item_id: str, db: DbOption = None) -> None:
-    """The whole item as JSON, with its history."""
+    """The whole item as JSON, with its history, and its effects read out (applied vs not applied)."""
     try:
         item = _store(db).get(item_id)
     except KeyError:
         _fail(f"no knowledge item '{item_id}'")
-    print(json.dumps(item.to_dict(), indent=2, default=str))
+    e = item.effect
+    data = item.to_dict()
+    data["effects_read"] = {
+        "applied": f"helped {e.passes_after} of {e.injected} applied injections ({e.regressions} failures or slowdowns)",
+        "not_applied": f"{e.not_applied} injections not applied ({e.not_applied_passes} passed anyway)",
+        "withheld": f"{e.withheld} retrievals withheld by the ablation ({e.withheld_passes} helped anyway)",
+    }
+    print(json.dumps(data, indent=2, default=str))
 
 
 @app.command("search")
@@ -85,6 +105,7 @@ def search(
     code: Annotated[Path | None, typer.Option(help="kernel file: the syntactic query")] = None,
     error: Annotated[str | None, typer.Option(help="error or hardware reason: the semantic query")] = None,
     k: Annotated[int, typer.Option(min=1)] = 5,
+    gate: Annotated[bool, typer.Option(help="leave out items whose preconditions the code fails")] = True,
     db: DbOption = None,
 ) -> None:
     """2D retrieval: syntactic (code) x hardware-semantic (error/profile) scores, and why each matched."""
@@ -96,7 +117,7 @@ def search(
     query_error = error or text
     if not query_code and not query_error:
         _fail("give error text, or --code FILE and/or --error TEXT")
-    hits = retrieve(_store(db), query_code, query_error, None, k=k, record=False)
+    hits = retrieve(_store(db), query_code, query_error, None, k=k, record=False, gate=gate)
     if not hits:
         console.print("no active knowledge matches")
     for h in hits:

@@ -2,7 +2,8 @@
 
 One pass (`distill`) does three things, in this order:
 
-1. Effects. An item's injections are the evidence (see hawk.knowledge.inject): with at least
+1. Effects. An item's applied injections are the evidence (see hawk.knowledge.inject and
+   attribution: injections the step's change ignored are counted apart and decide nothing): with at least
    MIN_EVIDENCE injections and a help rate (passes or speed-ups after injection / injections)
    below WEAK_RATE, an active item is demoted (still retrieved, at a penalty). A demoted item is
    judged only on the injections since its demotion: MIN_EVIDENCE more with a rate below WEAK_RATE
@@ -106,7 +107,8 @@ def _apply_effects(store: KnowledgeStore, report: DistillReport) -> None:
     for item in store.list("active"):
         e = item.effect
         if e.injected >= MIN_EVIDENCE and e.passes_after / e.injected <= WEAK_RATE:
-            reason = f"helped {e.passes_after} of {e.injected} injections ({e.regressions} failures or slowdowns)"
+            reason = (f"helped {e.passes_after} of {e.injected} applied injections ({e.regressions} failures or "
+                      f"slowdowns; {e.not_applied} more injections not applied)")  # fmt: skip
             _mark(store, item, "demoted", reason, {"injected": e.injected, "passes_after": e.passes_after})
             report.demoted.append(item.id)
     for item in store.list("demoted"):
@@ -329,7 +331,13 @@ def merge_items(base: KnowledgeItem, items: list[KnowledgeItem], decision: Decis
         passes_after=sum(it.effect.passes_after for it in items),
         regressions=sum(it.effect.regressions for it in items),
         speedups=[s for it in items for s in it.effect.speedups],
+        not_applied=sum(it.effect.not_applied for it in items),
+        not_applied_passes=sum(it.effect.not_applied_passes for it in items),
+        withheld=sum(it.effect.withheld for it in items),
+        withheld_passes=sum(it.effect.withheld_passes for it in items),
     )
+    merged.proven_tasks = sorted({t for it in items for t in it.proven_tasks})
+    merged.general = len(merged.proven_tasks) >= 2
     merged.status, merged.status_reason, merged.merged_into, merged.proof_verdict = "candidate", "", None, None
     merged.history = [{"at": now(), "event": "merged_from", "sources": [it.id for it in items],
                        "arbiter": decision.arbiter, "reason": decision.reason}]  # fmt: skip

@@ -70,14 +70,45 @@ class Trigger:
 
 
 @dataclass
+class Preconditions:
+    """What a query must show for the item to be worth injecting (checked at retrieval, veto on a miss).
+
+    Derived at synthesis from the item's diff and before-code (hawk.knowledge.gating): `ops` are op
+    classes or calls the query must make (a cube-tiling item needs a "matmul"); `dtypes`: one of
+    them must occur (only when the change itself is about a dtype); `reduction`: the query reduces
+    along an axis; `regimes`: shape regimes such as "row_exceeds_ub" (one row is larger than the UB).
+    Empty lists mean no condition on that axis."""
+
+    ops: list[str] = field(default_factory=list)
+    dtypes: list[str] = field(default_factory=list)
+    reduction: bool = False
+    regimes: list[str] = field(default_factory=list)
+
+    def describe(self) -> list[str]:
+        out = [f"uses {op}" for op in self.ops] + ([f"dtype in {self.dtypes}"] if self.dtypes else [])
+        return out + (["has a reduction"] if self.reduction else []) + [f"shape regime {r}" for r in self.regimes]
+
+
+@dataclass
 class Effect:
-    """What happened when the item was used: the evidence pruning and ranking will rest on."""
+    """What happened when the item was used: the evidence pruning and ranking will rest on.
+
+    `injected`, `passes_after`, `regressions` and `speedups` count only injections the step's change
+    *applied* (it touched what the item's change touched, hawk.knowledge.attribution): the evidence
+    distillation and the retrieval prior use. Injections the step ignored are counted apart
+    (`not_applied`, and how many of them passed anyway), and so are the A/B ablation's withheld
+    retrievals (`withheld`, `withheld_passes`: the outcome without the item). Stores written before
+    attribution existed credited every injection, so their counts read as applied."""
 
     retrieved: int = 0
     injected: int = 0
     passes_after: int = 0
     regressions: int = 0
     speedups: list[float] = field(default_factory=list)
+    not_applied: int = 0
+    not_applied_passes: int = 0
+    withheld: int = 0
+    withheld_passes: int = 0
 
 
 @dataclass
@@ -96,6 +127,13 @@ class KnowledgeItem:
     status_reason: str = ""
     merged_into: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # Relevance and transfer (hawk.knowledge.gating / attribution); None on items of older stores
+    # until the store's migration derives them.
+    preconditions: Preconditions | None = None
+    change: list[str] | None = None  # change keys of the fix: "shrink:TILE", "add:amax", ...
+    rule: dict[str, Any] = field(default_factory=dict)  # trigger, rationale and template: the rule, not the diff
+    proven_tasks: list[str] = field(default_factory=list)  # tasks where the change passed (learned + applied)
+    general: bool = False  # its change passed on a second task
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created: str = field(default_factory=now)
     updated: str = field(default_factory=now)
@@ -117,4 +155,6 @@ class KnowledgeItem:
         data = dict(data)
         data["trigger"] = Trigger(**data.get("trigger", {}))
         data["effect"] = Effect(**data.get("effect", {}))
+        if isinstance(data.get("preconditions"), dict):
+            data["preconditions"] = Preconditions(**data["preconditions"])
         return cls(**data)

@@ -12,6 +12,11 @@ BM25 hit the same pull as the best cause match even when its code similarity is 
 axis weighs more because a hardware cause transfers across ops while code similarity often does not.
 The fused score is then multiplied by the item's effect prior (see `effect_prior`), so measured
 help and harm reorder items that fit a query equally well.
+
+Before scoring, relevance gating (hawk.knowledge.gating) vetoes items whose preconditions the query
+fails (a cube-tiling item for a kernel without a matmul); every hit says which preconditions held.
+A query is a kernel and its verdict, or, before the first attempt, a task's facts (traced ops and
+dtypes as the code query, the roofline's predicted bottleneck and UB pressure as the labels).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from hawk.knowledge import gating
 from hawk.knowledge.embedding import Embedder, default_embedder
+from hawk.knowledge.facts import Facts, code_facts
 from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, normalize_error
 from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
@@ -56,6 +63,7 @@ class Hit:
     score: float  # fused score times the effect prior
     why: str
     prior: float = 1.0
+    check: gating.Check | None = None  # which of the item's preconditions the query met
 
 
 def _label_vector(labels: list[str], boost: str | None = None) -> np.ndarray:
@@ -120,22 +128,35 @@ def retrieve(
     target: str | None = None,
     kind: str | None = None,
     min_score: float = 0.0,
+    facts: Facts | None = None,
+    gate: bool = False,
+    extra_labels: list[str] | None = None,
 ) -> list[Hit]:
     """The k items that best fit the query, best first. Only proven (active, demoted) items by default.
 
     With `record`, each returned item's `retrieved` count goes up: the evidence pruning uses.
     With `target`, only items learned on that target are considered (a UB fix for PyPTO tiles says
     nothing to a Triton kernel). With `kind` "error" only repair items (they have an error
-    signature), with "perf" only speed-up items. Hits below `min_score` are dropped."""
-    items = [
-        it
-        for status in statuses
-        for it in store.list(status)
-        if (target is None or it.target == target) and (kind is None or _kind(it) == kind)
-    ]
+    signature), with "perf" only speed-up items. Hits below `min_score` are dropped.
+    `facts` (e.g. the task's, hawk.knowledge.facts.task_facts) add to what the code shows; with
+    `gate` (the agent loop, `hawk kb search`, MCP search), items whose preconditions the query fails
+    are left out; without, they are scored and their failed preconditions reported (the plain
+    ranking, and the ungated baseline of benchmarks/kb_relevance.py). `extra_labels` join the query's."""
+    q_facts = code_facts(code).merge(facts) if facts is not None else code_facts(code)
+    checks: dict[str, gating.Check] = {}
+    items = []
+    for status in statuses:
+        for it in store.list(status):
+            if (target is not None and it.target != target) or (kind is not None and _kind(it) != kind):
+                continue
+            checks[it.id] = gating.check(gating.of(it), q_facts)
+            if checks[it.id].ok or not gate:
+                items.append(it)
     if not items:
         return []
     embedder = embedder or default_embedder()
+    if verdict is None and q_facts.bottleneck:  # before the first attempt: the predicted bottleneck
+        verdict = {"status": "pass", "target": target, "perf": {"bottleneck": q_facts.bottleneck, "pipes": {}}}
     perf = (verdict or {}).get("perf") or {}
     q_target = target or (verdict or {}).get("target")
     bottleneck_label = labels_for({"perf": {"bottleneck": perf.get("bottleneck")}}, q_target)
@@ -144,6 +165,8 @@ def retrieve(
     if error_text:
         extra = labels_for({"error": {"message": error_text}}, q_target)
         q_labels = sorted(set(q_labels) | set(extra), key=list(LABELS).index)
+    if extra_labels:
+        q_labels = sorted(set(q_labels) | {lbl for lbl in extra_labels if lbl in LABELS}, key=list(LABELS).index)
     boost = bottleneck_label[0] if is_perf else None
     q_label_vec = _label_vector(q_labels, boost)
 
@@ -154,6 +177,7 @@ def retrieve(
     if is_perf:
         pipes = ", ".join(f"{p} {v:.0f}%" for p, v in sorted(perf.get("pipes", {}).items()))
         q_text = f"{perf['bottleneck']} {LABELS[boost]} pipes {pipes}"  # type: ignore[index]
+        q_text += "".join(f" {LABELS[lbl]}" for lbl in extra_labels or [] if lbl in LABELS and lbl != boost)
     q_vec = embedder.embed([q_text])[0] if q_text else None
     i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
 
@@ -166,7 +190,17 @@ def retrieve(
     score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
     order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
     hits = [
-        Hit(items[i], float(syn[i]), float(sem[i]), float(lab[i]), float(txt[i]), float(score[i]), "", float(prior[i]))
+        Hit(
+            items[i],
+            float(syn[i]),
+            float(sem[i]),
+            float(lab[i]),
+            float(txt[i]),
+            float(score[i]),
+            "",
+            float(prior[i]),
+            checks[items[i].id],
+        )
         for i in order[:k]
         if score[i] >= min_score
     ]
@@ -178,7 +212,7 @@ def retrieve(
             f"labels {shared_labels or 'none shared'} (label cos {h.label_score:.2f}); text sim {h.text_score:.2f} "
             f"({embedder.name}); bm25 {h.syntactic_score:.2f} over {len(shared_tokens)} shared tokens "
             f"{shared_tokens[:8]}; effect prior {h.prior:.2f} ({h.item.effect.passes_after} passes after "
-            f"{h.item.effect.injected} injections)"
+            f"{h.item.effect.injected} applied injections); {h.check.describe() if h.check else ''}"
         )
     if record:
         for hit in hits[:k]:

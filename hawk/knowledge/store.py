@@ -20,6 +20,7 @@ from hawk.knowledge.item import PROVEN_STATUSES, STATUSES, KnowledgeItem, now
 from hawk.knowledge.tokens import code_tokens
 
 __all__ = ["KnowledgeStore", "StoreError", "code_tokens", "default_path"]
+SCHEMA_VERSION = 2  # 2: preconditions, change keys, rule, proven tasks on every item (see _migrate)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -76,6 +77,7 @@ class KnowledgeStore:
             with self.transaction():
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
                     self.conn.execute(stmt)
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise StoreError(f"{self.path} is not a usable Hawk knowledge store ({exc})") from None
@@ -103,7 +105,11 @@ class KnowledgeStore:
     # --- writing -------------------------------------------------------------------------------
 
     def add(self, item: KnowledgeItem) -> KnowledgeItem:
-        """Insert `item`; it is active only when its proof verdict passed, otherwise a candidate."""
+        """Insert `item`; it is active only when its proof verdict passed, otherwise a candidate.
+        Preconditions, change keys and rule are derived here when the item has none."""
+        from hawk.knowledge.rule import complete
+
+        complete(item)
         if item.proof_passed:
             if item.status == "candidate":
                 item.status, item.status_reason = "active", "proof verdict passed"
@@ -150,20 +156,39 @@ class KnowledgeStore:
         passed: bool | None = None,
         regressed: bool = False,
         speedup: float | None = None,
+        applied: bool = True,
+        withheld: bool = False,
+        task: str | None = None,
     ) -> KnowledgeItem:
-        """Add one use of an item to its effect statistics, atomically across processes."""
+        """Add one use of an item to its effect statistics, atomically across processes.
+
+        An injection the step did not apply (`applied` False) is counted apart and credits nothing; a
+        retrieval the A/B ablation withheld (`withheld`) records the outcome without the item. An
+        applied injection that helped on `task` adds that task to the item's proven tasks: on a
+        second task the item is general."""
         with self.transaction():
             item = self._get(item_id)
             eff = item.effect
             eff.retrieved += int(retrieved)
-            eff.injected += int(injected)
-            eff.passes_after += int(bool(passed))
-            eff.regressions += int(regressed)
-            if speedup is not None:
-                eff.speedups.append(float(speedup))
+            if withheld:
+                eff.withheld += 1
+                eff.withheld_passes += int(bool(passed))
+            elif injected and not applied:
+                eff.not_applied += 1
+                eff.not_applied_passes += int(bool(passed))
+            else:
+                eff.injected += int(injected)
+                eff.passes_after += int(bool(passed))
+                eff.regressions += int(regressed)
+                if speedup is not None:
+                    eff.speedups.append(float(speedup))
+                if injected and passed and task and task not in item.proven_tasks:
+                    item.proven_tasks.append(task)
+                    item.general = len(item.proven_tasks) >= 2
             item.updated = now()
             self._write(item, reindex=False)
-            self._event(item_id, "effect", {"injected": injected, "passed": passed, "speedup": speedup})
+            self._event(item_id, "effect", {"injected": injected, "passed": passed, "speedup": speedup,
+                                            "applied": applied, "withheld": withheld})  # fmt: skip
         return item
 
     def count_and_check(self, key: str, every: int) -> bool:
@@ -260,6 +285,9 @@ class KnowledgeStore:
                 if incoming.status == "active" and not incoming.proof_passed:
                     incoming.status, incoming.status_reason = "candidate", "imported without a passing proof"
                 incoming.provenance.setdefault("source", "import")
+                from hawk.knowledge.rule import complete
+
+                complete(incoming)  # an export of an older store carries no preconditions
                 incoming.history.append({"at": now(), "event": "imported", "from": str(path)})
                 self._insert(incoming)
                 self._event(incoming.id, "imported", {"from": str(path)})
@@ -268,12 +296,40 @@ class KnowledgeStore:
 
     # --- internals -----------------------------------------------------------------------------
 
+    def _migrate(self) -> None:
+        """Bring items of an older store up to this schema (inside the open transaction, once).
+
+        Version 2 added preconditions, change keys, the rule and proven tasks: derived here from each
+        item's diff and before-code, so old items are gated and attributed like new ones. Their effect
+        counts stay as they were (they credited every injection: read as applied)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row and row[0] >= SCHEMA_VERSION:
+            return
+        from hawk.knowledge.rule import complete
+
+        for (data,) in self.conn.execute("SELECT data FROM items").fetchall():
+            item = KnowledgeItem.from_dict(json.loads(data))
+            if complete(item):
+                self._write(item, reindex=False)
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
     def _fold(self, mine: KnowledgeItem, theirs: KnowledgeItem) -> None:
         if theirs.id == mine.id and theirs.updated <= mine.updated:
             return  # our own export coming back: nothing new in it
-        for name in ("retrieved", "injected", "passes_after", "regressions"):
+        for name in (
+            "retrieved",
+            "injected",
+            "passes_after",
+            "regressions",
+            "not_applied",
+            "not_applied_passes",
+            "withheld",
+            "withheld_passes",
+        ):
             setattr(mine.effect, name, getattr(mine.effect, name) + getattr(theirs.effect, name))
         mine.effect.speedups += theirs.effect.speedups
+        mine.proven_tasks += [t for t in theirs.proven_tasks if t not in mine.proven_tasks]
+        mine.general = mine.general or theirs.general or len(mine.proven_tasks) >= 2
         if not mine.proof_passed and theirs.proof_passed:
             mine.proof_verdict = theirs.proof_verdict
             if mine.status == "candidate":

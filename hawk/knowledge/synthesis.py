@@ -8,7 +8,10 @@ Two kinds of lesson are read off a trajectory:
 Each lesson becomes one item: trigger from the earlier verdict, taxonomy labels (rules first, the
 LLM only when the rules find none), a rationale, the before/after code with their unified diff, and
 provenance. The after code is then run on the target again and that verdict is the item's proof, so
-an item is active only when the fix reproduces (the store enforces it). Benchmark reference
+an item is active only when the fix reproduces (the store enforces it). Each item also gets its
+preconditions (hawk.knowledge.gating, with the task's shape regimes), its change keys and the rule it
+stands for (hawk.knowledge.rule: trigger, rationale, template); a lesson whose change repeats a
+proven item's change on another task makes that item general. Benchmark reference
 solutions are never stored: an after code equal to the task's expert kernel is refused.
 """
 
@@ -19,7 +22,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hawk.knowledge.item import KnowledgeItem, Trigger, code_hash, normalize_error
+from hawk.knowledge.facts import task_facts
+from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, Trigger, code_hash, normalize_error
+from hawk.knowledge.rule import complete
 from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.llm import LLM, LLMError, Message
@@ -105,8 +110,10 @@ def synthesize_from_steps(
     spec = target.spec()
     tools = target.tool_versions() if hasattr(target, "tool_versions") else {}
     created: list[KnowledgeItem] = []
+    regimes = task_facts(task, spec).regimes if lessons else set()
     for lesson in lessons:
         item = _draft(lesson, task, target.name, spec.sku, llm, run_id, expert, tools)
+        complete(item, regimes)
         if _known(store, item.dedup_key()):
             continue
         proof = target.evaluate(item.after_code, task, eval_options).to_dict()
@@ -114,8 +121,26 @@ def synthesize_from_steps(
         item.provenance["proof_status"] = proof["status"]
         if proof["status"] != "pass":
             item.status_reason = "re-run of the after code did not pass"
+        else:
+            _credit_same_change(store, item, task.id)
         created.append(store.add(item))
     return created
+
+
+def _credit_same_change(store: KnowledgeStore, item: KnowledgeItem, task_id: str) -> None:
+    """A proven item of this target with the same change (keys and kind of lesson) learned on another
+    task has now passed on this one too: it is general."""
+    if not item.change:
+        return
+    for other in [it for status in PROVEN_STATUSES for it in store.list(status)]:
+        if other.target != item.target or set(other.change or ()) != set(item.change) or task_id in other.proven_tasks:
+            continue
+        if bool(other.trigger.signature) != bool(item.trigger.signature):
+            continue
+        other.proven_tasks.append(task_id)
+        other.general = len(other.proven_tasks) >= 2
+        other.history.append({"at": other.updated, "event": "general", "task": task_id})
+        store.update(other)
 
 
 # --- drafting ----------------------------------------------------------------------------------

@@ -276,12 +276,13 @@ def build_server(config: ServerConfig) -> MCPServer:
             if not query.strip() and not error and not verdict:
                 raise bad_argument("code", "missing: give `code` or `path`, and/or `verdict` or `error`")
             with hawk.store() as store:
-                hits = retrieve(store, query, error, verdict, k=k, target=target)
+                hits = retrieve(store, query, error, verdict, k=k, target=target, gate=True)
                 return {
                     "hits": [
                         {**item_brief(h.item), "score": round(h.score, 4),
                          "syntactic_score": round(h.syntactic_score, 4),
                          "semantic_score": round(h.semantic_score, 4), "why": h.why, "after_code": h.item.after_code,
+                         "preconditions": h.check.describe() if h.check else None,
                          "task": h.item.provenance.get("task"), "effect": asdict(h.item.effect)}
                         for h in hits
                     ],

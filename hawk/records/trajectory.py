@@ -30,6 +30,9 @@ class Step:
     timings: dict[str, float] = field(default_factory=dict)
     cached: bool = False
     knowledge: list[str] = field(default_factory=list)  # ids of knowledge items the prompt carried
+    knowledge_applied: list[str] = field(default_factory=list)  # of those, the ones this step's change applied
+    knowledge_withheld: list[str] = field(default_factory=list)  # retrieved but withheld (A/B ablation)
+    knowledge_helped: bool | None = None  # the step's outcome as the items' effects were credited with it
     # The tuner's run on this step's kernel when it passed (hawk.agent.loop._tune_step): the tuned
     # source and verdict when it found a faster verified point, and what it spent.
     tuning: dict[str, Any] | None = None

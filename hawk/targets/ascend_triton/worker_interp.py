@@ -160,8 +160,8 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     rec.data["timings"]["import_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    golden = goldens_first(request, rec)
-    instances, specs, outputs = golden.instances, golden.specs, golden.outputs
+    refs = goldens_first(request, rec)  # (not `golden`: the name of each output's golden below)
+    instances, specs, outputs = refs.instances, refs.specs, refs.outputs
     seeds: list[int] = request["seeds"]
     rec.data["timings"]["reference_s"] = time.perf_counter() - t0
 
@@ -229,7 +229,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         rec.data["seeds"].append({"seed": seed, "checks": checks, "launches": len(tracer.launches) - before,
                                   "interpret_s": elapsed})  # fmt: skip
         rec.flush()
-    rec.data["stress"] = [_stress_run(fn, name, inst, outputs) for name, inst in golden.stress]
+    rec.data["stress"] = [_stress_run(fn, name, inst, outputs) for name, inst in refs.stress]
     rec.finish("ran")
 
 

@@ -5,8 +5,8 @@ import pypto
 R, C = 2048, 1024
 N = R * C
 LR, BETA1, BETA2, EPS, WEIGHT_DECAY, STEP = 1e-3, 0.9, 0.999, 1e-8, 0.01, 10
-BC1 = 1.0 - BETA1 ** STEP
-BC2 = 1.0 - BETA2 ** STEP
+BC1 = 1.0 - BETA1**STEP
+BC2 = 1.0 - BETA2**STEP
 TILE = 16384
 
 

@@ -21,7 +21,7 @@ def kernel(
     for e, c in enumerate(COUNTS):
         m = (c + 15) // 16 * 16
         pypto.set_cube_tile_shapes([m, m], [128, 512], [256, 256])
-        xe = x[start:start + c, :]
-        we = pypto.reshape(weight[e:e + 1, :, :], [N, H])  # nn.Linear layout [out, in]: b_trans
+        xe = x[start : start + c, :]
+        we = pypto.reshape(weight[e : e + 1, :, :], [N, H])  # nn.Linear layout [out, in]: b_trans
         pypto.assemble(pypto.matmul(xe, we, pypto.DT_BF16, b_trans=True), [start, 0], out)
         start += c

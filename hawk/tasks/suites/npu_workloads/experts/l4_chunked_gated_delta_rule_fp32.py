@@ -33,7 +33,9 @@ def kernel(
     pypto.set_vec_tile_shapes(64, DK)
     q2 = pypto.reshape(q, [H * S, DK])
     k2 = pypto.reshape(k, [H * S, DK])
-    qn = pypto.mul(q2, pypto.mul(pypto.rsqrt(pypto.add(pypto.sum(pypto.mul(q2, q2), -1, keepdim=True), EPS)), 1.0 / math.sqrt(DK)))
+    qn = pypto.mul(
+        q2, pypto.mul(pypto.rsqrt(pypto.add(pypto.sum(pypto.mul(q2, q2), -1, keepdim=True), EPS)), 1.0 / math.sqrt(DK))
+    )
     kn = pypto.mul(k2, pypto.rsqrt(pypto.add(pypto.sum(pypto.mul(k2, k2), -1, keepdim=True), EPS)))
     qc = pypto.reshape(qn, [HN, C, DK])
     kc = pypto.reshape(kn, [HN, C, DK])

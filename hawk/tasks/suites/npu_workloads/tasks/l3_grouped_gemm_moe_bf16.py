@@ -28,7 +28,7 @@ class Model(nn.Module):
         outs = []
         start = 0
         for e, n in enumerate(COUNTS):
-            outs.append(torch.matmul(x[start:start + n].float(), self.weight[e].float().t()))
+            outs.append(torch.matmul(x[start : start + n].float(), self.weight[e].float().t()))
             start += n
         return torch.cat(outs, dim=0).to(torch.bfloat16)
 

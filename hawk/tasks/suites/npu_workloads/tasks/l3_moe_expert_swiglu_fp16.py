@@ -29,7 +29,7 @@ class Model(nn.Module):
         outs = []
         start = 0
         for e, n in enumerate(COUNTS):
-            h = torch.matmul(x[start:start + n].float(), self.gate_up[e].float().t())
+            h = torch.matmul(x[start : start + n].float(), self.gate_up[e].float().t())
             gate, up = h[:, :INTER], h[:, INTER:]
             a = (F.silu(gate) * up).to(torch.float16)
             outs.append(torch.matmul(a.float(), self.down[e].float().t()))

@@ -17,7 +17,7 @@ GROUPS = IN_FEATURES // GROUP
 class Model(nn.Module):
     def __init__(self):
         super().__init__()
-        w = (torch.randn(OUT_FEATURES, IN_FEATURES) / IN_FEATURES ** 0.5).view(OUT_FEATURES, GROUPS, GROUP)
+        w = (torch.randn(OUT_FEATURES, IN_FEATURES) / IN_FEATURES**0.5).view(OUT_FEATURES, GROUPS, GROUP)
         # group scales vary over channels and groups (outlier groups get larger ones)
         w = w * torch.exp(0.5 * torch.randn(OUT_FEATURES, GROUPS, 1))
         scale = (w.abs().amax(dim=-1) / 127.0).to(torch.float16)  # [out, groups]

@@ -17,7 +17,7 @@ OUT = 4096 + 2 * 1024  # q, k, v projections fused
 class Model(nn.Module):
     def __init__(self):
         super().__init__()
-        w = torch.randn(OUT, HIDDEN) / HIDDEN ** 0.5
+        w = torch.randn(OUT, HIDDEN) / HIDDEN**0.5
         scale = w.abs().amax(dim=1) / 127.0
         self.register_buffer("qweight", torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8))
         self.register_buffer("scale", scale)  # fp32, per output channel

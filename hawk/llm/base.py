@@ -6,6 +6,7 @@ sees one small protocol, so a run can switch between them with a flag and a cach
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -130,7 +131,7 @@ class Draw:
     sample: int = 0
 
 
-class ChatModel:
+class ChatModel(ABC):
     """Base of the providers: `LLM.complete`'s keyword form, written once; a provider implements `draw`."""
 
     def complete(
@@ -144,8 +145,9 @@ class ChatModel:
     ) -> Completion:
         return self.draw(messages, Draw(temperature, max_tokens, seed, sample))
 
+    @abstractmethod
     def draw(self, messages: list[Message], d: Draw) -> Completion:
-        raise NotImplementedError
+        """One completion of `messages` drawn as `d` says."""
 
 
 def estimate_tokens(text: str) -> int:

@@ -114,6 +114,7 @@ class Steps(Target, Protocol):
     """What a target supplies to the evaluation flow (hawk.targets.pipeline.evaluate)."""
 
     scratch_prefix: str  # scratch directory names start with it (tells targets' folders apart)
+    stress_inputs: bool  # whether value-stress cases mean anything here (False where nothing runs)
 
     def static_check(self, source: str) -> Finding | None:
         """What the target's rules reject before anything runs (syntax, contract, cheating)."""
@@ -138,6 +139,7 @@ class TargetBase:
 
     name = "target"
     scratch_prefix = ""
+    stress_inputs = True
 
     def default_mode(self) -> str:
         """Real hardware (`npu`) where it is available, else the first mode the target lists."""

@@ -64,17 +64,20 @@ def set_roofline(verdict: Verdict, bound_us: float | None) -> None:
         verdict.perf.roofline_ratio = round(verdict.perf.time_us / bound_us, 3)
 
 
-def child_failure(child: ChildResult, stage: str, log_text: str) -> tuple[Status, str, str] | None:
+def child_failure(
+    child: ChildResult, stage: str, log_text: str, process: str = "the evaluation process", compiles: bool = True
+) -> tuple[Status, str, str]:
     """(status, error kind, message) when the worker timed out or died before recording an outcome.
 
-    Only call it when the worker left no outcome (or timed out); `stage` is the last one it reached."""
+    Only call it when the worker left no outcome (or timed out); `stage` is the last one it reached.
+    A death while loading or compiling is a compile error where the worker compiles (`compiles`)."""
     if child.timed_out:
         return Status.TIMEOUT, "timeout", f"no verdict within {child.wall_s:.0f} s (stage reached: {stage})"
     how = f"signal {child.signal_name}" if child.signal_name else f"exit code {child.returncode}"
     if "MemoryError" in log_text or "bad_alloc" in log_text:
         how += " (memory limit reached)"
-    status = Status.COMPILE_ERROR if stage in ("load", "compile") else Status.RUNTIME_ERROR
-    return status, "crash", f"the evaluation process died with {how} during {stage}"
+    status = Status.COMPILE_ERROR if compiles and stage in ("load", "compile") else Status.RUNTIME_ERROR
+    return status, "crash", f"{process} died with {how} during {stage}"
 
 
 def mismatch_detail(output: str, check: dict[str, Any], atol: float, rtol: float) -> str:

@@ -118,7 +118,7 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
 
 
 def _stresses(target: Steps, opts: EvalOptions) -> bool:
-    return opts.stress and getattr(target, "stress_inputs", True)
+    return opts.stress and target.stress_inputs
 
 
 def _run_job(target: Steps, job: Job, verdict: Verdict) -> None:

@@ -134,9 +134,20 @@ def shape_set(task: Task) -> list[dict[str, int]]:
 
 def dynamic_axes(task: Task, shapes: list[dict[str, int]]) -> dict[str, list[int]]:
     """Per kernel argument, the axes whose size changes across the shape set (they must be
-    `pypto.DYNAMIC` in the kernel); {} for a single shape."""
+    `pypto.DYNAMIC` in the kernel); {} for a single shape. Remembered per task source and shape
+    set: every evaluation and every prompt asks, and each answer runs the reference per shape."""
     if len(shapes) < 2:
         return {}
+    key = (str(task.path), task.source_hash, repr(shapes))
+    if key not in _DYNAMIC_AXES:
+        _DYNAMIC_AXES[key] = _dynamic_axes(task, shapes)
+    return {k: list(v) for k, v in _DYNAMIC_AXES[key].items()}
+
+
+_DYNAMIC_AXES: dict[tuple[str, str, str], dict[str, list[int]]] = {}
+
+
+def _dynamic_axes(task: Task, shapes: list[dict[str, int]]) -> dict[str, list[int]]:
     specs = [signature(task.variant(s)) for s in shapes]
     out: dict[str, list[int]] = {}
     for i, spec in enumerate(specs[0]):

@@ -103,7 +103,7 @@ class AscendPyptoTarget(TargetBase):
         )  # fmt: skip
         verdict.artifacts.log = str(child.log_path)
         result = read_json(workdir / "result.json")
-        self._judge(verdict, child, result, job.candidate, workdir, job.seeds, job)
+        self._judge(verdict, child, result, job)
         verdict.timings.update({k: round(v, 3) for k, v in result.get("timings", {}).items()})
 
     def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
@@ -123,7 +123,8 @@ class AscendPyptoTarget(TargetBase):
         for path in job.workdir.glob("output/*/tensor"):
             shutil.rmtree(path, ignore_errors=True)
 
-    def _judge(self, verdict, child, result, source, workdir, seeds, job: Job) -> None:
+    def _judge(self, verdict: Verdict, child, result: dict, job: Job) -> None:
+        source, workdir, seeds = job.candidate, job.workdir, job.seeds
         outcome = result.get("outcome")
         stage = result.get("stage", "start")
         stdout = child.log_path.read_text(errors="replace") if child.log_path.exists() else ""
@@ -176,7 +177,7 @@ class AscendPyptoTarget(TargetBase):
             verdict.error = error("simulate", _clean(message), lines)
             return
 
-        verdict.correctness = self._correctness(workdir, seeds, result.get("outputs", []), result, job)
+        verdict.correctness = self._correctness(result, job)
         verdict.perf = self._perf(workdir, stdout, result)
         set_roofline(verdict, self._roofline(result))
         if verdict.perf is None:
@@ -208,9 +209,10 @@ class AscendPyptoTarget(TargetBase):
         read, written = signature_bytes(result.get("signature", []))
         return roofline_us(read, written, int(result.get("matmul_flops", 0)), self.spec())
 
-    def _correctness(self, workdir: Path, seeds: list[int], outputs: list[dict], result: dict, job: Job) -> Correctness:
+    def _correctness(self, result: dict, job: Job) -> Correctness:
         """Every output of every seed and stress case is compared with its golden at that output's
         own tolerance (from the calculator's saved tensors)."""
+        workdir, seeds, outputs = job.workdir, job.seeds, result.get("outputs", [])
         checks = []
         for seed in seeds:
             rows, missing = self._compared(workdir / "verify" / f"seed{seed}", outputs)

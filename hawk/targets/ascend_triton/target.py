@@ -148,7 +148,7 @@ class AscendTritonTarget(TargetBase):
             verdict.status = Status.COMPILE_ERROR
             verdict.error = _compile_error(failed[0], candidate, str(kernel_file))
             return
-        if not self._judge_numerics(verdict, child, interp, candidate, job.seeds, job):
+        if not self._judge_numerics(verdict, child, interp, job):
             return
         if mode == "npu":
             t = interp.get("npu_time_us")
@@ -184,16 +184,18 @@ class AscendTritonTarget(TargetBase):
             out[int(c["launch_index"])] = summary
         return out
 
-    def _judge_numerics(self, verdict: Verdict, child, interp: dict, source: str, seeds: list[int], job: Job) -> bool:
+    def _judge_numerics(self, verdict: Verdict, child, interp: dict, job: Job) -> bool:
         """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
+        source, seeds = job.candidate, job.seeds
         outcome = interp.get("outcome")
         message = str(interp.get("message", ""))
         lines = source_lines(source, interp.get("lines") or [])
         stage = interp.get("stage", "start")
         if child.timed_out or outcome is None:
-            status, kind, what = child_failure(child, stage, _read_text(child.log_path) or "")
-            if kind == "crash":  # the numerics child: it only interprets, so no compile stage to blame
-                status, what = Status.RUNTIME_ERROR, what.replace("evaluation process", "interpreter process")
+            # The numerics child only interprets: no compile stage to blame for a crash there.
+            status, kind, what = child_failure(child, stage, _read_text(child.log_path) or "",
+                                               "the interpreter process", compiles=False)  # fmt: skip
+            if kind == "crash":
                 what += " (out-of-bounds stores can corrupt the heap)"
             verdict.status, verdict.error = status, ErrorContext(kind=kind, message=what)
             return False

@@ -76,6 +76,7 @@ def eval_cmd(
     memory_mb: Annotated[int, typer.Option(help="memory limit of the evaluation process")] = 16384,
     swimlane: Annotated[bool, typer.Option(help="also draw swimlane images (slower)")] = False,
     eager: Annotated[bool, typer.Option(help="compare with the eager baseline (cached per task)")] = True,
+    stress: Annotated[bool, typer.Option(help="also judge on value-stress inputs (x16, x1/16, +100)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
     """Judge one kernel on one task. Exit code 0 only for a pass."""
@@ -93,6 +94,7 @@ def eval_cmd(
     options = EvalOptions(
         seeds=seeds, timeout_s=timeout, memory_limit_mb=memory_mb, mode=mode, swimlane=swimlane,
         with_eager_baseline=eager,
+        stress=stress,
     )  # fmt: skip
     verdict = the_target.evaluate(source, the_task, options)
     if as_json:

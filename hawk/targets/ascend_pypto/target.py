@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,9 +31,11 @@ from hawk.targets.judging import (
     correctness,
     roofline_us,
     seed_check,
+    set_bound,
     set_roofline,
     settle,
     signature_bytes,
+    signature_counts,
 )
 from hawk.targets.pipeline import Job
 from hawk.targets.sandbox import run_child
@@ -180,6 +183,7 @@ class AscendPyptoTarget(TargetBase):
         verdict.correctness = self._correctness(result, job)
         verdict.perf = self._perf(workdir, stdout, result)
         set_roofline(verdict, self._roofline(result))
+        self._set_bound(verdict, result)
         if verdict.perf is None:
             verdict.error = ErrorContext(
                 kind="no_profile",
@@ -202,12 +206,40 @@ class AscendPyptoTarget(TargetBase):
         verdict.perf = Perf(time_us=result.get("npu_time_us"),
                             eager_note="eager baseline is simulated; not compared with device time")  # fmt: skip
         set_roofline(verdict, self._roofline(result))
+        self._set_bound(verdict, result)
         settle(verdict)
 
     def _roofline(self, result: dict) -> float | None:
         """The reference's bytes moved and matmul FLOPs (recorded by the worker) over this chip's peaks."""
         read, written = signature_bytes(result.get("signature", []))
         return roofline_us(read, written, int(result.get("matmul_flops", 0)), self.spec())
+
+    def _set_bound(self, verdict: Verdict, result: dict) -> None:
+        """The calibrated bound (hawk/targets/bound.py); without a calibration the verdict keeps the roofline only."""
+        if verdict.perf is None or not result.get("signature"):
+            return
+        from hawk.targets.ascend_pypto.calibrate import CalibrationError, calibration
+
+        try:
+            cal = calibration(self.spec())
+        except (CalibrationError, OSError) as exc:
+            verdict.perf.note = "; ".join(filter(None, [verdict.perf.note, f"no calibrated bound: {exc}"[:300]]))
+            return
+        read, written = signature_bytes(result["signature"])
+        n_in, n_out = signature_counts(result["signature"])
+        flops = int(result.get("matmul_flops", 0))
+        set_bound(
+            verdict, cal.bound_us(read, written, flops, n_in, n_out), cal.parts(read, written, flops, n_in, n_out)
+        )
+
+    def setup(self, log=print, force: bool = False) -> dict[str, float]:
+        """Calibrate the bound on this machine's simulator (cached per SKU and pypto version)."""
+        from hawk.targets.ascend_pypto.calibrate import calibration
+
+        started = time.perf_counter()
+        cal = calibration(self.spec(), force=force)
+        log(cal.describe())
+        return {"calibrate_s": round(time.perf_counter() - started, 1)}
 
     def _correctness(self, result: dict, job: Job) -> Correctness:
         """Every output of every seed and stress case is compared with its golden at that output's

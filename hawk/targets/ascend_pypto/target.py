@@ -113,9 +113,15 @@ class AscendPyptoTarget(TargetBase):
         """One simulated single-op kernel per PyTorch op of the reference (see eager.py); mode sim only."""
         if job.mode != "sim":
             return None
-        from hawk.targets.ascend_pypto.eager import eager_baseline
+        from hawk.targets.ascend_pypto.calibrate import CalibrationError, calibration
+        from hawk.targets.ascend_pypto.eager import eager_baseline, estimated_note
 
-        return eager_baseline(job.task, self.spec(), config.cache_dir()).time_us, None
+        try:
+            cal = calibration(self.spec())
+        except (CalibrationError, OSError):
+            cal = None  # estimated ops fall back to the nominal roofline (the note says which ops)
+        baseline = eager_baseline(job.task, self.spec(), config.cache_dir(), calibration=cal)
+        return baseline.time_us, estimated_note(baseline)
 
     def cleanup(self, job: Job) -> None:
         """Drop the bulky tensor dumps once judged (tens of MB per evaluation); keep logs, CSVs, traces."""

@@ -7,9 +7,11 @@ grants streaming kernels more than the nominal bandwidth at some sizes and less 
 `Calibration` holds what a target measured once (hawk/targets/ascend_pypto/calibrate.py):
 
 - the fixed cost of a minimal kernel with n inputs and one output, and with one input and m
-  outputs (each on a tiny tensor);
-- the streaming time of the fastest copy-like kernel at a few sizes (time above the fixed cost),
-  interpolated between sizes and extrapolated beyond with the last segment's bandwidth;
+  outputs (each on a tiny tensor; between calibrated counts, the one below);
+- the streaming time of the fastest copy-like kernel at a dozen sizes (time above the fixed cost).
+  Between two sizes the smaller size's time counts (the simulator's time rises in steps with the
+  number of tiles: 16 and 22 full-UB tiles take the same 3.34 us, so a line between calibrated
+  sizes would not be a floor); beyond the largest, its average rate;
 - the effective cube peak (a large fp16 matmul, above its fixed cost) and the vector peak.
 
     bound_us = fixed(n_in, n_out) + max(stream(max(read, written)), matmul FLOPs / cube peak)
@@ -24,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Bump when what is measured or how the bound is computed changes: older caches are recomputed.
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2  # 2: denser streaming sizes, a step (not a line) between them
 
 
 @dataclass
@@ -57,15 +59,18 @@ class Calibration:
     def fixed_us(self, n_in: int, n_out: int) -> float:
         """Start and end cost of a minimal kernel with `n_in` inputs and `n_out` outputs: the one-output
         curve at n_in plus what outputs beyond the first add on the one-input curve."""
-        base = _interpolate(self.fixed_in, 1)
-        return _interpolate(self.fixed_in, max(1, n_in)) + _interpolate(self.fixed_out, max(1, n_out)) - base
+        base = _step(self.fixed_in, 1)
+        return _step(self.fixed_in, max(1, n_in)) + _step(self.fixed_out, max(1, n_out)) - base
 
     def stream_us(self, nbytes: int) -> float:
-        """Time to stream `nbytes` per direction, above the fixed cost, at the simulator's best rate."""
-        if nbytes <= 0:
+        """Time to stream `nbytes` per direction, above the fixed cost, at the simulator's best rate:
+        the largest calibrated size not above `nbytes` (a step), beyond the last its average rate."""
+        if nbytes <= 0 or not self.stream:
             return 0.0
-        points = [(0, 0.0), *self.stream]
-        return max(0.0, _interpolate(points, nbytes))
+        last_bytes, last_us = self.stream[-1]
+        if nbytes > last_bytes:
+            return last_us * nbytes / last_bytes
+        return _step([(0, 0.0), *self.stream], nbytes)
 
     def cube_us(self, flops: int) -> float:
         return flops / (self.cube_tflops * 1e12) * 1e6 if flops and self.cube_tflops else 0.0
@@ -77,8 +82,10 @@ class Calibration:
 
     def parts(self, read: int, written: int, matmul_flops: int, n_in: int, n_out: int) -> dict[str, float]:
         """The bound's terms, for the evidence shown to a model: fixed, memory and cube microseconds."""
-        return {"fixed_us": round(self.fixed_us(n_in, n_out), 3), "memory_us": round(self.stream_us(max(read, written)), 3),
-                "cube_us": round(self.cube_us(matmul_flops), 3)}  # fmt: skip
+        moved = max(read, written)
+        return {"fixed_us": round(self.fixed_us(n_in, n_out), 3), "memory_us": round(self.stream_us(moved), 3),
+                "cube_us": round(self.cube_us(matmul_flops), 3), "moved_bytes": float(moved),
+                "matmul_flops": float(matmul_flops)}  # fmt: skip
 
     def describe(self) -> str:
         big = self.stream[-1] if self.stream else (0, 0.0)
@@ -89,16 +96,11 @@ class Calibration:
                 f"vector {self.vector_tflops:.1f} TFLOP/s")  # fmt: skip
 
 
-def _interpolate(points: list[tuple[int, float]], x: float) -> float:
-    """Piecewise-linear through (x, y) points; beyond the ends, the nearest segment's slope."""
+def _step(points: list[tuple[int, float]], x: float) -> float:
+    """The value at the largest calibrated x not above `x` (the first point's below it): a floor
+    wherever the measured quantity never falls as x grows."""
     pts = sorted(points)
-    if len(pts) == 1:
-        return pts[0][1]
-    i = 1
-    while i < len(pts) - 1 and x > pts[i][0]:
-        i += 1
-    (x0, y0), (x1, y1) = pts[i - 1], pts[i]
-    return y1 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return max((y for px, y in pts if px <= x), default=pts[0][1] if pts else 0.0)
 
 
 def monotone(points: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -105,6 +105,7 @@ class Perf:
     pipes: dict[str, float] = field(default_factory=dict)  # percent busy per pipe
     bubbles: dict[str, float] = field(default_factory=dict)
     bottleneck: str | None = None
+    critical_chain: dict[str, Any] = field(default_factory=dict)  # tasks that decide the time (ascend_pypto/profile.py)
     eager_note: str | None = None  # why eager_time_us is missing, when it is
     estimate: bool = False  # True when the time is a model's estimate rather than a simulation
     note: str | None = None  # what the figures are (e.g. the estimate model and its inputs)

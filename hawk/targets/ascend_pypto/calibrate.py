@@ -2,13 +2,13 @@
 
 What runs (performance-only simulation, perf.SimPool; ~1 min on 2 cores, then cached):
 - fixed cost: `out = x0 + x1 + ...` on tiny [8, 64] fp32 tensors with 1, 2, 3, 4 and 8 inputs,
-  and `out_j = x + 0` with 2 and 4 outputs. A chain of adds measured cheaper than a tree here
+  and `out_j = x + 0` with 2, 3 and 4 outputs. A chain of adds measured cheaper than a tree here
   (4 inputs: 3.4 us against 7.3 us), so the chain is the minimal kernel;
 - streaming: ReLU in place on a flat fp16 buffer in tiles of all of UB (98304 elements, 192 KiB),
   1 to 384 tiles (0.2-75 MB per direction). On this simulator the time of a streaming kernel is
-  mostly per task (~0.2 us each, dispatched one after another), so the fewest, largest tiles win:
-  this is the fastest copy-like kernel found (the relu expert's own finding), not a nominal
-  bandwidth. Sizes beyond 384 tiles extrapolate at the last segment's rate;
+  mostly per task (~0.2 us each once the cores are busy), so the fewest, largest tiles win: this
+  is the fastest copy-like kernel found (the relu expert's own finding), not a nominal
+  bandwidth. The time rises in steps with the tile count, so the bound takes the step below;
 - cube: a 2048^3 fp16 matmul with the suite expert's tiles ([128,128],[128,512],[256,256]);
   peak = FLOPs / (time - the fixed cost of 2 inputs and 1 output);
 - vector: 64 chained multiplies against one on 48 tiles of 4096 fp32; peak = the extra
@@ -36,9 +36,9 @@ from hawk.targets.bound import CALIBRATION_VERSION, Calibration, monotone
 
 TINY = [8, 64]
 UB_TILE_FP16 = 98304  # 192 KiB of UB: relu runs in place, so one buffer is the whole tile
-STREAM_TILES = (1, 4, 16, 48, 96, 192, 384)
+STREAM_TILES = (1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384)
 FIXED_INPUTS = (1, 2, 3, 4, 8)
-FIXED_OUTPUTS = (2, 4)
+FIXED_OUTPUTS = (2, 3, 4)
 MATMUL = (2048, 2048, 2048)
 MATMUL_TILES = "[128, 128], [128, 512], [256, 256]"
 VECTOR = (48 * 4096, 4096, 64)  # elements, tile, chained multiplies

@@ -21,6 +21,7 @@ from hawk import config
 from hawk.targets.ascend_pypto import harvest
 from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
+from hawk.targets.ascend_pypto.profile import critical_chain
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
 from hawk.targets.base import Availability, HardwareSpec, TargetBase
@@ -307,6 +308,10 @@ class AscendPyptoTarget(TargetBase):
             bubbles=report.bubbles,
             bottleneck=harvest.bottleneck(report, self.spec()),
         )
+        try:  # evidence for the optimize prompt; a profile without the task files only lacks the chain
+            perf.critical_chain = critical_chain(out, time_us)
+        except (OSError, ValueError, KeyError, TypeError):
+            perf.critical_chain = {}
         perf._trace = report.trace  # type: ignore[attr-defined]
         perf._swimlane = report.swimlane  # type: ignore[attr-defined]
         return perf

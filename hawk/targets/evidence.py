@@ -1,0 +1,99 @@
+"""What a kernel engineer reads in a profile, as text for the optimize prompt.
+
+From a verdict's `Perf`: which part of the calibrated bound the kernel is far from (fixed cost,
+streaming, cube), the per-pipe busy shares, the critical task chain (the tasks that decide the
+time, and what each waited for) and the bubbles. Target-neutral: a target fills `Perf`
+(`bound_parts`, `pipes`, `bubbles`, `critical_chain`); what it leaves empty is left out here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hawk.targets.verdict import Perf, Verdict
+
+SHOWN_LINKS = 6  # chain links written out; the rest are summed
+
+
+def evidence_text(perf: Perf | None) -> str:
+    """The evidence block ('' when the profile has none of it)."""
+    if perf is None or not perf.time_us:
+        return ""
+    lines = [*bound_lines(perf), *pipe_lines(perf), *chain_lines(perf.critical_chain), *bubble_lines(perf)]
+    return "\n".join(lines)
+
+
+def bound_lines(perf: Perf) -> list[str]:
+    """The bound's terms against the kernel's time: where the time above the bound goes."""
+    p = perf.bound_parts
+    if not perf.bound_us or not p:
+        return []
+    fixed, memory, cube = p.get("fixed_us", 0.0), p.get("memory_us", 0.0), p.get("cube_us", 0.0)
+    dominant = "cube (matrix products at the measured peak)" if cube > memory else "memory (streaming its bytes)"
+    lines = [
+        f"Calibrated bound {perf.bound_us} us = fixed cost {fixed:.2f} us (a minimal kernel with these inputs and "
+        f"outputs) + max(memory {memory:.2f} us, cube {cube:.2f} us); the bound is {dominant}-dominated. This "
+        f"kernel: {perf.time_us} us = {perf.bound_ratio}x the bound, {perf.time_us - perf.bound_us:.2f} us above it."
+    ]
+    above_fixed = perf.time_us - fixed
+    if p.get("moved_bytes") and above_fixed > 0:
+        rate = p["moved_bytes"] / (above_fixed * 1e-6) / 1e9
+        best = p["moved_bytes"] / (memory * 1e-6) / 1e9 if memory else None
+        lines.append(f"Beyond the fixed cost it moves its larger stream at {rate:.0f} GB/s"
+                     + (f"; the simulator grants {best:.0f} GB/s at this size (fewest, largest tiles)." if best else "."))  # fmt: skip
+    if p.get("matmul_flops") and cube and above_fixed > 0:
+        lines.append(f"Matrix products run at {p['matmul_flops'] / (above_fixed * 1e-6) / 1e12:.0f} TFLOP/s "
+                     f"beyond the fixed cost; the measured cube peak gives {cube:.2f} us for them.")  # fmt: skip
+    return lines
+
+
+def pipe_lines(perf: Perf) -> list[str]:
+    if not perf.pipes:
+        return []
+    shares = ", ".join(f"{k} {v:.1f}%" for k, v in sorted(perf.pipes.items(), key=lambda kv: -kv[1]))
+    return [f"Pipe busy shares (of the kernel's time, averaged over the cores using each pipe): {shares}; "
+            f"label {perf.bottleneck}."]  # fmt: skip
+
+
+def chain_lines(chain: dict[str, Any]) -> list[str]:
+    """The critical chain: its length, how much of it is work, queueing behind a busy core, and gaps."""
+    links = [x for x in chain.get("chain", []) if not str(x.get("core", "")).startswith("HUB")]
+    if not links:
+        return []
+    total = chain.get("work_us", 0.0) + chain.get("wait_us", 0.0)
+    out = [f"Critical task chain: {chain.get('chain_tasks')} tasks ({chain.get('tasks')} tasks ran on "
+           f"{chain.get('cores')} cores): {chain.get('work_us', 0.0):.2f} us of work (of which "
+           f"{chain.get('queued_work_us', 0.0):.2f} us queued behind a busy core) and "
+           f"{chain.get('wait_us', 0.0):.2f} us of gaps, {_share(chain.get('wait_us', 0.0), total)} of the chain."]  # fmt: skip
+    skipped = max(0, len(links) - SHOWN_LINKS)
+    for i, x in enumerate(links):
+        if skipped and 2 <= i < 2 + skipped:  # the first two and the last few links are written out
+            if i == 2:
+                out.append(f"  ... {skipped} more tasks ...")
+            continue
+        out.append(f"  task {x['task']} on {x['core']}: starts {x['start_us']:.2f} us after "
+                   f"{_after(x)}, {x['wait_us']:.2f} us gap, works {x['work_us']:.2f} us")  # fmt: skip
+    return out
+
+
+def bubble_lines(perf: Perf) -> list[str]:
+    b = perf.bubbles
+    if not b or not b.get("work"):
+        return []
+    return [f"Bubbles: cores that ran tasks waited {b.get('bubble_ratio', 0.0):.0%} of their busy span "
+            f"(waiting for dispatch {b.get('wait_schedule', 0.0):.1f} us, for predecessors "
+            f"{b.get('wait_predecessor', 0.0):.1f} us, summed over {b.get('cores_used', 0):.0f} cores)."]  # fmt: skip
+
+
+def _after(link: dict[str, Any]) -> str:
+    return {"dependency": "its input task", "core": "the previous task on its core"}.get(link["after"], "the start")
+
+
+def _share(part: float, total: float) -> str:
+    return f"{part / total:.0%}" if total else "-"
+
+
+def evidence_section(verdict: Verdict) -> str:
+    """The optimize prompt's evidence section ('' when there is nothing to show)."""
+    text = evidence_text(verdict.perf)
+    return f"# Evidence from the profile (what decides this kernel's time)\n{text}\n" if text else ""

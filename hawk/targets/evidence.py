@@ -32,15 +32,15 @@ def bound_lines(perf: Perf) -> list[str]:
     dominant = "cube (matrix products at the measured peak)" if cube > memory else "memory (streaming its bytes)"
     lines = [
         f"Calibrated bound {perf.bound_us} us = fixed cost {fixed:.2f} us (a minimal kernel with these inputs and "
-        f"outputs) + max(memory {memory:.2f} us, cube {cube:.2f} us); the bound is {dominant}-dominated. This "
+        f"outputs) + max(memory {memory:.2f} us, cube {cube:.2f} us); the bound's larger term is {dominant}. This "
         f"kernel: {perf.time_us} us = {perf.bound_ratio}x the bound, {perf.time_us - perf.bound_us:.2f} us above it."
     ]
     above_fixed = perf.time_us - fixed
     if p.get("moved_bytes") and above_fixed > 0:
         rate = p["moved_bytes"] / (above_fixed * 1e-6) / 1e9
-        best = p["moved_bytes"] / (memory * 1e-6) / 1e9 if memory else None
-        lines.append(f"Beyond the fixed cost it moves its larger stream at {rate:.0f} GB/s"
-                     + (f"; the simulator grants {best:.0f} GB/s at this size (fewest, largest tiles)." if best else "."))  # fmt: skip
+        lines.append(f"Beyond the fixed cost it takes {above_fixed:.2f} us for {p['moved_bytes'] / 1e6:.2f} MB per "
+                     f"direction ({rate:.0f} GB/s); the fastest copy-like kernel measured on this simulator "
+                     f"(fewest, largest tiles) streams that in {memory:.2f} us.")  # fmt: skip
     if p.get("matmul_flops") and cube and above_fixed > 0:
         lines.append(f"Matrix products run at {p['matmul_flops'] / (above_fixed * 1e-6) / 1e12:.0f} TFLOP/s "
                      f"beyond the fixed cost; the measured cube peak gives {cube:.2f} us for them.")  # fmt: skip
@@ -50,7 +50,7 @@ def bound_lines(perf: Perf) -> list[str]:
 def pipe_lines(perf: Perf) -> list[str]:
     if not perf.pipes:
         return []
-    shares = ", ".join(f"{k} {v:.1f}%" for k, v in sorted(perf.pipes.items(), key=lambda kv: -kv[1]))
+    shares = ", ".join(f"{k} {v:.1f}%" for k, v in sorted(perf.pipes.items(), key=lambda kv: -kv[1]) if v > 0)
     return [f"Pipe busy shares (of the kernel's time, averaged over the cores using each pipe): {shares}; "
             f"label {perf.bottleneck}."]  # fmt: skip
 
@@ -61,7 +61,7 @@ def chain_lines(chain: dict[str, Any]) -> list[str]:
     if not links:
         return []
     total = chain.get("work_us", 0.0) + chain.get("wait_us", 0.0)
-    out = [f"Critical task chain: {chain.get('chain_tasks')} tasks ({chain.get('tasks')} tasks ran on "
+    out = [f"Critical task chain: {len(links)} tasks ({chain.get('tasks')} tasks ran on "
            f"{chain.get('cores')} cores): {chain.get('work_us', 0.0):.2f} us of work (of which "
            f"{chain.get('queued_work_us', 0.0):.2f} us queued behind a busy core) and "
            f"{chain.get('wait_us', 0.0):.2f} us of gaps, {_share(chain.get('wait_us', 0.0), total)} of the chain."]  # fmt: skip
@@ -71,8 +71,8 @@ def chain_lines(chain: dict[str, Any]) -> list[str]:
             if i == 2:
                 out.append(f"  ... {skipped} more tasks ...")
             continue
-        out.append(f"  task {x['task']} on {x['core']}: starts {x['start_us']:.2f} us after "
-                   f"{_after(x)}, {x['wait_us']:.2f} us gap, works {x['work_us']:.2f} us")  # fmt: skip
+        out.append(f"  task {x['task']} on {x['core']}: starts at {x['start_us']:.2f} us, {x['wait_us']:.2f} us after "
+                   f"{_after(x)} ended; works {x['work_us']:.2f} us")  # fmt: skip
     return out
 
 

@@ -67,7 +67,7 @@ def synthetic_times() -> dict[str, float]:
     times |= {f"fixed_out{m}": 1.0 + 0.5 * (m - 1) for m in calibrate.FIXED_OUTPUTS}
     times |= {f"stream{t}": 1.0 + 0.2 * t for t in calibrate.STREAM_TILES}
     m, k, n = calibrate.MATMUL
-    times["matmul"] = 1.8 + 2 * m * k * n / 170e12 * 1e6  # 170 TFLOP/s above the 2-input fixed cost
+    times["matmul"] = 1.0 + 2 * m * k * n / 170e12 * 1e6  # 170 TFLOP/s above the start cost
     times["vector1"], times[f"vector{calibrate.VECTOR[2]}"] = 8.0, 9.0
     return times
 
@@ -97,7 +97,7 @@ def test_calibration_is_measured_once_then_read_from_its_file(tmp_path, monkeypa
     assert again == first and len(calls) == 1
 
 
-def test_bound_is_fixed_cost_plus_the_larger_of_stream_and_cube():
+def test_bound_is_the_larger_of_the_arity_floor_and_start_plus_stream_or_cube():
     cal = calibrate.fit(synthetic_times(), ascend_a2a3_spec(), "pypto test")
     assert cal.fixed_us(1, 1) == pytest.approx(1.0)
     assert cal.fixed_us(4, 1) == pytest.approx(3.4) and cal.fixed_us(6, 1) == pytest.approx(3.4)  # the step below
@@ -109,8 +109,9 @@ def test_bound_is_fixed_cost_plus_the_larger_of_stream_and_cube():
     assert cal.stream_us(2 * big) == pytest.approx(2 * cal.stream_us(big))  # beyond: the average rate
     assert cal.cube_tflops == pytest.approx(170, rel=1e-3)
     flops = 2 * 4096**3
-    assert cal.bound_us(3 * tile, tile, flops, 2, 1) == pytest.approx(1.8 + flops / 170e12 * 1e6, rel=1e-3)
-    assert cal.bound_us(64 * tile, 64 * tile, 0, 1, 1) == pytest.approx(1.0 + cal.stream_us(64 * tile))
+    assert cal.bound_us(3 * tile, tile, flops, 2, 1) == pytest.approx(1.0 + flops / 170e12 * 1e6, rel=1e-3)
+    assert cal.bound_us(64 * tile, 64 * tile, 0, 4, 3) == pytest.approx(1.0 + cal.stream_us(64 * tile))
+    assert cal.bound_us(2048, 2048, 0, 8, 4) == pytest.approx(cal.fixed_us(8, 4))  # tiny data: the arity's floor
 
 
 def test_stop_rule_uses_the_bound_where_there_is_one():
@@ -168,7 +169,7 @@ def test_minimal_kernel_sits_at_the_calibrated_bound():
         kernel_source("tiny_copy_minimal"), task, EvalOptions(seeds=1, stress=False, with_eager_baseline=False)
     )
     assert v.status == Status.PASS, v.error
-    assert 0.9 <= v.perf.bound_ratio <= 1.15  # it IS the calibration's fixed-cost kernel
+    assert 0.9 <= v.perf.bound_ratio <= 1.15  # it IS the calibration's start-cost kernel
     assert v.perf.roofline_ratio > 100  # the nominal roofline sees 4 KiB and no fixed cost
     assert v.perf.bound_parts["fixed_us"] == pytest.approx(v.perf.bound_us)
     assert v.perf.critical_chain["chain_tasks"] >= 1

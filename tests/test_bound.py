@@ -139,6 +139,10 @@ def test_eager_note_names_the_estimated_ops():
     note = eager.estimated_note(base)
     assert note.startswith("1 of 2 eager kernels estimated") and "torch.flip" in note and "25%" in note
     assert eager.estimated_note(eager.EagerBaseline("t", "h", "sku", "0.2.0", 3.0, [sim], simulated=1)) is None
+    # A cached baseline priced before the calibrated model is recomputed; this one is current.
+    assert not eager.stale_estimates(base)
+    op.detail = "no PyPTO mapping for 'flip': estimated; roofline estimate"
+    assert eager.stale_estimates(base)
 
 
 def recorded_perf() -> Perf:

@@ -219,9 +219,10 @@ def _pypto_version() -> str:
 
 # Bump when the op mapping or the tiling search changes: cached baselines of an older model are
 # then recomputed instead of silently reused.
-EAGER_MODEL_VERSION = (
-    3  # 2: each op's best tiling also tried with the merge counts; 3: calibrated estimates, group norm
-)
+# Calibrated estimates and the GroupNorm mapping change only baselines that had estimated ops: those
+# are recomputed by `stale_estimates` instead of a bump here (which would recompute every task's).
+EAGER_MODEL_VERSION = 2  # 2: each op's best tiling also tried with the scheduling pass options
+CALIBRATED = "calibrated estimate"  # in an estimated op's detail when the calibrated model priced it
 
 
 def cache_path(task: Task, spec: HardwareSpec, cache_dir: Path) -> Path:
@@ -240,6 +241,12 @@ def load_cached(task: Task, spec: HardwareSpec, cache_dir: Path) -> EagerBaselin
         return None
 
 
+def stale_estimates(baseline: EagerBaseline) -> bool:
+    """A cached baseline whose estimated ops were priced before the calibrated model existed (or that
+    estimated an op, such as group norm, mapped since): recomputed when a calibration is at hand."""
+    return any(o.source == "estimated" and CALIBRATED not in o.detail for o in baseline.ops)
+
+
 def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None, timeout_s: float | None = None,
                    calibration: Calibration | None = None) -> EagerBaseline:  # fmt: skip
     """The task's eager time on `spec`, cached per (task source, SKU, pypto version).
@@ -252,7 +259,7 @@ def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else config.cache_dir()
     hit = load_cached(task, spec, cache_dir)
-    if hit is not None:
+    if hit is not None and not (calibration is not None and stale_estimates(hit)):
         return hit
     started = time.perf_counter()
     ops, how = map_ops(task)
@@ -286,10 +293,11 @@ def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None
             times.append(OpTime(**base, source="simulated", time_us=res.time_us, detail=detail))
             continue
         why = op.note if op.target_op is None else f"no kernel variant simulated: {res.error if res else 'not run'}"
-        guess, how = (
-            (calibrated_us(op, calibration), "calibrated") if calibration else (roofline_us(op, spec), "roofline")
-        )
-        times.append(OpTime(**base, source="estimated", time_us=guess, detail=f"{why}; {how} estimate"))
+        if calibration is not None:
+            guess, how = calibrated_us(op, calibration), CALIBRATED
+        else:
+            guess, how = roofline_us(op, spec), "roofline estimate"
+        times.append(OpTime(**base, source="estimated", time_us=guess, detail=f"{why}; {how}"))
     baseline = EagerBaseline(
         task=task.id,
         task_hash=task.source_hash,

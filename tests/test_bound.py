@@ -12,7 +12,7 @@ from hawk.targets.ascend_pypto import calibrate, eager, eager_codegen, eager_ops
 from hawk.targets.ascend_pypto.profile import critical_chain
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.base import EvalOptions
-from hawk.targets.evidence import evidence_section, evidence_text
+from hawk.targets.evidence import evidence_section, evidence_text, far_from
 from hawk.targets.verdict import Perf, Status, Verdict, bound_gap
 from hawk.tasks.task import task_from_file
 
@@ -162,6 +162,8 @@ def test_evidence_on_a_recorded_profile():
     assert f"Calibrated bound {perf.bound_us} us" in text and "larger term is memory" in text
     assert "Critical task chain" in text and "Pipe busy shares" in text and "Bubbles:" in text
     assert "GB/s" in text  # the rate it moves its bytes at, against what the simulator grants
+    assert "Far from: its time beyond the start cost (19.46 us) is 4.7x the streaming floor (4.14 us)" in text
+    assert far_from(3.0, fixed=2.6, start=1.01, memory=0.5, cube=0.0).startswith("It runs within 1.5x the fixed cost")
     verdict = Verdict(status=Status.PASS, task="l1_softmax_fp32", target="ascend-pypto", mode="sim", perf=perf)
     assert evidence_section(verdict).startswith("# Evidence from the profile") and evidence_text(None) == ""
 

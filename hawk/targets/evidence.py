@@ -38,7 +38,8 @@ def bound_lines(perf: Perf) -> list[str]:
         f"Calibrated bound {perf.bound_us} us = max(fixed cost {fixed:.2f} us of a minimal kernel with these inputs "
         f"and outputs, start cost {start:.2f} us + max(memory {memory:.2f} us, cube {cube:.2f} us)); its larger term "
         f"is {dominant}. This kernel: {perf.time_us} us = {perf.bound_ratio}x the bound, "
-        f"{perf.time_us - perf.bound_us:.2f} us above it."
+        f"{perf.time_us - perf.bound_us:.2f} us above it.",
+        far_from(perf.time_us, fixed, start, memory, cube),
     ]
     above_fixed = perf.time_us - start
     if p.get("moved_bytes") and above_fixed > 0:
@@ -50,6 +51,20 @@ def bound_lines(perf: Perf) -> list[str]:
         lines.append(f"Matrix products run at {p['matmul_flops'] / (above_fixed * 1e-6) / 1e12:.0f} TFLOP/s "
                      f"beyond the start cost; the measured cube peak gives {cube:.2f} us for them.")  # fmt: skip
     return lines
+
+
+def far_from(time_us: float, fixed: float, start: float, memory: float, cube: float) -> str:
+    """Which floor the kernel is farthest from, in one sentence."""
+    work = max(memory, cube)
+    if fixed >= start + work and time_us <= 1.5 * fixed:
+        return (f"It runs within 1.5x the fixed cost of its inputs and outputs ({fixed:.2f} us): data movement "
+                "and compute are not what limits it; fewer stages and tasks are.")  # fmt: skip
+    beyond = max(0.0, time_us - start)
+    floors = [(name, us) for name, us in (("streaming", memory), ("cube", cube)) if us > 0]
+    if not floors:
+        return f"Its data and FLOPs are too small to matter: the {beyond:.2f} us beyond the start cost is overhead."
+    gaps = ", ".join(f"{beyond / us:.1f}x the {name} floor ({us:.2f} us)" for name, us in floors)
+    return f"Far from: its time beyond the start cost ({beyond:.2f} us) is {gaps}."
 
 
 def pipe_lines(perf: Perf) -> list[str]:

@@ -195,3 +195,18 @@ def test_eager_estimates_include_the_fixed_cost_and_group_norm_is_simulated(tmp_
     gn = eager.eager_baseline(task_from_file(tmp_path / "group_norm.py"), spec, tmp_path / "cache", calibration=cal)
     assert [(o.kind, o.source) for o in gn.ops] == [("group_norm", "simulated")] and gn.estimated == 0
     assert gn.time_us >= cal.fixed_us(3, 1)
+
+
+def test_optimize_prompt_carries_the_evidence():
+    from hawk.agent.prompts import build_messages
+    from hawk.tasks.task import signature
+
+    from .conftest import EXP_TASK_FILE
+
+    task = task_from_file(EXP_TASK_FILE)
+    verdict = Verdict(status=Status.PASS, task=task.id, target="fake", mode="sim", perf=recorded_perf())
+    messages = build_messages("optimize", task, targets.get("fake"), signature(task), candidate="def kernel(): ...",
+                              verdict=verdict)  # fmt: skip
+    prompt = messages[-1].content
+    assert "# Evidence from the profile" in prompt and "Critical task chain" in prompt and "Far from:" in prompt
+    assert prompt.index("# Its profile") < prompt.index("# Evidence from the profile")

@@ -161,6 +161,7 @@ def test_evidence_on_a_recorded_profile():
     text = evidence_text(perf)
     assert f"Calibrated bound {perf.bound_us} us" in text and "larger term is memory" in text
     assert "Critical task chain" in text and "Pipe busy shares" in text and "Bubbles:" in text
+    assert "no unit's throughput limits this kernel" in text  # every pipe under 9% busy
     assert "GB/s" in text  # the rate it moves its bytes at, against what the simulator grants
     assert "Far from: its time beyond the start cost (19.46 us) is 4.7x the streaming floor (4.14 us)" in text
     assert far_from(3.0, fixed=2.6, start=1.01, memory=0.5, cube=0.0).startswith("It runs within 1.5x the fixed cost")

@@ -13,6 +13,7 @@ from typing import Any
 from hawk.targets.verdict import Perf, Verdict
 
 SHOWN_LINKS = 6  # chain links written out; the rest are summed
+SATURATED_PCT = 33.0  # below this busy share on every pipe, the kernel waits more than it works
 
 
 def evidence_text(perf: Perf | None) -> str:
@@ -70,9 +71,14 @@ def far_from(time_us: float, fixed: float, start: float, memory: float, cube: fl
 def pipe_lines(perf: Perf) -> list[str]:
     if not perf.pipes:
         return []
-    shares = ", ".join(f"{k} {v:.1f}%" for k, v in sorted(perf.pipes.items(), key=lambda kv: -kv[1]) if v > 0)
-    return [f"Pipe busy shares (of the kernel's time, averaged over the cores using each pipe): {shares}; "
-            f"label {perf.bottleneck}."]  # fmt: skip
+    busy = sorted(((k, v) for k, v in perf.pipes.items() if v > 0), key=lambda kv: -kv[1])
+    shares = ", ".join(f"{k} {v:.1f}%" for k, v in busy)
+    line = (f"Pipe busy shares (of the kernel's time, averaged over the cores using each pipe): {shares or 'none'}; "
+            f"label {perf.bottleneck}.")  # fmt: skip
+    if busy and busy[0][1] < SATURATED_PCT:
+        line += (f" No pipe is busy {SATURATED_PCT:.0f}% of the time: no unit's throughput limits this kernel, "
+                 "waiting does (see the chain and the bubbles).")  # fmt: skip
+    return [line]
 
 
 def chain_lines(chain: dict[str, Any]) -> list[str]:

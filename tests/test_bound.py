@@ -97,6 +97,25 @@ def test_calibration_is_measured_once_then_read_from_its_file(tmp_path, monkeypa
     assert again == first and len(calls) == 1
 
 
+def test_failed_calibration_is_recorded_and_not_retried_until_forced(tmp_path, monkeypatch):
+    spec = ascend_a2a3_spec()
+    tries = []
+
+    def failing(spec_, workdir, tool_version):
+        tries.append(workdir)
+        raise calibrate.CalibrationError("calibration kernels failed on the simulator: {'matmul': 'boom'}")
+
+    monkeypatch.setattr(calibrate, "measure", failing)
+    for _ in range(2):
+        with pytest.raises(calibrate.CalibrationError, match="boom"):
+            calibrate.calibration(spec, tmp_path)
+    assert len(tries) == 1  # the second call read the recorded failure
+    monkeypatch.setattr(calibrate, "measure", lambda s, w, v: calibrate.fit(synthetic_times(), s, v))
+    assert calibrate.calibration(spec, tmp_path, force=True).cube_tflops > 0
+    assert not calibrate.cache_path(spec, tmp_path).with_suffix(".failed").exists()
+    assert calibrate.calibration(spec, tmp_path).cube_tflops > 0  # and read back without measuring
+
+
 def test_bound_is_the_larger_of_the_arity_floor_and_start_plus_stream_or_cube():
     cal = calibrate.fit(synthetic_times(), ascend_a2a3_spec(), "pypto test")
     assert cal.fixed_us(1, 1) == pytest.approx(1.0)

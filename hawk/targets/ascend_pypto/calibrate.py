@@ -147,18 +147,33 @@ def load_cached(spec: HardwareSpec, cache_dir: Path) -> Calibration | None:
         return None
 
 
+def _cached_or_failed(spec: HardwareSpec, cache_dir: Path) -> Calibration | None:
+    """The cached calibration; a recorded failure raises again (a failed calibration is not retried by
+    every evaluation: `hawk setup ascend-pypto --force` retries it)."""
+    hit = load_cached(spec, cache_dir)
+    failed = cache_path(spec, cache_dir).with_suffix(".failed")
+    if hit is None and failed.exists():
+        raise CalibrationError(f"{failed.read_text(errors='replace')[:300]} (recorded in {failed})")
+    return hit
+
+
 def calibration(spec: HardwareSpec, cache_dir: Path | None = None, force: bool = False) -> Calibration:
     """The cached calibration for `spec` and this pypto, measured (once, under a file lock) when missing."""
     cache_dir = Path(cache_dir) if cache_dir is not None else config.cache_dir()
-    if not force and (hit := load_cached(spec, cache_dir)) is not None:
+    if not force and (hit := _cached_or_failed(spec, cache_dir)) is not None:
         return hit
     path = cache_path(spec, cache_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be measuring: wait, then read its result
-        if not force and (hit := load_cached(spec, cache_dir)) is not None:
+        if not force and (hit := _cached_or_failed(spec, cache_dir)) is not None:
             return hit
         workdir = config.scratch_root() / f"calibration-{time.strftime('%Y%m%d-%H%M%S')}"
-        cal = measure(spec, workdir, f"pypto {pypto_version()}")
+        try:
+            cal = measure(spec, workdir, f"pypto {pypto_version()}")
+        except CalibrationError as exc:
+            path.with_suffix(".failed").write_text(str(exc))
+            raise
+        path.with_suffix(".failed").unlink(missing_ok=True)
         atomic_write_json(path, cal.to_dict())
     return cal

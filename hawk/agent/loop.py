@@ -35,7 +35,7 @@ from hawk.knowledge.store import KnowledgeStore
 from hawk.llm import LLM, LLMError, UsageLedger, extract_kernel
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
-from hawk.targets.verdict import Verdict
+from hawk.targets.verdict import Verdict, bound_gap
 from hawk.tasks.task import Task, signature
 
 METHODS = ("oneshot", "feedback", "transplant", "hawk")
@@ -170,7 +170,7 @@ def run_agent(
         if v is not None and cand and _better(v, best[2] if best else None):
             best = (i, cand, v)
         last = step
-        ratio = best[2].perf.roofline_ratio if best and best[2].perf else None
+        ratio = bound_gap(best[2].perf) if best else None  # calibrated bound where the target has one
         if budget.roofline_stop and ratio is not None and ratio <= budget.roofline_stop and i + 1 < iterations:
             stop = f"near the roofline ({ratio}x the bound <= {budget.roofline_stop})"
             log(f"[{task.id}] best kernel is {ratio}x the roofline bound: stopping")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hawk.llm import Message
 from hawk.targets.base import Target
+from hawk.targets.evidence import evidence_section
 from hawk.targets.verdict import Verdict
 from hawk.tasks.task import ArgSpec, Task
 
@@ -116,6 +117,7 @@ def build_messages(
         tuned = f"# What Hawk's tuner already did\n{tuning}\n" if tuning else ""
         parts.append(
             f"# Your current best kernel (correct)\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
+            + evidence_section(verdict)
             + tuned
             + "Make it faster on this hardware while keeping it correct: attack the bottleneck "
             "(tiling, fusion, core usage)."

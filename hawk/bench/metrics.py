@@ -17,6 +17,9 @@ complete units count, incomplete ones are reported beside the metrics):
   task's expert kernel passed in this run.
 - implausible: correct units faster than eager by more than 10x (or than the expert by more than
   10x): flagged for inspection, as the field learned to do, never dropped silently.
+- best / bound: geometric mean over correct units of best time / the task's calibrated bound (fixed
+  cost + max(streaming, cube) as measured on the target: hawk/targets/bound.py, docs/bound.md); the
+  headline figure. Units whose target has no calibration count their roofline ratio instead.
 - best / roofline: geometric mean over correct units of best time / the task's roofline bound
   (1.0 = at the bound; below 1 is possible where the simulator beats the bandwidth it is credited with).
 - tokens, simulator points and wall time per unit: means over units (wall = model + evaluation
@@ -111,6 +114,8 @@ class Metrics:
     speedup_n: int = 0
     geomean_speedup_expert: float | None = None
     speedup_expert_n: int = 0
+    geomean_bound_ratio: float | None = None  # best time / calibrated bound (roofline where none) over correct units
+    bound_n: int = 0
     geomean_roofline_ratio: float | None = None  # best time / roofline bound over correct units (1.0 = the bound)
     roofline_n: int = 0
     tokens_per_unit: float | None = None
@@ -148,6 +153,7 @@ def compute(all_records: list[UnitRecord], experts: dict[str, dict[str, Any]]) -
     speedups = [r.speedup for r in records if r.passed and r.speedup]
     expert_sp = [s for r in records if (s := expert_speedup(r, experts)) is not None]
     ratios = [r.roofline_ratio for r in records if r.passed and r.roofline_ratio]
+    gaps = [g for r in records if r.passed and (g := r.bound_ratio or r.roofline_ratio)]
     return Metrics(
         units=len(records),
         incomplete=len(all_records) - len(records),
@@ -160,6 +166,8 @@ def compute(all_records: list[UnitRecord], experts: dict[str, dict[str, Any]]) -
         speedup_n=len(speedups),
         geomean_speedup_expert=geomean(expert_sp),
         speedup_expert_n=len(expert_sp),
+        geomean_bound_ratio=geomean(gaps),
+        bound_n=len(gaps),
         geomean_roofline_ratio=geomean(ratios),
         roofline_n=len(ratios),
         tokens_per_unit=sum(r.total_tokens for r in records) / len(records) if records else None,

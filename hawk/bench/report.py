@@ -174,6 +174,7 @@ METRIC_COLUMNS: list[tuple[str, str]] = [
     ("fast_2", "fast_2"),
     ("gm", "geomean speedup vs eager"),
     ("gme", "geomean speedup vs expert"),
+    ("bound", "best / bound (geomean)"),
     ("roof", "best / roofline (geomean)"),
     ("tok", "tokens / unit"),
     ("pts", "sim points / unit"),
@@ -193,6 +194,7 @@ def metric_cells(v: dict[str, Any]) -> list[str]:
         *(_pct(v["fast"].get(k)) for k in ("fast_0", "fast_1", "fast_1.5", "fast_2")),
         _x(v["geomean_speedup"]) + (f" (n={v['speedup_n']})" if v["speedup_n"] else ""),
         _x(v["geomean_speedup_expert"]) + (f" (n={v['speedup_expert_n']})" if v["speedup_expert_n"] else ""),
+        _x(v.get("geomean_bound_ratio")) + (f" (n={v['bound_n']})" if v.get("bound_n") else ""),
         _x(v.get("geomean_roofline_ratio")) + (f" (n={v['roofline_n']})" if v.get("roofline_n") else ""),
         _num(v["tokens_per_unit"]),
         _num(v.get("sim_points_per_unit")),
@@ -392,7 +394,7 @@ def render_task_page(task: str, s: dict[str, Any], data: RunData) -> str:
             _e(r.method), str(r.sample), _e(", ".join(r.statuses)),
             '<span class="pass">pass</span>' if r.passed else '<span class="fail">no</span>',
             _num(r.best_time_us, " us"), _x(r.speedup), _x(M.expert_speedup(r, data.experts)),
-            _x(r.roofline_ratio), _num(r.total_tokens), _num(r.sim_points), _num(r.wall_s, " s"),
+            _x(r.bound_ratio), _x(r.roofline_ratio), _num(r.total_tokens), _num(r.sim_points), _num(r.wall_s, " s"),
             _e(r.stop_reason), " ".join(links),
         ]))  # fmt: skip
         if (d / "best_kernel.py").exists():
@@ -407,7 +409,7 @@ def render_task_page(task: str, s: dict[str, Any], data: RunData) -> str:
     how = "estimated" if e and e.get("time_estimated") else "simulated"
     expert = f"<p>Expert kernel: {_e(e['status'])}, {_e(e.get('time_us'))} us {how}.</p>" if e else ""
     header = ["method", "sample", "statuses per step", "correct", "best time", "vs eager", "vs expert",
-              "best / roofline", "tokens", "sim points", "wall", "stopped", "files"]  # fmt: skip
+              "best / bound", "best / roofline", "tokens", "sim points", "wall", "stopped", "files"]  # fmt: skip
     body = (f'<p><a href="../report.html">back to the run</a></p><h1>{_e(task)}</h1>{_banner(s)}{expert}'
             + _html_table("units", header, rows) + "".join(blocks))  # fmt: skip
     return _page(f"{task}: Hawk benchmark", body)

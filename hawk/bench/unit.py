@@ -73,6 +73,7 @@ class UnitRecord:
     speedup: float | None = None  # eager time / best time, as the target measured it
     time_estimated: bool = False  # the target's times are a model's estimate (ascend-triton), not measured
     roofline_ratio: float | None = None  # best time / the task's roofline bound
+    bound_ratio: float | None = None  # best time / the task's calibrated bound (hawk/targets/bound.py)
     sim_points: int = 0  # tuner points simulated (performance only); a budget apart from tokens
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -230,6 +231,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         best_step=summary.get("best_step") if best else None,
         best_time_us=perf.get("time_us"), eager_time_us=perf.get("eager_time_us"), speedup=perf.get("speedup"),
         time_estimated=bool(perf.get("estimate")), roofline_ratio=perf.get("roofline_ratio"),
+        bound_ratio=perf.get("bound_ratio"),
         sim_points=sum(int((s.tuning or {}).get("points_tried", 0)) for s in steps),
         prompt_tokens=sum(int(s.tokens.get("prompt_tokens") or 0) for s in steps),
         completion_tokens=sum(int(s.tokens.get("completion_tokens") or 0) for s in steps),

@@ -265,6 +265,7 @@ def print_verdict(v: Verdict) -> None:
         p = v.perf
         extra = f", eager {p.eager_time_us} us, speedup {p.speedup}x" if p.eager_time_us else ""
         roof = f", roofline {p.roofline_us} us ({p.roofline_ratio}x the bound)" if p.roofline_us else ""
+        roof += f", calibrated bound {p.bound_us} us ({p.bound_ratio}x)" if p.bound_us else ""
         how = "ESTIMATED (model, not measured)" if p.estimate else "simulated"
         console.print(f"  perf: {p.time_us} us {how}{extra}{roof}; bottleneck {p.bottleneck}")
         if p.note:

@@ -64,6 +64,21 @@ def set_roofline(verdict: Verdict, bound_us: float | None) -> None:
         verdict.perf.roofline_ratio = round(verdict.perf.time_us / bound_us, 3)
 
 
+def set_bound(verdict: Verdict, bound_us: float | None, parts: dict[str, float] | None = None) -> None:
+    """The calibrated bound (hawk/targets/bound.py) and the kernel's ratio to it."""
+    if verdict.perf is None or not bound_us:
+        return
+    verdict.perf.bound_us, verdict.perf.bound_parts = bound_us, dict(parts or {})
+    if verdict.perf.time_us:
+        verdict.perf.bound_ratio = round(verdict.perf.time_us / bound_us, 3)
+
+
+def signature_counts(signature: list[dict[str, Any]]) -> tuple[int, int]:
+    """(inputs, outputs) of a kernel: parameters count as inputs (the kernel reads them)."""
+    outputs = sum(1 for arg in signature if arg["role"] == "output")
+    return len(signature) - outputs, outputs
+
+
 def child_failure(
     child: ChildResult, stage: str, log_text: str, process: str = "the evaluation process", compiles: bool = True
 ) -> tuple[Status, str, str]:

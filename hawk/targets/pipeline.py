@@ -144,7 +144,8 @@ def merge_shapes(verdict: Verdict, per_shape: list[Verdict], shapes: list[dict[s
         verdict.shapes.append(ShapeResult(
             shape=dict(shape), status=sub.status, time_us=perf.time_us if perf else None,
             eager_time_us=perf.eager_time_us if perf else None, speedup=perf.speedup if perf else None,
-            roofline_ratio=perf.roofline_ratio if perf else None, detail=sub.error.message if sub.error else "",
+            roofline_ratio=perf.roofline_ratio if perf else None, bound_ratio=perf.bound_ratio if perf else None,
+            detail=sub.error.message if sub.error else "",
         ))  # fmt: skip
     for k, v in enumerate(per_shape):
         for name, seconds in v.timings.items():
@@ -161,7 +162,7 @@ def merge_shapes(verdict: Verdict, per_shape: list[Verdict], shapes: list[dict[s
         return
     verdict.perf = dataclasses.replace(base.perf) if base.perf else None
     if verdict.perf is not None:
-        for key in ("time_us", "eager_time_us", "speedup", "roofline_ratio", "roofline_us"):
+        for key in ("time_us", "eager_time_us", "speedup", "roofline_ratio", "roofline_us", "bound_us", "bound_ratio"):
             values = [getattr(v.perf, key) for v in per_shape if v.perf is not None]
             setattr(verdict.perf, key, _geomean(values))
         verdict.perf.note = "; ".join(filter(None, [verdict.perf.note, f"geometric mean over {len(per_shape)} shapes"]))

@@ -157,6 +157,9 @@ def _module_call(mod: Any, node: str, args: list[Any], kwargs: dict[str, Any], o
     if isinstance(mod, nn.LayerNorm):
         return Call(node, disp, "layer_norm", [x, list(mod.normalized_shape), param(mod.weight, "weight"),
                                                 param(mod.bias, "bias"), mod.eps], {}, outs)  # fmt: skip
+    if isinstance(mod, nn.GroupNorm):
+        return Call(node, disp, "group_norm", [x, mod.num_groups, param(mod.weight, "weight"), param(mod.bias, "bias"),
+                                                mod.eps], {}, outs)  # fmt: skip
     if cls == "RMSNorm":
         return Call(node, disp, "rms_norm", [x, list(mod.normalized_shape), param(mod.weight, "weight"), mod.eps],
                      {}, outs)  # fmt: skip

@@ -86,6 +86,7 @@ class ShapeResult:
     eager_time_us: float | None = None
     speedup: float | None = None
     roofline_ratio: float | None = None
+    bound_ratio: float | None = None
     detail: str = ""  # why it failed there
 
 
@@ -96,14 +97,26 @@ class Perf:
     speedup: float | None = None
     roofline_us: float | None = None
     roofline_ratio: float | None = None  # time_us / roofline_us (>= 1; 1 is at the bound)
+    bound_us: float | None = None  # calibrated floor: fixed cost + max(streaming, cube) (hawk/targets/bound.py)
+    bound_ratio: float | None = None  # time_us / bound_us
+    bound_parts: dict[str, float] = field(default_factory=dict)  # the bound's terms: fixed_us, memory_us, cube_us
     utilization: float | None = None  # percent of AICore time busy, as the simulator reports it
     total_cycles: int | None = None
     pipes: dict[str, float] = field(default_factory=dict)  # percent busy per pipe
     bubbles: dict[str, float] = field(default_factory=dict)
     bottleneck: str | None = None
+    critical_chain: dict[str, Any] = field(default_factory=dict)  # tasks that decide the time (ascend_pypto/profile.py)
     eager_note: str | None = None  # why eager_time_us is missing, when it is
     estimate: bool = False  # True when the time is a model's estimate rather than a simulation
     note: str | None = None  # what the figures are (e.g. the estimate model and its inputs)
+
+
+def bound_gap(perf: Perf | None) -> float | None:
+    """How far a kernel is from its target's floor: the calibrated bound's ratio where there is one,
+    else the roofline's (the loop's stop rule and the bench headline use this)."""
+    if perf is None:
+        return None
+    return perf.bound_ratio if perf.bound_ratio is not None else perf.roofline_ratio
 
 
 @dataclass

@@ -26,6 +26,8 @@ candidate kernels:
    - reductions `sum`, `mean` (sum * 1/n in the same kernel), `amax`/`amin`/`max`/`min` over dims
      (for `max(x, dim)` only the values are computed; torch_npu's kernel also writes indices);
    - `softmax` and `log_softmax` -> one fused kernel (torch_npu runs one SoftmaxV2 kernel);
+   - `group_norm` / `nn.GroupNorm` -> ONE fused kernel (statistics over [N * G, C / G * spatial]
+     rows, then the affine over [N * C, spatial] rows);
    - `layer_norm` / `nn.LayerNorm` -> ONE fused kernel (torch_npu runs one LayerNorm kernel), and
      `rms_norm` / `nn.RMSNorm` likewise. RMSNorm written out by hand (pow, mean, add, rsqrt, mul)
      stays five eager kernels, as it is in eager;
@@ -65,8 +67,11 @@ candidate kernels:
    scripts (about 7 s per kernel; they draw pictures only) are skipped by a `python3` shim first
    on the child's PATH; the script that prints the End-to-End time still runs.
 5. **Sum** the per-op times. An op with no PyPTO mapping, or none of whose variants compiled, is
-   **estimated** by the memory roofline (bytes of its inputs and outputs / `spec.gm_bandwidth_gbps`;
-   matrix products: at least their FLOPs at cube peak) and listed as `estimated`, with the reason.
+   **estimated** on the calibrated model (hawk/targets/bound.py: the fixed cost of a kernel with its
+   inputs and outputs + its larger traffic direction at the simulator's measured streaming rate, or
+   its matrix products at the measured cube peak) and listed as `estimated`, with the reason; the
+   verdict's `eager_note` names the estimated ops. Without a calibration the nominal memory
+   roofline is used (bytes / `spec.gm_bandwidth_gbps`), which ignores the fixed cost.
 
 The result is cached as JSON at `cache_dir/eager/<task source sha>-<sku>-pypto<version>.json`; a
 cache hit traces and simulates nothing (a result from an older method version is recomputed).
@@ -78,8 +83,8 @@ Limits
 - Kernel launch overhead and host-side dispatch between eager kernels are NOT modelled: the
   simulator times each kernel from its first to its last AICore task. The baseline is therefore a
   lower bound of real eager time (speedups against it are conservative).
-- Estimated ops use a bandwidth lower bound that ignores the simulator's fixed per-kernel cost
-  (about 3-4 us even for tiny kernels), again erring towards a faster baseline.
+- Estimated ops use the calibrated floor of a kernel of their arity and traffic: their own kernel
+  could not be faster on this simulator, but may well be slower (eager still errs towards fast).
 - The tiling is a small search over a fixed rule, not CANN's tuned tiling; the simulator's
   per-tile cost makes tiling matter (see the pypto-sim notes), so the rule was checked against
   alternatives (above).
@@ -116,6 +121,7 @@ from hawk.targets.ascend_pypto.eager_codegen import Kernel, Plan, anonymous, ker
 from hawk.targets.ascend_pypto.eager_ops import map_ops
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool
 from hawk.targets.base import HardwareSpec
+from hawk.targets.bound import Calibration
 from hawk.targets.tracing import TRACE_VERSION, EagerOp
 from hawk.tasks.task import Task
 
@@ -180,6 +186,27 @@ def roofline_us(op: EagerOp, spec: HardwareSpec) -> float:
     return bounds.roofline_us(read, written, flops, spec, duplex=False) or 0.0
 
 
+def calibrated_us(op: EagerOp, cal: Calibration) -> float:
+    """An op that is not simulated, on the calibrated model (hawk/targets/bound.py): the fixed cost of a
+    kernel with its inputs and outputs plus its traffic at the simulator's streaming rate (or its
+    matrix products at the measured cube peak): what the op's own kernel could not beat."""
+    flops = op.consts.get("flops", 0) if isinstance(op.consts, dict) else 0
+    read, written = sum(t.nbytes for t in op.inputs), sum(t.nbytes for t in op.outputs)
+    return cal.bound_us(read, written, flops, max(1, len(op.inputs)), max(1, len(op.outputs)))
+
+
+def estimated_note(baseline: EagerBaseline) -> str | None:
+    """What the verdict's `eager_note` says when some eager ops were estimated rather than simulated."""
+    ops = [o for o in baseline.ops if o.source == "estimated"]
+    if not ops:
+        return None
+    share = sum(o.time_us for o in ops) / baseline.time_us if baseline.time_us else 0.0
+    names = "; ".join(f"{o.torch_op} {o.inputs[0] if o.inputs else ''} ({o.detail})" for o in ops[:4])
+    more = f" and {len(ops) - 4} more" if len(ops) > 4 else ""
+    return (f"{len(ops)} of {baseline.simulated + len(ops)} eager kernels estimated, not simulated "
+            f"({share:.0%} of the eager time): {names}{more}")[:500]  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------- the baseline
 def _pypto_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -192,7 +219,10 @@ def _pypto_version() -> str:
 
 # Bump when the op mapping or the tiling search changes: cached baselines of an older model are
 # then recomputed instead of silently reused.
+# Calibrated estimates and the GroupNorm mapping change only baselines that had estimated ops: those
+# are recomputed by `stale_estimates` instead of a bump here (which would recompute every task's).
 EAGER_MODEL_VERSION = 2  # 2: each op's best tiling also tried with the scheduling pass options
+CALIBRATED = "calibrated estimate"  # in an estimated op's detail when the calibrated model priced it
 
 
 def cache_path(task: Task, spec: HardwareSpec, cache_dir: Path) -> Path:
@@ -211,18 +241,25 @@ def load_cached(task: Task, spec: HardwareSpec, cache_dir: Path) -> EagerBaselin
         return None
 
 
-def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None,
-                   timeout_s: float | None = None) -> EagerBaseline:  # fmt: skip
+def stale_estimates(baseline: EagerBaseline) -> bool:
+    """A cached baseline whose estimated ops were priced before the calibrated model existed (or that
+    estimated an op, such as group norm, mapped since): recomputed when a calibration is at hand."""
+    return any(o.source == "estimated" and CALIBRATED not in o.detail for o in baseline.ops)
+
+
+def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None, timeout_s: float | None = None,
+                   calibration: Calibration | None = None) -> EagerBaseline:  # fmt: skip
     """The task's eager time on `spec`, cached per (task source, SKU, pypto version).
 
     A cache hit neither traces nor simulates. Otherwise the reference is traced, each op's
     kernels are simulated in one child process (see `simulate`), and the result is written to
     `cache_path(...)` before it is returned. `timeout_s` bounds all simulation (default: 120 s
-    plus 60 s per distinct op).
+    plus 60 s per distinct op). Ops that are not simulated are estimated on `calibration` (fixed
+    cost included; `calibrated_us`), or without one on the nominal memory roofline.
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else config.cache_dir()
     hit = load_cached(task, spec, cache_dir)
-    if hit is not None:
+    if hit is not None and not (calibration is not None and stale_estimates(hit)):
         return hit
     started = time.perf_counter()
     ops, how = map_ops(task)
@@ -256,7 +293,11 @@ def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None
             times.append(OpTime(**base, source="simulated", time_us=res.time_us, detail=detail))
             continue
         why = op.note if op.target_op is None else f"no kernel variant simulated: {res.error if res else 'not run'}"
-        times.append(OpTime(**base, source="estimated", time_us=roofline_us(op, spec), detail=why))
+        if calibration is not None:
+            guess, how = calibrated_us(op, calibration), CALIBRATED
+        else:
+            guess, how = roofline_us(op, spec), "roofline estimate"
+        times.append(OpTime(**base, source="estimated", time_us=guess, detail=f"{why}; {how}"))
     baseline = EagerBaseline(
         task=task.id,
         task_hash=task.source_hash,

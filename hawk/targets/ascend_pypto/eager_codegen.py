@@ -314,6 +314,43 @@ def _norm_plan(op: EagerOp, name: str) -> Plan:
     return vk.plan(name)
 
 
+def _group_norm_plan(op: EagerOp, name: str) -> Plan:
+    """GroupNorm as one kernel: statistics over rows [N * G, C / G * spatial] (a free view), then the
+    per-channel affine over rows [N * C, spatial]. PyPTO broadcasts one axis per operand, so weight
+    and bias go in as [N * C, 1] columns (N copies of C values, a few KiB: the timing is unchanged)."""
+    x, out = op.inputs[0], op.outputs[0]
+    n, c, groups = x.shape[0], x.shape[1], op.consts["groups"]
+    spatial = max(1, x.numel // (n * c))
+    rows, length = n * groups, x.numel // (n * groups)
+    cands, falls = tile_sizes(x.numel, 12)  # fp32 inside; mul(xc, xc) holds three full tiles
+    params, args = [f"a0: {_ann([rows, length], x.dtype)}"], [([rows, length], x.dtype)]
+    b = _Body()
+    v = _cast(b, "a0", x.dtype, "float32")
+    mean = b.let(f"pypto.mul(pypto.sum({v}, -1, True), {1.0 / length!r})")
+    xc = b.let(f"pypto.sub({v}, {mean})")
+    var = b.let(f"pypto.mul(pypto.sum(pypto.mul({xc}, {xc}), -1, True), {1.0 / length!r})")
+    y = b.let(f"pypto.mul({xc}, pypto.rsqrt(pypto.add({var}, {_lit(op.consts['eps'])})))")
+    y = b.let(f"pypto.reshape({y}, [{n * c}, {spatial}])")
+    z = y  # the affine part runs under the second tile shape: its ops are written into the tail
+    for i, t in enumerate(op.inputs[1:], start=1):
+        params.append(f"a{i}: {_ann([n * c, 1], t.dtype)}")
+        args.append(([n * c, 1], t.dtype))
+        w = f"a{i}" if t.dtype == "float32" else f"pypto.cast(a{i}, pypto.DT_FP32)"
+        z = f"pypto.mul({z}, {w})" if i == 1 and op.consts["affine_weight"] else f"pypto.add({z}, {w})"
+    if out.dtype != "float32":
+        z = f"pypto.cast({z}, pypto.{PYPTO_DT[out.dtype]})"
+    params.append(f"o0: {_ann([n * c, spatial], out.dtype)}")
+    args.append(([n * c, spatial], out.dtype))
+    kernels = []
+    for i, elems in enumerate(cands + falls):
+        tile = vec_tile([rows, length], elems, 4, (1,))
+        per_row = c // groups if tile[1] == length else 1  # channel rows in one tile's rows
+        second = [max(1, tile[0] * per_row), min(spatial, tile[1])]
+        tail = [f"pypto.set_vec_tile_shapes({', '.join(map(str, second))})", f"o0.move({z})"]
+        kernels.append(_kernel(f"{name}_v{i}", params, args, tile, b.lines, tail))
+    return Plan(kernels[: len(cands)], kernels[len(cands) :])
+
+
 def _cat_plan(op: EagerOp, name: str) -> Plan:
     out = op.outputs[0]
     d = DTYPE_BYTES[out.dtype]
@@ -416,6 +453,8 @@ def kernel_plan(op: EagerOp, cube_cores: int = 24) -> Plan | None:
             return _softmax_plan(op, name)
         if k in ("layer_norm", "rms_norm"):
             return _norm_plan(op, name)
+        if k == "group_norm":
+            return _group_norm_plan(op, name)
         if k in ("matmul", "linear"):
             return _matmul_plan(op, name, cube_cores)
         if k == "cat":

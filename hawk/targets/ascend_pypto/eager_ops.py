@@ -130,6 +130,8 @@ def _classify(call: Call, index: int) -> EagerOp | None:
         op.consts = {"eps": float(eps) if eps is not None else 1e-6, "affine_weight": isinstance(w, TensorArg)}
         op.target_op, op.note = "fused (mul, sum, rsqrt, mul)", "one fused RmsNorm kernel, as torch_npu runs it"
         return op
+    if kind == "group_norm":
+        return _classify_group_norm(op, call)
     if kind in ("matmul", "mm", "bmm", "linear", "addmm"):
         return _classify_matmul(op, call)
     if kind == "cat":
@@ -263,6 +265,24 @@ def _classify_reduce(op: EagerOp, call: Call) -> EagerOp:
     op.target_op = {"sum": "pypto.sum", "mean": "pypto.sum * 1/n", "amax": "pypto.amax", "amin": "pypto.amin"}[op.kind]
     if kind in ("max", "min") and dim is not None:
         op.note = "values only (torch_npu's kernel also writes the indices)"
+    return op
+
+
+def _classify_group_norm(op: EagerOp, call: Call) -> EagerOp:
+    """`group_norm` / `nn.GroupNorm` -> ONE fused kernel, as torch_npu runs GroupNormV2."""
+    x = call.args[0] if call.args else None
+    groups = _arg(call, 1, "num_groups")
+    w, b, eps = _arg(call, 2, "weight"), _arg(call, 3, "bias"), _arg(call, 4, "eps", 1e-5)
+    if not isinstance(x, TensorArg) or not isinstance(groups, int) or len(x.info.shape) < 2:
+        return _unmapped_op(op, "group_norm of an unknown group count: estimated")
+    channels = x.info.shape[1]
+    if groups <= 0 or channels % groups or x.info.dtype not in FLOATS:
+        return _unmapped_op(op, f"group_norm with {groups} groups of {channels} channels: estimated")
+    op.inputs = [x.info] + [t.info for t in (w, b) if isinstance(t, TensorArg)]
+    op.consts = {"groups": groups, "eps": float(eps), "affine_weight": isinstance(w, TensorArg),
+                 "affine_bias": isinstance(b, TensorArg)}  # fmt: skip
+    op.target_op = "fused (sum, sub, mul, rsqrt, ...)"
+    op.note = "one fused GroupNorm kernel, as torch_npu runs it"
     return op
 
 

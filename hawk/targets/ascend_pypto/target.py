@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from hawk import config
 from hawk.targets.ascend_pypto import harvest
 from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
+from hawk.targets.ascend_pypto.profile import critical_chain
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
 from hawk.targets.base import Availability, HardwareSpec, TargetBase
@@ -30,9 +33,11 @@ from hawk.targets.judging import (
     correctness,
     roofline_us,
     seed_check,
+    set_bound,
     set_roofline,
     settle,
     signature_bytes,
+    signature_counts,
 )
 from hawk.targets.pipeline import Job
 from hawk.targets.sandbox import run_child
@@ -110,9 +115,15 @@ class AscendPyptoTarget(TargetBase):
         """One simulated single-op kernel per PyTorch op of the reference (see eager.py); mode sim only."""
         if job.mode != "sim":
             return None
-        from hawk.targets.ascend_pypto.eager import eager_baseline
+        from hawk.targets.ascend_pypto.calibrate import CalibrationError, calibration
+        from hawk.targets.ascend_pypto.eager import eager_baseline, estimated_note
 
-        return eager_baseline(job.task, self.spec(), config.cache_dir()).time_us, None
+        try:
+            cal = calibration(self.spec())
+        except (CalibrationError, OSError):
+            cal = None  # estimated ops fall back to the nominal roofline (the note says which ops)
+        baseline = eager_baseline(job.task, self.spec(), config.cache_dir(), calibration=cal)
+        return baseline.time_us, estimated_note(baseline)
 
     def cleanup(self, job: Job) -> None:
         """Drop the bulky tensor dumps once judged (tens of MB per evaluation); keep logs, CSVs, traces."""
@@ -180,6 +191,7 @@ class AscendPyptoTarget(TargetBase):
         verdict.correctness = self._correctness(result, job)
         verdict.perf = self._perf(workdir, stdout, result)
         set_roofline(verdict, self._roofline(result))
+        self._set_bound(verdict, result)
         if verdict.perf is None:
             verdict.error = ErrorContext(
                 kind="no_profile",
@@ -201,13 +213,40 @@ class AscendPyptoTarget(TargetBase):
         verdict.correctness = correctness(seeds, checks, outputs)
         verdict.perf = Perf(time_us=result.get("npu_time_us"),
                             eager_note="eager baseline is simulated; not compared with device time")  # fmt: skip
-        set_roofline(verdict, self._roofline(result))
+        set_roofline(verdict, self._roofline(result))  # no calibrated bound: it was measured on the simulator
         settle(verdict)
 
     def _roofline(self, result: dict) -> float | None:
         """The reference's bytes moved and matmul FLOPs (recorded by the worker) over this chip's peaks."""
         read, written = signature_bytes(result.get("signature", []))
         return roofline_us(read, written, int(result.get("matmul_flops", 0)), self.spec())
+
+    def _set_bound(self, verdict: Verdict, result: dict) -> None:
+        """The calibrated bound (hawk/targets/bound.py); without a calibration the verdict keeps the roofline only."""
+        if verdict.perf is None or not result.get("signature"):
+            return
+        from hawk.targets.ascend_pypto.calibrate import CalibrationError, calibration
+
+        try:
+            cal = calibration(self.spec())
+        except (CalibrationError, OSError) as exc:
+            verdict.perf.note = "; ".join(filter(None, [verdict.perf.note, f"no calibrated bound: {exc}"[:300]]))
+            return
+        read, written = signature_bytes(result["signature"])
+        n_in, n_out = signature_counts(result["signature"])
+        flops = int(result.get("matmul_flops", 0))
+        set_bound(
+            verdict, cal.bound_us(read, written, flops, n_in, n_out), cal.parts(read, written, flops, n_in, n_out)
+        )
+
+    def setup(self, log: Callable[[str], None] = print, force: bool = False) -> dict[str, float]:
+        """Calibrate the bound on this machine's simulator (cached per SKU and pypto version)."""
+        from hawk.targets.ascend_pypto.calibrate import calibration
+
+        started = time.perf_counter()
+        cal = calibration(self.spec(), force=force)
+        log(cal.describe())
+        return {"calibrate_s": round(time.perf_counter() - started, 1)}
 
     def _correctness(self, result: dict, job: Job) -> Correctness:
         """Every output of every seed and stress case is compared with its golden at that output's
@@ -269,6 +308,10 @@ class AscendPyptoTarget(TargetBase):
             bubbles=report.bubbles,
             bottleneck=harvest.bottleneck(report, self.spec()),
         )
+        try:  # evidence for the optimize prompt; a profile without the task files only lacks the chain
+            perf.critical_chain = critical_chain(out, time_us)
+        except (OSError, ValueError, KeyError, TypeError):
+            perf.critical_chain = {}
         perf._trace = report.trace  # type: ignore[attr-defined]
         perf._swimlane = report.swimlane  # type: ignore[attr-defined]
         return perf

@@ -28,3 +28,6 @@ fi
 # Side environments of the ascend-triton target (triton-ascend + bishengir; upstream triton + torch).
 # A stamp makes this a no-op once done; on a fresh cache it takes about a minute.
 .venv/bin/hawk setup ascend-triton >/dev/null
+# The calibrated bound of ascend-pypto (fixed cost, streaming bandwidth, peaks): measured once on the
+# simulator (~1.5 min) and cached per SKU and pypto version; a no-op once the cache holds it.
+.venv/bin/hawk setup ascend-pypto >/dev/null

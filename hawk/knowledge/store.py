@@ -208,6 +208,11 @@ class KnowledgeStore:
         """Is the same knowledge (signature, labels, fix) already stored, whatever its status?"""
         return self.conn.execute("SELECT 1 FROM items WHERE dedup_key=? LIMIT 1", (key,)).fetchone() is not None
 
+    def first_with_dedup_key(self, key: str) -> KnowledgeItem | None:
+        """The oldest item stored under `key`, or None."""
+        row = self.conn.execute("SELECT data FROM items WHERE dedup_key=? ORDER BY created LIMIT 1", (key,)).fetchone()
+        return KnowledgeItem.from_dict(json.loads(row[0])) if row else None
+
     def get(self, item_id: str) -> KnowledgeItem:
         return self._get(item_id)
 

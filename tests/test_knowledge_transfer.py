@@ -3,13 +3,21 @@ glance, and the tuner's verified finds as items."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from hawk.knowledge import KnowledgeItem, KnowledgeStore, Trigger, retrieve
+from hawk.knowledge.base_layer import layer_of
+from hawk.knowledge.distill import distill
 from hawk.knowledge.embedding import HashedNgramEmbedder
 from hawk.knowledge.facts import Facts, code_facts, kernel_class
 from hawk.knowledge.gating import NO_STRUCTURE, check, of
 from hawk.knowledge.inject import MAX_ITEM_LINES, item_block, minimal_diff
 from hawk.knowledge.item import Preconditions
 from hawk.knowledge.retrieval import Hit
+from hawk.knowledge.store import StoreError
 from hawk.knowledge.tuner_lessons import find_tuner_lessons, knob_family, learn_from_tuner
 from hawk.records.trajectory import Step
 
@@ -103,3 +111,53 @@ def test_a_tuner_result_becomes_one_item_and_a_second_task_makes_it_general():
         assert learn_from_tuner(other, "layernorm", "ascend-pypto", "910B", store) == []
         items = store.list()
     assert len(items) == 1 and items[0].general and items[0].proven_tasks == ["rms", "layernorm"]
+
+
+# ---------------------------------------------------------------------- the base layer
+def _base_file(tmp_path, items: list[KnowledgeItem]) -> Path:
+    from hawk.knowledge.base_layer import as_base
+
+    path = tmp_path / "base.jsonl"
+    path.write_text("".join(json.dumps(as_base(it).to_dict()) + "\n" for it in items))
+    return path
+
+
+def test_the_base_layer_loads_read_only_beneath_a_user_store_and_is_searched_first_class(tmp_path):
+    shipped = perf_item()
+    shipped.status, shipped.general, shipped.proven_tasks = "active", True, ["add", "gelu"]
+    base = _base_file(tmp_path, [shipped])
+    emb = HashedNgramEmbedder()
+    query = pass_verdict("gelu", "mte_in_bound", {"mte_in": 80.0, "vector": 10.0})
+    with KnowledgeStore(tmp_path / "kb.db", base=base) as store:
+        (item,) = store.list()
+        assert item.id == f"b-{shipped.id}" and layer_of(item) == "base" and store.list(layer="user") == []
+        hits = retrieve(store, QUERY_CODE, verdict=query, embedder=emb, gate=True)
+        assert [h.item.id for h in hits] == [item.id]
+        with pytest.raises(StoreError, match="read-only"):
+            store.set_status(item.id, "pruned", "try")
+        store.record_effect(item.id, injected=True, passed=True, task="silu")  # the user's evidence grows
+        assert distill(store, log=lambda m: None).demoted == []
+    # Opened again, the same version is not re-synced (the user's counts stay); without the layer it is unseen.
+    with KnowledgeStore(tmp_path / "kb.db", base=base) as store:
+        assert store.get(item.id).effect.injected == 1 and "silu" in store.get(item.id).proven_tasks
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        assert store.list() == [] and retrieve(store, QUERY_CODE, verdict=query, embedder=emb, gate=True) == []
+    # A new base file without the item prunes it (with the reason) and keeps the user's evidence.
+    base.write_text("")
+    with KnowledgeStore(tmp_path / "kb.db", base=base) as store:
+        gone = store.get(item.id)
+    assert gone.status == "pruned" and "no longer" in gone.status_reason
+
+
+def test_export_of_the_base_layer_keeps_only_proven_general_items(tmp_path):
+    general = perf_item()
+    general.proof_verdict = pass_verdict("add")
+    one_off = perf_item()
+    one_off.after_code = one_off.after_code.replace("(256, 512)", "(64, 512)")
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        g = store.add(general)
+        store.add(one_off)  # proven once, never helped elsewhere: stays the user's
+        store.credit_task(g.id, "gelu")
+        n = store.export_jsonl(tmp_path / "base.jsonl", layer="base")
+    lines = [json.loads(x) for x in (tmp_path / "base.jsonl").read_text().splitlines()]
+    assert n == 1 and lines[0]["id"] == f"b-{g.id}" and lines[0]["provenance"]["layer"] == "base"

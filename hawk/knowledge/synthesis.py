@@ -144,10 +144,7 @@ def _credit_same_change(store: KnowledgeStore, item: KnowledgeItem, task_id: str
             continue
         if bool(other.trigger.signature) != bool(item.trigger.signature):
             continue
-        other.proven_tasks.append(task_id)
-        other.general = len(other.proven_tasks) >= 2
-        other.history.append({"at": other.updated, "event": "general", "task": task_id})
-        store.update(other)
+        store.credit_task(other.id, task_id)
 
 
 # --- drafting ----------------------------------------------------------------------------------

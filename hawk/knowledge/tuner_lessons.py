@@ -106,16 +106,7 @@ def learn_from_tuner(
         item = tuner_item(lesson, task_id, target, sku, run_id)
         known = store.first_with_dedup_key(item.dedup_key())
         if known is not None:
-            _credit(store, known, task_id)
+            store.credit_task(known.id, task_id)
             continue
         created.append(store.add(item))
     return created
-
-
-def _credit(store: KnowledgeStore, item: KnowledgeItem, task_id: str) -> None:
-    if task_id in item.proven_tasks:
-        return
-    item.proven_tasks.append(task_id)
-    item.general = len(item.proven_tasks) >= 2
-    item.history.append({"at": item.updated, "event": "general" if item.general else "proven", "task": task_id})
-    store.update(item)

@@ -17,13 +17,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="The knowledg
 console = Console()
 err = Console(stderr=True)
 DbOption = Annotated[Path | None, typer.Option("--db", help="store path (default: ~/.cache/hawk/knowledge.db)")]
+LayerOption = Annotated[str | None, typer.Option("--layer", help="base (shipped with Hawk) or user; default both")]
 
 
 def _store(db: Path | None):
     from hawk.knowledge.store import KnowledgeStore, StoreError
 
     try:
-        return KnowledgeStore(db)
+        return KnowledgeStore(db, base=True)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -42,6 +43,11 @@ def stats(db: DbOption = None) -> None:
     by_label = Counter(label for i in items if i.status == "active" for label in i.labels)
     size = sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*"))
     console.print(f"{store.path}: {len(items)} items ({dict(by_status)}), {size / 1024:.0f} KiB on disk")
+    for layer in store.layers:
+        mine = store.list(layer=layer)
+        proven = sum(1 for i in mine if i.status in ("active", "demoted"))
+        what = "shipped with Hawk, read-only" if layer == "base" else "learned by your runs"
+        console.print(f"  layer {layer}: {len(mine)} items, {proven} proven ({what})")
     for label, n in by_label.most_common():
         console.print(f"  {label}: {n} active")
     used = [i for i in items if i.effect.injected]
@@ -127,9 +133,11 @@ def search(
 
 
 @app.command("export")
-def export(path: Path, db: DbOption = None) -> None:
+def export(path: Path, db: DbOption = None, layer: LayerOption = None) -> None:
     """Write every item (any status) as JSON lines."""
-    n = _store(db).export_jsonl(path)
+    if layer not in (None, "base", "user"):
+        _fail(f"--layer {layer!r}: base or user")
+    n = _store(db).export_jsonl(path, layer=layer)
     console.print(f"exported {n} items to {path}")
 
 

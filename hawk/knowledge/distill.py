@@ -85,7 +85,9 @@ def distill(
     report = DistillReport()
     evaluate = evaluate or (lambda item: reverify(item, eval_options))
     _apply_effects(store, report)
-    for cluster in find_duplicates(store.list("active") + store.list("demoted"), store, embedder):
+    # The shipped base layer is read-only: only the user's own items are merged, demoted or pruned.
+    mine = store.list("active", layer="user") + store.list("demoted", layer="user")
+    for cluster in find_duplicates(mine, store, embedder):
         report.clusters += 1
         _arbitrate_and_apply(store, cluster, llm, evaluate, report, log)
     log(report.summary())
@@ -104,14 +106,14 @@ def _since_demotion(item: KnowledgeItem) -> tuple[int, int]:
 
 
 def _apply_effects(store: KnowledgeStore, report: DistillReport) -> None:
-    for item in store.list("active"):
+    for item in store.list("active", layer="user"):
         e = item.effect
         if e.injected >= MIN_EVIDENCE and e.passes_after / e.injected <= WEAK_RATE:
             reason = (f"helped {e.passes_after} of {e.injected} applied injections ({e.regressions} failures or "
                       f"slowdowns; {e.not_applied} more injections not applied)")  # fmt: skip
             _mark(store, item, "demoted", reason, {"injected": e.injected, "passes_after": e.passes_after})
             report.demoted.append(item.id)
-    for item in store.list("demoted"):
+    for item in store.list("demoted", layer="user"):
         injected, passes = _since_demotion(item)
         if injected < MIN_EVIDENCE:
             continue

@@ -22,6 +22,11 @@ MATMUL_NAMES = {"matmul", "mm", "bmm", "addmm", "baddbmm", "linear", "a_mul_b", 
 REDUCE_NAMES = {"sum", "amax", "amin", "max", "min", "mean", "softmax", "log_softmax", "layer_norm", "rms_norm",
                 "var", "std", "argmax", "argmin", "logsumexp", "norm", "prod", "cumsum", "rowmax", "rowsum",
                 "reduce_sum", "reduce_max", "group_norm", "batch_norm"}  # fmt: skip
+# Data-dependent addressing: a fix for an index gather or scatter says nothing to a dense kernel.
+GATHER_NAMES = {"gather", "scatter", "scatter_update", "index_select", "embedding", "index_add", "take_along_dim",
+                "index", "scatter_add", "index_put"}  # fmt: skip
+# Precision changes inside the kernel: a cast fix needs a kernel that converts.
+CAST_NAMES = {"cast", "to", "_to_copy", "astype", "type_as", "half", "bfloat16"}  # not float(): a Python call
 # Names in code that say "cube unit" without a matmul call on the same line (tile and buffer knobs).
 CUBE_WORDS = re.compile(r"cube|matmul|l0a|l0b|l0c|\bkl1|k_l1|a_mul_b|\bmm\b", re.I)
 _DTYPES = {"fp32": "float32", "float32": "float32", "dt_fp32": "float32", "float": "float32",
@@ -40,7 +45,7 @@ class Facts:
 
     ops: set[str] = field(default_factory=set)  # canonical names plus the classes "matmul" and "reduce"
     dtypes: set[str] = field(default_factory=set)
-    regimes: set[str] = field(default_factory=set)  # "row_exceeds_ub", "tensor_exceeds_ub"
+    regimes: set[str] = field(default_factory=set)  # "row_exceeds_ub", "tensor_exceeds_ub", "dynamic"
     known: set[str] = field(default_factory=set)  # subset of {"ops", "dtypes", "regimes"}
     bottleneck: str | None = None  # predicted (roofline) or profiled bottleneck label
 
@@ -61,7 +66,21 @@ def op_classes(names: set[str]) -> set[str]:
     out = {canonical_op(n) for n in names}
     if out & REDUCE_NAMES:
         out.add("reduce")
+    if out & GATHER_NAMES:
+        out.add("gather")
+    if out & CAST_NAMES:
+        out.add("cast")
     return out
+
+
+def kernel_class(facts: Facts) -> str | None:
+    """ "cube" for a kernel with a matrix product, "vector" for one without; None when ops are unknown.
+
+    What a performance fix is about depends on it: growing a vector tile helps a norm, whose time is
+    the vector pipe's, and says nothing to an attention or FFN kernel, whose time is the cube's."""
+    if "ops" not in facts.known:
+        return None
+    return "cube" if "matmul" in facts.ops else "vector"
 
 
 def calls_in(source: str) -> set[str]:
@@ -91,7 +110,9 @@ def code_facts(source: str) -> Facts:
     if not (source or "").strip():
         return Facts()
     dtypes = dtypes_in(source)  # a kernel that names no dtype (fp32 by default) says nothing about dtypes
-    return Facts(ops=op_classes(calls_in(source)), dtypes=dtypes, known={"ops"} | ({"dtypes"} if dtypes else set()))
+    regimes = {"dynamic"} if "DYNAMIC" in source else set()
+    return Facts(ops=op_classes(calls_in(source)), dtypes=dtypes, regimes=regimes,
+                 known={"ops"} | ({"dtypes"} if dtypes else set()))  # fmt: skip
 
 
 def _ub_bytes(spec: Any) -> int | None:
@@ -114,11 +135,12 @@ def task_facts(task: Any, spec: Any) -> Facts:
 
     A reference that cannot be traced gives no facts (retrieval then runs on what is known)."""
     from hawk.targets.tracing import launches_kernel, tensors, trace_calls
-    from hawk.tasks.task import signature
+    from hawk.tasks.task import shape_set, signature
 
     try:
         calls, _ = trace_calls(task)
         specs = signature(task)
+        dynamic = len(shape_set(task)) > 1
     except Exception:  # an untraceable reference must not stop the run: up-front knowledge is optional
         return Facts()
     kinds = {c.kind for c in calls if launches_kernel(c)}
@@ -130,7 +152,7 @@ def task_facts(task: Any, spec: Any) -> Facts:
             k = ins[0].info.shape[-1] if ins and ins[0].info.shape else 1
             flops += 2 * k * sum(o.numel for o in c.outputs)
     read = sum(math.prod(s.shape) * _elem_bytes(s.dtype) for s in specs if s.role != "output")
-    regimes: set[str] = set()
+    regimes: set[str] = {"dynamic"} if dynamic else set()
     ub = _ub_bytes(spec)
     if ub:
         for s in specs:

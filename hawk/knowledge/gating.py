@@ -10,18 +10,40 @@ what the lesson's change is *about* and the query must have:
   UB or tiling fix transfers across elementwise ops (that is what the semantic axis is for);
 * dtypes: only when the changed lines name dtypes (a cast or precision fix needs that dtype);
 * reduction: the change restructures a reduction (its axis handling transfers only to reductions);
-* regimes: a tiling fix learned on a task whose rows exceed the UB (it splits rows) needs such rows.
+* ops "gather" / "cast": the change touches an index gather/scatter or a dtype conversion;
+* regimes: a tiling fix learned on a task whose rows exceed the UB (it splits rows) needs such rows;
+  a change to the loops over a DYNAMIC axis needs a dynamic-shape kernel;
+* kernel class (performance items): a speed-up learned on a vector-only kernel needs a vector-only
+  kernel, one learned beside a matmul needs a matmul (a "grow the vector tile" lesson from a norm
+  is noise in an FFN's prompt).
+
+A dtype alone is no precondition: nearly every task is fp16 or fp32, so an item whose only condition
+is a dtype fails the check. A repair item with no structural condition is admitted only against a
+failing kernel: its error signature is then the trigger, which retrieval scores.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from hawk.knowledge.facts import CUBE_WORDS, REDUCE_NAMES, Facts, calls_in, canonical_op, dtypes_in
+from hawk.knowledge.facts import (
+    CAST_NAMES,
+    CUBE_WORDS,
+    GATHER_NAMES,
+    REDUCE_NAMES,
+    Facts,
+    calls_in,
+    canonical_op,
+    code_facts,
+    dtypes_in,
+    kernel_class,
+)
 from hawk.knowledge.item import KnowledgeItem, Preconditions
 
 CUBE_LABELS = {"cube_tile_shape", "l1_capacity", "l0a_capacity", "l0b_capacity", "l0c_capacity", "cube_bound"}
 TILING_LABELS = {"ub_capacity", "vector_tile_shape"}
+# A repair of an on-chip capacity overflow is about a kernel that has to tile its tensors at all.
+CAPACITY_LABELS = TILING_LABELS | CUBE_LABELS - {"cube_bound"}
 
 
 def changed_lines(diff: str) -> tuple[list[str], list[str]]:
@@ -31,8 +53,14 @@ def changed_lines(diff: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-def derive(diff: str, before_code: str, labels: list[str], task_regimes: set[str] | None = None) -> Preconditions:
-    """Preconditions of a fix from its diff, its before-code and labels (and the task's shape regimes)."""
+_DYNAMIC_WORDS = ("DYNAMIC", "loop_unroll", "valid_shape")
+
+
+def derive(
+    diff: str, before_code: str, labels: list[str], task_regimes: set[str] | None = None, perf: bool = False
+) -> Preconditions:
+    """Preconditions of a fix from its diff, its before-code and labels (and the task's shape regimes);
+    `perf`: a speed-up item, which also needs the kind of kernel it was learned on."""
     removed, added = changed_lines(diff)
     changed = "\n".join(removed + added)
     calls = {canonical_op(c) for c in calls_in(changed)}
@@ -44,17 +72,36 @@ def derive(diff: str, before_code: str, labels: list[str], task_regimes: set[str
     reduce_change = bool(calls & REDUCE_NAMES)
     if reduce_change:
         ops.append("reduce")
+    ops += [name for name, names in (("gather", GATHER_NAMES), ("cast", CAST_NAMES)) if calls & names]
     regimes = []
     if task_regimes and "row_exceeds_ub" in task_regimes and set(labels) & TILING_LABELS:
         regimes.append("row_exceeds_ub")
-    return Preconditions(ops=ops, dtypes=sorted(dtypes_in(changed)), reduction=reduce_change, regimes=regimes)
+    if "DYNAMIC" in before_code and any(w in changed for w in _DYNAMIC_WORDS):
+        regimes.append("dynamic")
+    cls = kernel_class(code_facts(before_code)) if perf else None
+    if cls == "cube" and "matmul" in ops:
+        cls = None  # "uses matmul" says it already
+    pre = Preconditions(ops=ops, dtypes=sorted(dtypes_in(changed)), reduction=reduce_change, regimes=regimes,
+                        kernel_class=cls)  # fmt: skip
+    return _capacity_regime(pre, labels)
+
+
+def _capacity_regime(pre: Preconditions, labels: list[str]) -> Preconditions:
+    """A capacity repair with nothing else structural needs a task whose tensors exceed the UB: where
+    every tensor fits on chip, the kernel need not tile and such an overflow is not the risk."""
+    if pre.structural or not set(labels) & CAPACITY_LABELS:
+        return pre
+    return replace(pre, regimes=["tensor_exceeds_ub"])
 
 
 def of(item: KnowledgeItem) -> Preconditions:
-    """The item's preconditions; derived on the spot for an item that has none stored (an old export)."""
-    if item.preconditions is not None:
-        return item.preconditions
-    return derive(item.trigger.code_pattern or "", item.before_code, item.labels)
+    """The item's preconditions; derived on the spot for an item that has none stored (an old export),
+    and a performance item stored before kernel classes existed gets its class here."""
+    perf = not item.trigger.signature
+    pre = item.preconditions or derive(item.trigger.code_pattern or "", item.before_code, item.labels, perf=perf)
+    if perf and pre.kernel_class is None and "matmul" not in pre.ops and item.before_code.strip():
+        pre = replace(pre, kernel_class=kernel_class(code_facts(item.before_code)))
+    return pre if perf else _capacity_regime(pre, item.labels)
 
 
 @dataclass
@@ -77,7 +124,13 @@ class Check:
         return "preconditions " + "; ".join(p for p in parts if p)
 
 
-def check(pre: Preconditions, facts: Facts) -> Check:
+NO_STRUCTURE = "a structural precondition (a dtype alone says nothing about whether a fix applies)"
+
+
+def check(pre: Preconditions, facts: Facts, *, repair_against_error: bool = False) -> Check:
+    """Which of `pre` the query's facts meet. `repair_against_error`: the item is a repair and the query
+    a failing kernel, so an item without structural conditions may still fit (its error signature is
+    the trigger, and retrieval scores that)."""
     out = Check()
 
     def judge(text: str, axis: str, holds: bool) -> None:
@@ -94,4 +147,8 @@ def check(pre: Preconditions, facts: Facts) -> Check:
         judge("has a reduction", "ops", "reduce" in facts.ops)
     for regime in pre.regimes:
         judge(f"shape regime {regime}", "regimes", regime in facts.regimes)
+    if pre.kernel_class:
+        judge(f"a {pre.kernel_class} kernel", "ops", kernel_class(facts) == pre.kernel_class)
+    if not pre.structural and not repair_against_error:
+        out.failed.append(NO_STRUCTURE)
     return out

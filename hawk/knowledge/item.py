@@ -77,16 +77,26 @@ class Preconditions:
     classes or calls the query must make (a cube-tiling item needs a "matmul"); `dtypes`: one of
     them must occur (only when the change itself is about a dtype); `reduction`: the query reduces
     along an axis; `regimes`: shape regimes such as "row_exceeds_ub" (one row is larger than the UB).
-    Empty lists mean no condition on that axis."""
+    `kernel_class`: a speed-up learned on a vector-only kernel (a norm) needs a vector-only kernel, one
+    learned on a kernel with a matmul needs a matmul. Empty lists mean no condition on that axis."""
 
     ops: list[str] = field(default_factory=list)
     dtypes: list[str] = field(default_factory=list)
     reduction: bool = False
     regimes: list[str] = field(default_factory=list)
+    kernel_class: str | None = None  # perf items: "cube" or "vector", the kind of kernel the speed-up was on
 
     def describe(self) -> list[str]:
         out = [f"uses {op}" for op in self.ops] + ([f"dtype in {self.dtypes}"] if self.dtypes else [])
-        return out + (["has a reduction"] if self.reduction else []) + [f"shape regime {r}" for r in self.regimes]
+        out += ["has a reduction"] if self.reduction else []
+        out += [f"shape regime {r}" for r in self.regimes]
+        return out + ([f"a {self.kernel_class} kernel"] if self.kernel_class else [])
+
+    @property
+    def structural(self) -> bool:
+        """Does it say anything about the kernel's structure (ops, reduction, regime, kind)? A dtype
+        alone does not: nearly every task is fp16 or fp32."""
+        return bool(self.ops or self.reduction or self.regimes or self.kernel_class)
 
 
 @dataclass
@@ -143,7 +153,10 @@ class KnowledgeItem:
         return bool(self.proof_verdict) and self.proof_verdict.get("status") == "pass"
 
     def dedup_key(self) -> str:
-        """Same signature, same labels, same fix: the same knowledge, wherever it was learned."""
+        """Same signature, same labels, same fix: the same knowledge, wherever it was learned. An item may
+        set its own key (a tuner item: one per knob family, hawk.knowledge.tuner_lessons)."""
+        if self.provenance.get("dedup_key"):
+            return str(self.provenance["dedup_key"])
         sig = self.trigger.signature or f"perf:{self.trigger.bottleneck}"
         return f"{sig}|{','.join(sorted(self.labels))}|{code_hash(self.after_code)}"
 

@@ -143,13 +143,14 @@ def retrieve(
     are left out; without, they are scored and their failed preconditions reported (the plain
     ranking, and the ungated baseline of benchmarks/kb_relevance.py). `extra_labels` join the query's."""
     q_facts = code_facts(code).merge(facts) if facts is not None else code_facts(code)
+    failing = bool(error_text) or (verdict is not None and verdict.get("status") not in (None, "pass"))
     checks: dict[str, gating.Check] = {}
     items = []
     for status in statuses:
         for it in store.list(status):
             if (target is not None and it.target != target) or (kind is not None and _kind(it) != kind):
                 continue
-            checks[it.id] = gating.check(gating.of(it), q_facts)
+            checks[it.id] = gating.check(gating.of(it), q_facts, repair_against_error=failing and _kind(it) == "error")
             if checks[it.id].ok or not gate:
                 items.append(it)
     if not items:

@@ -43,7 +43,7 @@ def complete(item: KnowledgeItem, task_regimes: set[str] | None = None) -> bool:
     changed = False
     if item.preconditions is None:
         item.preconditions = gating.derive(item.trigger.code_pattern or "", item.before_code, item.labels,
-                                           task_regimes)  # fmt: skip
+                                           task_regimes, perf=not item.trigger.signature)  # fmt: skip
         changed = True
     if item.change is None:
         item.change = sorted(change_keys(item.before_code, item.after_code))

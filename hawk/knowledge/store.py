@@ -65,8 +65,14 @@ def default_path() -> Path:
 class KnowledgeStore:
     """Items by id, with full-text search over code tokens and error text. Use as a context manager."""
 
-    def __init__(self, path: str | Path | None = None, busy_timeout_ms: int = 30000) -> None:
+    def __init__(
+        self, path: str | Path | None = None, busy_timeout_ms: int = 30000, *, base: bool | Path = False
+    ) -> None:
+        """`base`: the shipped base layer (hawk.knowledge.base_layer; or the base file at that path) is
+        synced in and seen; without it, base items a store already holds are invisible to listing,
+        retrieval and distillation."""
         self.path = Path(path) if path else default_path()
+        self.layers: tuple[str, ...] = ("base", "user") if base else ("user",)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), not sqlite3's implicit ones.
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
@@ -81,6 +87,10 @@ class KnowledgeStore:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise StoreError(f"{self.path} is not a usable Hawk knowledge store ({exc})") from None
+        if base:
+            from hawk.knowledge import base_layer
+
+            base_layer.sync(self, base if isinstance(base, Path) else None)
 
     def close(self) -> None:
         self.conn.close()
@@ -123,6 +133,7 @@ class KnowledgeStore:
 
     def update(self, item: KnowledgeItem) -> None:
         """Overwrite a stored item (same id); an active item still needs a passing proof."""
+        self._refuse_base(item)
         if item.status == "active" and not item.proof_passed:
             raise ValueError(f"item {item.id} cannot be active without a passing proof verdict")
         item.updated = now()
@@ -136,6 +147,7 @@ class KnowledgeStore:
             raise ValueError(f"unknown status {status!r}; one of {STATUSES}")
         with self.transaction():
             item = self._get(item_id)
+            self._refuse_base(item)
             if status in PROVEN_STATUSES and not item.proof_passed:
                 raise ValueError(f"item {item_id} cannot be active without a passing proof verdict")
             item.history.append({"at": now(), "event": "status", "from": item.status, "to": status,
@@ -191,6 +203,19 @@ class KnowledgeStore:
                                             "applied": applied, "withheld": withheld})  # fmt: skip
         return item
 
+    def credit_task(self, item_id: str, task_id: str) -> KnowledgeItem:
+        """The item's change passed on `task_id` too (evidence: allowed on base items); general on a second task."""
+        with self.transaction():
+            item = self._get(item_id)
+            if task_id not in item.proven_tasks:
+                item.proven_tasks.append(task_id)
+                item.general = len(item.proven_tasks) >= 2
+                item.history.append({"at": now(), "event": "general" if item.general else "proven", "task": task_id})
+                item.updated = now()
+                self._write(item, reindex=False)
+                self._event(item_id, "credited", {"task": task_id})
+        return item
+
     def count_and_check(self, key: str, every: int) -> bool:
         """Add one to counter `key`; when it reaches `every`, reset it and return True (atomically).
 
@@ -208,15 +233,35 @@ class KnowledgeStore:
         """Is the same knowledge (signature, labels, fix) already stored, whatever its status?"""
         return self.conn.execute("SELECT 1 FROM items WHERE dedup_key=? LIMIT 1", (key,)).fetchone() is not None
 
+    def first_with_dedup_key(self, key: str) -> KnowledgeItem | None:
+        """The oldest item stored under `key`, or None."""
+        row = self.conn.execute("SELECT data FROM items WHERE dedup_key=? ORDER BY created LIMIT 1", (key,)).fetchone()
+        return KnowledgeItem.from_dict(json.loads(row[0])) if row else None
+
     def get(self, item_id: str) -> KnowledgeItem:
         return self._get(item_id)
 
-    def list(self, status: str | None = None) -> list[KnowledgeItem]:
+    def list(self, status: str | None = None, layer: str | None = None) -> list[KnowledgeItem]:
+        """Items of the layers this store was opened with (or of one `layer` of them), oldest first."""
+        from hawk.knowledge.base_layer import layer_of
+
+        wanted = (layer,) if layer else self.layers
+        return [it for it in self.list_all_layers(status) if layer_of(it) in wanted]
+
+    def list_all_layers(self, status: str | None = None) -> list[KnowledgeItem]:
         if status:
             rows = self.conn.execute("SELECT data FROM items WHERE status=? ORDER BY created, id", (status,))
         else:
             rows = self.conn.execute("SELECT data FROM items ORDER BY created, id")
         return [KnowledgeItem.from_dict(json.loads(r[0])) for r in rows]
+
+    def meta(self, key: str) -> int | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: int) -> None:
+        """Inside a transaction the caller holds."""
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def events(self, item_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT at, kind, detail FROM events WHERE item_id=? ORDER BY seq", (item_id,))
@@ -257,8 +302,16 @@ class KnowledgeStore:
 
     # --- exchange ------------------------------------------------------------------------------
 
-    def export_jsonl(self, path: str | Path) -> int:
-        items = self.list()
+    def export_jsonl(self, path: str | Path, layer: str | None = None) -> int:
+        """Write the items (of one layer) as JSON lines. `layer="base"`: a new base file, made of the
+        user items that qualify (hawk.knowledge.base_layer.for_base) plus the base items already here."""
+        from hawk.knowledge import base_layer
+
+        if layer == base_layer.BASE:
+            mine = [base_layer.as_base(it) for it in self.list(layer=base_layer.USER) if base_layer.for_base(it)]
+            items = [it for it in self.list_all_layers() if base_layer.layer_of(it) == base_layer.BASE] + mine
+        else:
+            items = self.list(layer=layer)
         with open(path, "w") as fh:
             for item in items:
                 fh.write(json.dumps(item.to_dict(), sort_keys=True) + "\n")
@@ -339,6 +392,13 @@ class KnowledgeStore:
         mine.updated = now()
         self._write(mine, reindex=False)
         self._event(mine.id, "merged_import", {"other_id": theirs.id})
+
+    def _refuse_base(self, item: KnowledgeItem) -> None:
+        if item.provenance.get("layer") == "base":
+            raise StoreError(
+                f"item {item.id} belongs to the base layer shipped with Hawk, which is read-only "
+                "(its effect counts still grow; `hawk kb export --layer base` writes a new base file)"
+            )
 
     def _get(self, item_id: str) -> KnowledgeItem:
         row = self.conn.execute("SELECT data FROM items WHERE id=?", (item_id,)).fetchone()

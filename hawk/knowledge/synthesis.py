@@ -3,7 +3,8 @@
 Two kinds of lesson are read off a trajectory:
 
 * a repair: a candidate failed and a later candidate of the same run passed;
-* a speed-up: a passing kernel was followed by a passing one at least 5% faster.
+* a speed-up: a passing kernel was followed by a passing one at least 5% faster;
+* a tuned kernel: the tuner's verified point on a step's kernel (hawk.knowledge.tuner_lessons).
 
 Each lesson becomes one item: trigger from the earlier verdict, taxonomy labels (rules first, the
 LLM only when the rules find none), a rationale, the before/after code with their unified diff, and
@@ -27,6 +28,7 @@ from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, Trigger, code_ha
 from hawk.knowledge.rule import complete
 from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
+from hawk.knowledge.tuner_lessons import find_tuner_lessons, learn_from_tuner
 from hawk.llm import LLM, LLMError, Message
 from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
@@ -99,12 +101,15 @@ def synthesize_from_steps(
     expert (reference) kernel.
     """
     lessons = find_lessons(steps)
+    tuned = find_tuner_lessons(steps)
     expert = _expert_text(task, target.name)
     refused = {code_hash(text) for text in _all_expert_texts(task)}
-    for lesson in lessons:
-        if code_hash(lesson.after.candidate or "") in refused:
+    for after_code, index in [(ls.after.candidate, ls.after.index) for ls in lessons] + [
+        (tl.after_code, tl.step.index) for tl in tuned
+    ]:
+        if code_hash(after_code or "") in refused:
             raise ValueError(
-                f"step {lesson.after.index} of run {run_id or '?'} is the expert kernel of task {task.id}: "
+                f"step {index} of run {run_id or '?'} is the expert kernel of task {task.id}: "
                 "benchmark reference solutions never become knowledge"
             )
     spec = target.spec()
@@ -124,6 +129,8 @@ def synthesize_from_steps(
         else:
             _credit_same_change(store, item, task.id)
         created.append(store.add(item))
+    if tuned:  # the tuner's verified finds: proven already, one item per knob family
+        created += learn_from_tuner(steps, task.id, target.name, spec.sku, store, run_id)
     return created
 
 
@@ -137,10 +144,7 @@ def _credit_same_change(store: KnowledgeStore, item: KnowledgeItem, task_id: str
             continue
         if bool(other.trigger.signature) != bool(item.trigger.signature):
             continue
-        other.proven_tasks.append(task_id)
-        other.general = len(other.proven_tasks) >= 2
-        other.history.append({"at": other.updated, "event": "general", "task": task_id})
-        store.update(other)
+        store.credit_task(other.id, task_id)
 
 
 # --- drafting ----------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""The base layer: proven, general knowledge shipped with Hawk, beneath each user's own store.
+
+A fresh install would otherwise know nothing: its store is empty until its own runs teach it. The
+base layer is a JSONL export (package data, `hawk/knowledge/base/base.jsonl`) of items that were
+proven on the target and are general: they helped on two tasks, or they are the tuner's verified
+finds for a knob family. README.md says what it holds and how it was learned.
+
+It is read-only: when a store is opened with the base layer on, the shipped items are synced into it
+(once per version of the file) marked `provenance.layer = "base"`. Retrieval ranks them with the
+user's items; their effect counts grow with the user's evidence; but nothing may edit, merge, prune
+or demote them (distillation works on the user layer only), and a store opened without the base
+layer (`--no-base-kb`) does not see them. `hawk kb export --layer base` writes a new base file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hawk.knowledge.item import KnowledgeItem, now
+
+if TYPE_CHECKING:
+    from hawk.knowledge.store import KnowledgeStore
+
+BASE = "base"
+USER = "user"
+LAYERS = (BASE, USER)
+
+
+def base_file() -> Path:
+    return Path(str(files("hawk.knowledge") / "base" / "base.jsonl"))
+
+
+def layer_of(item: KnowledgeItem) -> str:
+    return BASE if item.provenance.get("layer") == BASE else USER
+
+
+def base_items(path: Path | None = None) -> list[KnowledgeItem]:
+    """The shipped items (none when the file is missing or empty)."""
+    path = path or base_file()
+    if not path.is_file():
+        return []
+    items = [KnowledgeItem.from_dict(json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+    for item in items:
+        item.provenance["layer"] = BASE
+    return items
+
+
+def version(path: Path | None = None) -> int:
+    """A 48-bit number of the file's content (the store's meta table holds integers)."""
+    path = path or base_file()
+    data = path.read_bytes() if path.is_file() else b""
+    return int(hashlib.sha256(data).hexdigest()[:12], 16)
+
+
+def for_base(item: KnowledgeItem) -> bool:
+    """Does a user item qualify for the base layer? Proven and general: it helped on two tasks, or it is
+    a tuner find (verified on every seed) or a rule with a structural trigger that helped once applied."""
+    from hawk.knowledge import gating
+
+    if item.status != "active" or not item.proof_passed:
+        return False
+    if item.general:
+        return True
+    helped = item.effect.passes_after >= 1
+    return item.provenance.get("source") == "tuner" or (helped and gating.of(item).structural)
+
+
+def as_base(item: KnowledgeItem) -> KnowledgeItem:
+    """A copy of `item` for the base file: its id prefixed, marked as base, its history summarised."""
+    data = item.to_dict()
+    data["id"] = item.id if item.id.startswith("b-") else f"b-{item.id}"
+    data["provenance"] = {**item.provenance, "layer": BASE, "exported": now()}
+    data["history"] = [{"at": now(), "event": "exported_to_base", "from_id": item.id}]
+    return KnowledgeItem.from_dict(data)
+
+
+def sync(store: KnowledgeStore, path: Path | None = None) -> int:
+    """Bring the store's base layer to the shipped file's version; returns the number of items written.
+
+    A base item already in the store keeps the user's effect counts; one no longer shipped is pruned
+    with that reason (items are never deleted)."""
+    path = path or base_file()
+    ver = version(path)
+    if store.meta("base_version") == ver:
+        return 0
+    shipped = {it.id: it for it in base_items(path)}
+    written = 0
+    with store.transaction():
+        for item in shipped.values():
+            try:
+                mine = store._get(item.id)
+                item.effect, item.proven_tasks = mine.effect, sorted(set(mine.proven_tasks) | set(item.proven_tasks))
+                store._write(item)
+            except KeyError:
+                store._insert(item)
+            written += 1
+        for old in store.list_all_layers():
+            if layer_of(old) == BASE and old.id not in shipped and old.status != "pruned":
+                old.status, old.status_reason = "pruned", "no longer in the shipped base layer"
+                store._write(old, reindex=False)
+        store.set_meta("base_version", ver)
+    return written

@@ -1,0 +1,163 @@
+"""Knowledge that transfers (logic tier, seconds): structural preconditions, items a model reads at a
+glance, and the tuner's verified finds as items."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hawk.knowledge import KnowledgeItem, KnowledgeStore, Trigger, retrieve
+from hawk.knowledge.base_layer import layer_of
+from hawk.knowledge.distill import distill
+from hawk.knowledge.embedding import HashedNgramEmbedder
+from hawk.knowledge.facts import Facts, code_facts, kernel_class
+from hawk.knowledge.gating import NO_STRUCTURE, check, of
+from hawk.knowledge.inject import MAX_ITEM_LINES, item_block, minimal_diff
+from hawk.knowledge.item import Preconditions
+from hawk.knowledge.retrieval import Hit
+from hawk.knowledge.store import StoreError
+from hawk.knowledge.tuner_lessons import find_tuner_lessons, knob_family, learn_from_tuner
+from hawk.records.trajectory import Step
+
+from .knowledge_items import PERF_AFTER, PERF_BEFORE, QUERY_CODE, pass_verdict, perf_item
+
+ATTENTION = """
+import pypto
+def attn_kernel(q, k, v, out):
+    pypto.set_cube_tile_shapes([64, 64], [128, 128], [64, 64])
+    s = pypto.matmul(q, k, pypto.DT_FP32)
+    m = pypto.amax(s, dim=-1)
+    p = pypto.exp(s - m)
+    out[:] = pypto.matmul(p / pypto.sum(p, dim=-1), v, pypto.DT_FP16)
+"""
+NORM_BEFORE = """
+import pypto
+NBUF = 2
+def rms_kernel(x, w, out):
+    pypto.set_vec_tile_shapes(8, 1024)  # 8 rows x 1024 fp16 = 16 KiB per tile
+    ms = pypto.sum(x * x, dim=-1)
+    out[:] = x * pypto.rsqrt(ms / 1024.0 + 1e-6) * w
+"""
+NORM_AFTER = NORM_BEFORE.replace("(8, 1024)  # 8 rows x 1024 fp16 = 16 KiB per tile", "(32, 1024)")
+
+
+def test_a_dtype_only_precondition_never_admits_an_item():
+    dtype_only = Preconditions(dtypes=["float16", "float32"])
+    facts = Facts(ops={"exp"}, dtypes={"float16"}, known={"ops", "dtypes"})
+    result = check(dtype_only, facts)
+    assert not result.ok and NO_STRUCTURE in result.failed and "dtype in ['float16', 'float32']" in result.held
+    # A repair item without structure is still admitted against a failing kernel: its error is the trigger.
+    assert check(dtype_only, facts, repair_against_error=True).ok
+
+
+def test_a_vector_speed_up_is_not_offered_to_a_kernel_with_a_matmul():
+    item = perf_item()  # a larger vec tile on an add kernel: learned on a vector-only kernel
+    assert of(item).kernel_class == "vector" and kernel_class(code_facts(ATTENTION)) == "cube"
+    emb = HashedNgramEmbedder()
+    query = pass_verdict("attn", "mte_in_bound", {"mte_in": 70.0, "cube": 20.0})
+    with KnowledgeStore(":memory:") as store:
+        stored = store.add(item)
+        assert stored.preconditions.kernel_class == "vector"
+        on_attention = retrieve(store, ATTENTION, verdict=query, embedder=emb, record=False, gate=True)
+        on_vector = retrieve(store, QUERY_CODE, verdict=query, embedder=emb, record=False, gate=True)
+    assert on_attention == [] and [h.item.id for h in on_vector] == [stored.id]
+    assert "a vector kernel" in on_vector[0].check.held
+
+
+def test_a_rendered_item_stays_within_its_line_budget_and_drops_comment_churn():
+    churn = "\n".join(f"    # note {i}: tiles are rows x columns" for i in range(30))
+    before = PERF_BEFORE + churn
+    after = PERF_AFTER + churn.replace("rows x columns", "rows by columns")
+    item = KnowledgeItem(
+        trigger=Trigger(bottleneck="mte_in_bound"), labels=["mte_in_bound"],
+        rationale="Larger vector tiles amortise each MTE2 transfer's fixed latency. " * 8 + "Second sentence.",
+        before_code=before, after_code=after, proof_verdict=pass_verdict("add"), provenance={"task": "add"},
+    )  # fmt: skip
+    text = item_block(1, Hit(item, 0, 0, 0, 0, 0, ""))
+    lines = text.splitlines()
+    assert len(lines) <= MAX_ITEM_LINES and "Second sentence" not in text and "note" not in text
+    assert "-    pypto.set_vec_tile_shapes(16, 64)" in lines and "+    pypto.set_vec_tile_shapes(256, 512)" in lines
+    # A long change is cut with a pointer to the full record.
+    long_before = "\n".join(f"A{i} = {i}" for i in range(20))
+    long_diff = minimal_diff(long_before, long_before.replace(" = ", " = 1"))
+    assert len(long_diff) <= 6 and "hawk kb show" in long_diff[-1]
+
+
+def _tuned_step(index: int, task: str, before: str, after: str, t0: float, t1: float) -> Step:
+    fast = pass_verdict(task, "vector_bound")
+    fast["perf"]["time_us"] = t1
+    slow = pass_verdict(task, "vector_bound")
+    slow["perf"]["time_us"] = t0
+    tuning = {"changed": True, "source": after, "verdict": fast, "before_us": t0, "after_us": t1}
+    return Step(index, "generate", [], "", before, None, slow, tuning=tuning)
+
+
+def test_a_tuner_result_becomes_one_item_and_a_second_task_makes_it_general():
+    assert knob_family(NORM_BEFORE, NORM_AFTER) == ["grow:tile_size"]
+    steps = [_tuned_step(0, "rms", NORM_BEFORE, NORM_AFTER, 10.0, 8.0)]
+    assert len(find_tuner_lessons(steps)) == 1
+    # A 1% "gain" is search noise, not a lesson.
+    assert find_tuner_lessons([_tuned_step(0, "rms", NORM_BEFORE, NORM_AFTER, 10.0, 9.9)]) == []
+    with KnowledgeStore(":memory:") as store:
+        made = learn_from_tuner(steps, "rms", "ascend-pypto", "910B", store)
+        assert len(made) == 1 and made[0].status == "active" and made[0].provenance["source"] == "tuner"
+        assert made[0].proven_tasks == ["rms"] and not made[0].general
+        # Another task's tuner grew its tile too: the same knob family, credited, no second item.
+        other = [
+            _tuned_step(3, "layernorm", NORM_BEFORE.replace("rms", "ln"), NORM_AFTER.replace("rms", "ln"), 6.0, 5.0)
+        ]
+        assert learn_from_tuner(other, "layernorm", "ascend-pypto", "910B", store) == []
+        items = store.list()
+    assert len(items) == 1 and items[0].general and items[0].proven_tasks == ["rms", "layernorm"]
+
+
+# ---------------------------------------------------------------------- the base layer
+def _base_file(tmp_path, items: list[KnowledgeItem]) -> Path:
+    from hawk.knowledge.base_layer import as_base
+
+    path = tmp_path / "base.jsonl"
+    path.write_text("".join(json.dumps(as_base(it).to_dict()) + "\n" for it in items))
+    return path
+
+
+def test_the_base_layer_loads_read_only_beneath_a_user_store_and_is_searched_first_class(tmp_path):
+    shipped = perf_item()
+    shipped.status, shipped.general, shipped.proven_tasks = "active", True, ["add", "gelu"]
+    base = _base_file(tmp_path, [shipped])
+    emb = HashedNgramEmbedder()
+    query = pass_verdict("gelu", "mte_in_bound", {"mte_in": 80.0, "vector": 10.0})
+    with KnowledgeStore(tmp_path / "kb.db", base=base) as store:
+        (item,) = store.list()
+        assert item.id == f"b-{shipped.id}" and layer_of(item) == "base" and store.list(layer="user") == []
+        hits = retrieve(store, QUERY_CODE, verdict=query, embedder=emb, gate=True)
+        assert [h.item.id for h in hits] == [item.id]
+        with pytest.raises(StoreError, match="read-only"):
+            store.set_status(item.id, "pruned", "try")
+        store.record_effect(item.id, injected=True, passed=True, task="silu")  # the user's evidence grows
+        assert distill(store, log=lambda m: None).demoted == []
+    # Opened again, the same version is not re-synced (the user's counts stay); without the layer it is unseen.
+    with KnowledgeStore(tmp_path / "kb.db", base=base) as store:
+        assert store.get(item.id).effect.injected == 1 and "silu" in store.get(item.id).proven_tasks
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        assert store.list() == [] and retrieve(store, QUERY_CODE, verdict=query, embedder=emb, gate=True) == []
+    # A new base file without the item prunes it (with the reason) and keeps the user's evidence.
+    base.write_text("")
+    with KnowledgeStore(tmp_path / "kb.db", base=base) as store:
+        gone = store.get(item.id)
+    assert gone.status == "pruned" and "no longer" in gone.status_reason
+
+
+def test_export_of_the_base_layer_keeps_only_proven_general_items(tmp_path):
+    general = perf_item()
+    general.proof_verdict = pass_verdict("add")
+    one_off = perf_item()
+    one_off.after_code = one_off.after_code.replace("(256, 512)", "(64, 512)")
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        g = store.add(general)
+        store.add(one_off)  # proven once, never helped elsewhere: stays the user's
+        store.credit_task(g.id, "gelu")
+        n = store.export_jsonl(tmp_path / "base.jsonl", layer="base")
+    lines = [json.loads(x) for x in (tmp_path / "base.jsonl").read_text().splitlines()]
+    assert n == 1 and lines[0]["id"] == f"b-{g.id}" and lines[0]["provenance"]["layer"] == "base"

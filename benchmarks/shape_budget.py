@@ -2,7 +2,7 @@
 
 Writes an elementwise task (ReLU, fp32) and a matmul task (fp32, square) at growing sizes into a
 temporary folder, each with a simple correct kernel, and judges them on `ascend-pypto` (1 seed,
-no stress inputs, no eager baseline unless --eager), printing wall seconds per phase: the PyTorch
+no stress inputs or eager baseline unless asked), printing wall seconds per phase: the PyTorch
 reference, compile + verify (pypto's passes and its CPU calculator) and simulate (cost model).
 A benchmark, not a test: it prints figures and asserts nothing.
 
@@ -95,8 +95,10 @@ def main() -> int:
     ap.add_argument("--matmul", default="256,512,1024,2048", help="square sizes M (M x M times M x M)")
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--eager", action="store_true", help="also build the eager baseline")
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--stress", action="store_true", help="also run the value-stress inputs")
     args = ap.parse_args()
-    opts = EvalOptions(seeds=1, stress=False, with_eager_baseline=args.eager, timeout_s=args.timeout)
+    opts = EvalOptions(seeds=args.seeds, stress=args.stress, with_eager_baseline=args.eager, timeout_s=args.timeout)
     print(f"{'task':24} {'elements':>11} {'status':13} {'wall_s':>8} {'ref_s':>6} {'compile_s':>9} {'sim_s':>8} sim_us")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

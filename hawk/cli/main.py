@@ -15,6 +15,7 @@ from hawk.cli import options as opt
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
+from hawk.tasks.shape_policy import shape_summary
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Hawk: LLM-written NPU kernels, judged on the target."
@@ -249,6 +250,8 @@ def setup_cmd(
 def print_verdict(v: Verdict) -> None:
     color = "green" if v.passed else "red"
     console.print(f"[{color}]{v.status.value}[/{color}]  task={v.task} target={v.target} mode={v.mode}")
+    if v.shape_policy and v.shape_policy.get("rule") != "original":
+        console.print(f"  shape run: {shape_summary(v.shape_policy)}; {v.shape_policy['reason']}", highlight=False)
     if v.error:
         console.print(f"  error ({v.error.kind}): {v.error.message}", highlight=False)
         if v.error.hardware_reason:

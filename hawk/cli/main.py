@@ -52,8 +52,17 @@ def targets_cmd() -> None:
 
 
 @app.command("tasks")
-def tasks_cmd(suite: Annotated[str | None, typer.Option(help="suite name")] = None) -> None:
-    """List the tasks of a suite (all suites by default)."""
+def tasks_cmd(
+    suite: Annotated[str | None, typer.Option(help="suite name")] = None,
+    tasks_dir: opt.TasksDir = None,
+    levels: opt.Levels = None,
+    only: opt.Only = None,
+    shape_overrides: opt.ShapeOverrides = None,
+) -> None:
+    """List the tasks of a suite (all suites by default), or of a KernelBench-format folder (--dir)."""
+    if tasks_dir is not None:
+        _kernelbench_tasks(tasks_dir, levels, only, shape_overrides)
+        return
     try:
         names = [suite] if suite else suite_names()
         table = Table("suite", "id", "level", "category", "expert", "description")
@@ -64,6 +73,25 @@ def tasks_cmd(suite: Annotated[str | None, typer.Option(help="suite name")] = No
     except TaskError as exc:
         fail(str(exc))
     console.print(table)
+
+
+def _kernelbench_tasks(folder: Path, levels: str | None, only: str | None, overrides: Path | None) -> None:
+    """`hawk tasks --dir`: each task's id, level, category, and the shape it runs at and why."""
+    from hawk.tasks.kernelbench import load_dir
+
+    try:
+        s = load_dir(folder, opt.csv_ints(levels, "--levels"), opt.csv(only), overrides)
+    except (TaskError, ValueError) as exc:
+        fail(str(exc))
+    table = Table("id", "level", "category", "shape run", "elements", "why", title=f"{s.name}: {s.root}")
+    for t in s.tasks:
+        d = t.extra.get("shape_policy") or {}
+        sizes = f"{d.get('elements_original', 0):,} -> {d.get('elements_run', 0):,}" if d.get("constants") else (
+            f"{d.get('elements_run', 0):,}")  # fmt: skip
+        table.add_row(t.id, str(t.level), t.category, shape_summary(d), sizes, d.get("reason", ""))
+    console.print(table)
+    reduced = sum(1 for t in s.tasks if (t.extra.get("shape_policy") or {}).get("constants"))
+    console.print(f"{len(s.tasks)} tasks; {reduced} run at a reduced shape (the shape policy: docs/kernelbench.md)")
 
 
 @app.command("eval")

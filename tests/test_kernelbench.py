@@ -116,7 +116,9 @@ def test_shape_policy_reduces_an_oversized_conv_and_keeps_its_character():
     d = task.extra["shape_policy"]
     assert d["rule"] == "reduced" and "over the budget" in d["reason"]
     assert d["elements_original"] > BUDGET_ELEMENTS >= d["elements_run"]
-    assert set(d["constants"]) <= {"batch_size", "height", "width"}  # never channels, kernel or stride
+    # The batch first (to 2), then height and width together (the 4:3 image keeps its aspect);
+    # never channels, kernel or stride.
+    assert d["constants"] == {"batch_size": [32, 2], "height": [640, 320], "width": [480, 240]}
     assert d["original"]["conv_weight"] == d["run"]["conv_weight"] == [48, 4, 5, 5]
     assert len(d["run"]["out"]) == len(d["original"]["out"]) == 4 and d["run"]["out"][1] == 48
     # The task really runs at that shape: the reference's tensors are the decision's.
@@ -188,7 +190,19 @@ def test_hawk_tasks_dir_command():
     for tid in IDS[:3]:
         assert tid in r.stdout
     assert "kb2_1" not in r.stdout
-    assert "reduced: height 640->80, width 480->60" in r.stdout and "3 tasks; 1 run at a reduced shape" in r.stdout
+    assert "reduced: batch_size 32->2, height 640->320, width 480->240" in r.stdout
+    assert "3 tasks; 1 run at a reduced shape" in r.stdout
     bad = subprocess.run([sys.executable, "-m", "hawk.cli.main", "tasks", "--dir", "/nonexistent"],
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert bad.returncode == 2 and "not a folder" in bad.stderr
+
+
+def test_a_large_k_matmul_keeps_k_the_largest_axis(tmp_path):
+    (tmp_path / "1_Long_inner_product.py").write_text(
+        "import torch\nimport torch.nn as nn\n\n\nclass Model(nn.Module):\n    def forward(self, a, b):\n"
+        "        return a @ b\n\n\nM = 128\nN = 256\nK = 262144\n\n\ndef get_inputs():\n"
+        "    return [torch.randn(M, K), torch.randn(K, N)]\n\n\ndef get_init_inputs():\n    return []\n"
+    )
+    d = load_dir(tmp_path).tasks[0].extra["shape_policy"]
+    assert d["constants"] == {"K": [262144, 8192]}  # M and N were never within half of K
+    assert d["run"] == {"a": [128, 8192], "b": [8192, 256], "out": [128, 256]}

@@ -8,11 +8,14 @@ a task whose tensors (inputs, parameters and outputs together) hold more than `B
 (2^22, 4.2 M) elements runs at a reduced shape. One seed of an fp32 ReLU took 13.5 s at 2^22
 elements and 28 s at 2^24; at 2^26 the simulator reported no AICore time at all after 90 s. An
 fp32 1024^3 matmul (3.1 M elements) took 12 s; 2048^3 (12.6 M) again gave no profile after 54 s.
-Reduction halves, one step at a time, the largest *reducible* module constant (batch, spatial,
-sequence and matrix sizes: see `reducible`), never below 8 (batch: 1), until the task fits; a step
-after which the reference no longer runs (a kernel larger than the image, say) is undone and that
-constant kept. Channels, kernel sizes, strides, padding, dilation, groups, ranks and dtypes never
-change, so a convolution stays the same convolution on a smaller batch and image.
+Reduction halves *reducible* module constants (batch, spatial, sequence and matrix sizes: see
+`reducible`), in three steps, each only while the task is still over the budget: (1) the batch,
+down to 2; (2) the largest sizes together, a round at a time (every size at least half the largest
+one is halved, so a square image stays square and a 2:1 one keeps its aspect), never below 8;
+(3) the batch down to 1. A halving after which the reference no longer runs (an image smaller
+than the kernel, say) is undone and that constant kept. Channels, kernel sizes, strides, padding,
+dilation, groups, ranks and dtypes never change, so a convolution stays the same convolution on a
+smaller batch and image; a large-K matmul keeps K the largest axis.
 
 Sizes are found on PyTorch's meta device (shapes without data), so measuring a 1 GB task costs
 nothing. A per-task override file (TOML; `[task id]` tables of `CONSTANT = value`, optional
@@ -32,7 +35,7 @@ from typing import Any
 from hawk.tasks.task import Task, TaskError, load_module
 
 BUDGET_ELEMENTS = 1 << 22
-MIN_SIZE, MIN_BATCH = 8, 1
+MIN_SIZE, MIN_BATCH_FIRST, MIN_BATCH = 8, 2, 1
 CHECKOUT_OVERRIDES = "hawk-shapes.toml"  # in the root of the user's checkout (next to level1/)
 SHIPPED_OVERRIDES = Path(__file__).parent / "kernelbench_shapes.toml"  # Hawk's data: KernelBench task ids
 
@@ -80,10 +83,6 @@ def reducible(name: str, value: Any, by_position: int | None = None) -> bool:
     return bool(_SIZE.search(name)) and not _KEEP.search(name)
 
 
-def _floor(name: str) -> int:
-    return MIN_BATCH if _BATCH.match(name) else MIN_SIZE
-
-
 def measure(task: Task, shape: dict[str, int]) -> dict[str, list[int]]:
     """Argument name -> shape of every tensor of `task` at module constants `shape`, on the meta device
     (inputs by `forward`'s parameter names, parameters and buffers, outputs `out`/`out<i>`)."""
@@ -128,7 +127,7 @@ def int_constants(task: Task) -> dict[str, int]:
 
 def decide(task: Task, budget: int = BUDGET_ELEMENTS) -> ShapeDecision:
     """The budget rule for `task` (module docstring): its shape as written when it fits, else the
-    reduction that halves the largest reducible constant until it does."""
+    halving steps that bring it within the budget."""
     try:
         if hasattr(load_module(task.path), "get_input_shapes"):
             return ShapeDecision("original", "the task declares its own shape set (get_input_shapes)")
@@ -144,26 +143,57 @@ def decide(task: Task, budget: int = BUDGET_ELEMENTS) -> ShapeDecision:
                              run=written, elements_original=total, elements_run=total, budget_elements=budget)  # fmt: skip
     if total <= budget:
         return decision
-    current = {k: v for k, v in int_constants(task).items() if reducible(k, v)}
-    shape: dict[str, int] = {}
-    frozen: set[str] = set()
-    sizes = written
-    while elements(sizes) > budget:
-        open_ = [k for k in current if k not in frozen and current[k] // 2 >= _floor(k)]
-        if not open_:
-            break
-        name = max(open_, key=lambda k: current[k])  # the largest first; ties: file order
-        trial = {**shape, name: current[name] // 2}
+    reduction = _Reduction(task, {k: v for k, v in int_constants(task).items() if reducible(k, v)}, written, budget)
+    reduction.run()
+    return _reduced(decision, task, reduction.shape, reduction.sizes, budget)
+
+
+@dataclass
+class _Reduction:
+    """The halving steps of the budget rule (module docstring), each checked on the meta device."""
+
+    task: Task
+    current: dict[str, int]  # reducible constant -> its value now
+    sizes: dict[str, list[int]]
+    budget: int
+    shape: dict[str, int] = field(default_factory=dict)  # the constants changed so far
+    frozen: set[str] = field(default_factory=set)  # halving these broke the reference
+
+    def over(self) -> bool:
+        return elements(self.sizes) > self.budget
+
+    def run(self) -> None:
+        batch = [k for k in self.current if _BATCH.match(k)]
+        others = [k for k in self.current if k not in batch]
+        self._rounds(batch, MIN_BATCH_FIRST)  # 1. batch, down to 2
+        while self.over():  # 2. the largest sizes together (each at least half the largest), down to 8
+            open_ = [k for k in others if k not in self.frozen and self.current[k] // 2 >= MIN_SIZE]
+            if not open_:
+                break
+            top = max(self.current[k] for k in open_)
+            for name in [k for k in open_ if 2 * self.current[k] >= top]:
+                self._halve(name, MIN_SIZE)
+        self._rounds(batch, MIN_BATCH)  # 3. batch down to 1, only if still over
+
+    def _rounds(self, names: list[str], floor: int) -> None:
+        while self.over() and any(self._halve(k, floor) for k in list(names)):
+            pass
+
+    def _halve(self, name: str, floor: int) -> bool:
+        """Halve `name` if that keeps it >= `floor` and the reference valid; whether it did."""
+        value = self.current[name] // 2
+        if name in self.frozen or value < floor:
+            return False
+        trial = {**self.shape, name: value}
         try:
-            trial_sizes = measure(task, trial)
+            sizes = measure(self.task, trial)
         except Exception:  # e.g. the image got smaller than the kernel: keep this constant
-            frozen.add(name)
-            continue
-        if any(0 in s for s in trial_sizes.values()):
-            frozen.add(name)
-            continue
-        shape, sizes, current[name] = trial, trial_sizes, trial[name]
-    return _reduced(decision, task, shape, sizes, budget)
+            sizes = None
+        if sizes is None or any(0 in s for s in sizes.values()):
+            self.frozen.add(name)
+            return False
+        self.shape, self.sizes, self.current[name] = trial, sizes, value
+        return True
 
 
 def _reduced(decision: ShapeDecision, task: Task, shape: dict[str, int], sizes: dict, budget: int) -> ShapeDecision:
@@ -174,7 +204,7 @@ def _reduced(decision: ShapeDecision, task: Task, shape: dict[str, int], sizes: 
     over = decision.elements_run > budget
     decision.reason = (
         f"{decision.elements_original} elements as written, over the budget of {budget}: "
-        + ("halved the largest batch/spatial constants" if shape else "no batch or spatial constant to reduce")
+        + ("halved the batch, then the largest sizes" if shape else "no batch or size constant to reduce")
         + (f"; still {decision.elements_run} elements (nothing more reducible)" if over else
            f" to {decision.elements_run} elements")
     )  # fmt: skip

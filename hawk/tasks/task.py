@@ -26,6 +26,7 @@ TOLERANCES: dict[str, tuple[float, float]] = {
     "bfloat16": (2e-2, 2e-2),
     "int8": (1.0, 0.0),  # quantized outputs may differ by one step of rounding
     "int32": (0.0, 0.0),
+    "int64": (0.0, 0.0),  # indices (argmax, argmin): exact
 }
 
 

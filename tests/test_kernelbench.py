@@ -206,3 +206,13 @@ def test_a_large_k_matmul_keeps_k_the_largest_axis(tmp_path):
     d = load_dir(tmp_path).tasks[0].extra["shape_policy"]
     assert d["constants"] == {"K": [262144, 8192]}  # M and N were never within half of K
     assert d["run"] == {"a": [128, 8192], "b": [8192, 256], "out": [128, 256]}
+
+
+def test_the_report_says_which_shape_ran(tmp_path):
+    from hawk.bench.report import shapes_markdown
+
+    task = _task("kb1_3_Wide_conv2d")
+    lines = shapes_markdown({task.id: task.extra["shape_policy"], "kb1_1_Scale_by_constant": {"rule": "original"}})
+    assert "1 of 2 tasks ran at the shape their file sets" in "\n".join(lines)
+    assert lines[-1].startswith("- kb1_3_Wide_conv2d: reduced: batch_size 32->2, height 640->320, width 480->240 (")
+    assert shapes_markdown({}) == []

@@ -216,3 +216,13 @@ def test_the_report_says_which_shape_ran(tmp_path):
     assert "1 of 2 tasks ran at the shape their file sets" in "\n".join(lines)
     assert lines[-1].startswith("- kb1_3_Wide_conv2d: reduced: batch_size 32->2, height 640->320, width 480->240 (")
     assert shapes_markdown({}) == []
+
+
+def test_the_prompt_names_the_shape_run_and_the_scalar():
+    from hawk.agent.prompts import build_messages, contract_text
+
+    task = _task("kb1_3_Wide_conv2d")
+    text = build_messages("generate", task, FakeTarget(), signature(task))[-1].content
+    assert "runs at a smaller shape than the file sets" in text and "batch_size=2, height=320, width=240" in text
+    scale = signature(_task("kb1_1_Scale_by_constant"))
+    assert "factor: scalar input, a Python float (annotate it `float`" in contract_text(scale)

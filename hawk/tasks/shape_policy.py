@@ -204,7 +204,8 @@ def _reduced(decision: ShapeDecision, task: Task, shape: dict[str, int], sizes: 
     over = decision.elements_run > budget
     decision.reason = (
         f"{decision.elements_original} elements as written, over the budget of {budget}: "
-        + ("halved the batch, then the largest sizes" if shape else "no batch or size constant to reduce")
+        + ("batch and size constants halved (batch first, then the largest sizes together)" if shape
+           else "no batch or size constant to reduce")
         + (f"; still {decision.elements_run} elements (nothing more reducible)" if over else
            f" to {decision.elements_run} elements")
     )  # fmt: skip

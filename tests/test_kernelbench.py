@@ -226,3 +226,17 @@ def test_the_prompt_names_the_shape_run_and_the_scalar():
     assert "runs at a smaller shape than the file sets" in text and "batch_size=2, height=320, width=240" in text
     scale = signature(_task("kb1_1_Scale_by_constant"))
     assert "factor: scalar input, a Python float (annotate it `float`" in contract_text(scale)
+
+
+def test_a_multikernelbench_layout(tmp_path):
+    for folder, name in (("activation", "scale_by_constant.py"), ("convolution", "wide_conv2d.py")):
+        (tmp_path / "reference" / folder).mkdir(parents=True)
+    (tmp_path / "reference" / "activation" / "scale_by_constant.py").write_text(
+        (KB / "level1" / "1_Scale_by_constant.py").read_text())  # fmt: skip
+    (tmp_path / "reference" / "convolution" / "wide_conv2d.py").write_text((KB / "level1" / "3_Wide_conv2d.py").read_text())
+    tasks = load_dir(tmp_path).tasks
+    assert [(t.id, t.level, t.category) for t in tasks] == [
+        ("mkb_activation_scale_by_constant", 1, "activation"),
+        ("mkb_convolution_wide_conv2d", 1, "convolution"),
+    ]
+    assert tasks[1].extra["shape_policy"]["rule"] == "reduced"

@@ -2,10 +2,12 @@
 
 Layout: level folders `level1/`, `level2/`, ... holding `<number>_<Name>.py` files, either directly
 under the given folder or under its `KernelBench/` subfolder (a git checkout of
-ScalingIntelligence/KernelBench); a folder with no level folders is read as one level (1).
+ScalingIntelligence/KernelBench); a folder with no level folders is read as one level (1). A
+MultiKernelBench checkout (`reference/<category>/<op>.py`) is read as level 1, one category per folder.
 
 Task ids: `kb<level>_<file stem>`, with every character that is not a letter, digit or `_`
-replaced by `_`: `level1/19_ReLU.py` -> `kb1_19_ReLU`. Files are never copied: the tasks point at
+replaced by `_`: `level1/19_ReLU.py` -> `kb1_19_ReLU`; MultiKernelBench `mkb_<category>_<op>`
+(`reference/activation/relu.py` -> `mkb_activation_relu`). Files are never copied: the tasks point at
 the user's checkout, and each is run at the shape the shape policy chooses (hawk/tasks/shape_policy.py).
 """
 
@@ -49,15 +51,26 @@ _ACTIVATIONS = ("relu", "leakyrelu", "sigmoid", "tanh", "gelu", "mingptnewgelu",
 class KernelBenchFile:
     level: int
     path: Path
+    group: str | None = None  # MultiKernelBench: the category folder (`reference/activation/`)
 
     @property
     def task_id(self) -> str:
+        if self.group:
+            return f"mkb_{_word(self.group)}_{_word(self.path.stem)}"
         return task_id(self.level, self.path)
+
+    @property
+    def category(self) -> str:
+        return self.group or category_of(self.path)
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]", "_", text)
 
 
 def task_id(level: int, path: Path) -> str:
     """`kb<level>_<stem>` with non-word characters as `_` (`level1/19_ReLU.py` -> `kb1_19_ReLU`)."""
-    return f"kb{level}_{re.sub(r'[^0-9A-Za-z_]', '_', Path(path).stem)}"
+    return f"kb{level}_{_word(Path(path).stem)}"
 
 
 def category_of(path: Path) -> str:
@@ -87,9 +100,23 @@ def _number(path: Path) -> tuple[int, str]:
     return (int(head) if head.isdigit() else 1 << 30, path.stem)
 
 
+def _category_dirs(folder: Path) -> list[Path]:
+    """MultiKernelBench's layout: `reference/<category>/<op>.py` (FOLDER is the checkout or `reference/`)."""
+    base = folder / "reference" if (folder / "reference").is_dir() else folder
+    if any(p.suffix == ".py" for p in base.iterdir()):
+        return []
+    return sorted(d for d in base.iterdir() if d.is_dir() and not d.name.startswith((".", "_")) and any(d.glob("*.py")))
+
+
 def find_files(folder: Path, levels: list[int] | None = None) -> list[KernelBenchFile]:
-    """Every task file under FOLDER's level folders (or FOLDER itself), by level then task number."""
+    """Every task file under FOLDER's level folders (or FOLDER itself), by level then task number;
+    for a MultiKernelBench checkout, every file of its category folders (all level 1)."""
     root = levels_root(folder)
+    if not any(_LEVEL_DIR.match(d.name) for d in root.iterdir() if d.is_dir()) and (groups := _category_dirs(root)):
+        if levels and 1 not in levels:
+            return []
+        return [KernelBenchFile(1, p.resolve(), d.name) for d in groups for p in sorted(d.glob("*.py"))
+                if not p.name.startswith("_")]  # fmt: skip
     level_dirs = sorted(
         ((int(m.group(1)), d) for d in root.iterdir() if d.is_dir() and (m := _LEVEL_DIR.match(d.name))),
         key=lambda pair: pair[0],
@@ -143,7 +170,8 @@ def load_dir(
     policy = ShapePolicy.load(root, overrides) if apply_policy else None
     tasks = []
     for f in files:
-        task = Task(id=f.task_id, path=f.path, level=f.level, category=category_of(f.path), suite=name,
-                    description=f"{root.name}/level{f.level}/{f.path.name}")  # fmt: skip
+        where = f"{f.group}/{f.path.name}" if f.group else f"level{f.level}/{f.path.name}"
+        task = Task(id=f.task_id, path=f.path, level=f.level, category=f.category, suite=name,
+                    description=f"{root.name}/{where}")  # fmt: skip
         tasks.append(policy.apply(task) if policy else task)
     return Suite(name=name, description=f"KernelBench-format files under {root}", root=root, tasks=tasks)

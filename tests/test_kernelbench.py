@@ -240,3 +240,26 @@ def test_a_multikernelbench_layout(tmp_path):
         ("mkb_convolution_wide_conv2d", 1, "convolution"),
     ]
     assert tasks[1].extra["shape_policy"]["rule"] == "reduced"
+
+
+def test_bench_over_a_tasks_dir_on_the_fake_target(tmp_path):
+    from hawk.agent.loop import Budget
+    from hawk.bench import render, run_bench
+    from hawk.llm import LLMSettings
+
+    out = tmp_path / "run"
+    config = BenchConfig(suite=None, methods=["feedback"], out=out, target="fake", tasks_dir=KB, levels=[1],
+                         only=["1", "3"], budget=Budget(iterations=1, tune_points=0, roofline_stop=None),
+                         eval_options=EvalOptions(seeds=1), experts=False)  # fmt: skip
+    reply = "```python\n# fake-time-us: 20\ndef kernel(*args):\n    pass\n```"
+    replies = {"kb1_1_Scale_by_constant": [reply], "kb1_3_Wide_conv2d": [reply]}
+    outcome = run_bench(config, LLMSettings(provider="scripted"), workers=1, scripted_replies=replies,
+                        log=lambda m: None)  # fmt: skip
+    assert sorted(r.task for r in outcome.ran) == ["kb1_1_Scale_by_constant", "kb1_3_Wide_conv2d"]
+    assert all(r.passed for r in outcome.ran)
+    verdict = json.loads((out / "feedback" / "kb1_3_Wide_conv2d" / "s0" / "best_verdict.json").read_text())
+    assert verdict["shape_policy"]["constants"]["batch_size"] == [32, 2]
+    paths = render(out)
+    md = paths["md"].read_text()
+    assert "## Shapes run" in md and "- kb1_3_Wide_conv2d: reduced: batch_size 32->2" in md
+    assert "shape run (why)" in paths["html"].read_text()

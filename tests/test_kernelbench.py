@@ -229,11 +229,13 @@ def test_the_prompt_names_the_shape_run_and_the_scalar():
 
 
 def test_a_multikernelbench_layout(tmp_path):
-    for folder, name in (("activation", "scale_by_constant.py"), ("convolution", "wide_conv2d.py")):
+    for folder in ("activation", "convolution"):
         (tmp_path / "reference" / folder).mkdir(parents=True)
     (tmp_path / "reference" / "activation" / "scale_by_constant.py").write_text(
         (KB / "level1" / "1_Scale_by_constant.py").read_text())  # fmt: skip
-    (tmp_path / "reference" / "convolution" / "wide_conv2d.py").write_text((KB / "level1" / "3_Wide_conv2d.py").read_text())
+    (tmp_path / "reference" / "convolution" / "wide_conv2d.py").write_text(
+        (KB / "level1" / "3_Wide_conv2d.py").read_text()
+    )
     tasks = load_dir(tmp_path).tasks
     assert [(t.id, t.level, t.category) for t in tasks] == [
         ("mkb_activation_scale_by_constant", 1, "activation"),

@@ -25,6 +25,11 @@ def contract_text(specs: list[ArgSpec], shapes: list[dict[str, int]] | None = No
     dynamic = dynamic or {}
     lines = ["The entry point `kernel` takes these arguments, in this order:"]
     for s in specs:
+        if s.role == "scalar":  # a Python number in get_inputs(): after every tensor (pypto's jit wants it there)
+            lines.append(
+                f"  {s.name}: scalar input, a Python {s.dtype} (annotate it `{s.dtype}`; given the task's value)"
+            )
+            continue
         dims = ["pypto.DYNAMIC" if a in dynamic.get(s.name, []) else str(d) for a, d in enumerate(s.shape)]
         lines.append(f"  {s.name}: {s.role}, shape [{', '.join(dims)}], dtype {s.dtype}")
     if shapes:
@@ -92,7 +97,7 @@ def build_messages(
     parts = [
         f"# Target: {target.name}\n{target.spec().describe()}",
         f"# Language guide\n{target.language_guide()}",
-        f"# Task `{task.id}`: the PyTorch reference to implement\n```python\n{task.source}\n```",
+        f"# Task `{task.id}`: the PyTorch reference to implement\n```python\n{task.source}\n```" + _shape_run(task),
         f"# Kernel contract\n{contract_text(specs, *shape_contract(task))}",
     ]
     if exemplar:
@@ -125,6 +130,14 @@ def build_messages(
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+
+
+def _shape_run(task: Task) -> str:
+    """For a task the shape policy reduced: the module constants it runs at (the file shows others)."""
+    if not task.shape or not (task.extra.get("shape_policy") or {}).get("constants"):
+        return ""
+    return (f"\nThis task runs at a smaller shape than the file sets (too large for the simulator): "
+            f"{task.shape_label}. The kernel contract below has the shapes that run.")  # fmt: skip
 
 
 def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:

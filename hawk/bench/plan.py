@@ -54,7 +54,7 @@ class WorkUnit:
 class BenchConfig:
     """Everything that decides a run's results; recorded in run.json and equal for every method."""
 
-    suite: str  # a suite name, or a directory holding suite.toml, tasks/ and experts/
+    suite: str | None  # a suite name, or a directory holding suite.toml, tasks/ and experts/ (or tasks_dir)
     methods: list[str]
     out: Path
     target: str = "ascend-pypto"
@@ -67,15 +67,38 @@ class BenchConfig:
     experts: bool = True  # evaluate each task's expert kernel once (speedup over expert)
     swimlane: bool = False  # draw the best kernel's swimlane per correct unit (one more evaluation each)
     ablate_knowledge: bool = False  # method hawk withholds a random half of each step's retrieved items (A/B)
+    # A KernelBench-format folder instead of a suite (hawk/tasks/kernelbench.py): its levels, a filter
+    # on task ids, and a shape-override file for the shape policy.
+    tasks_dir: Path | None = None
+    levels: list[int] | None = None
+    only: list[str] | None = None
+    shape_overrides: Path | None = None
 
     def resolved_kb_path(self) -> Path:
         return Path(self.kb_path) if self.kb_path else Path(self.out) / "knowledge.sqlite"
 
 
-def load_tasks(suite: str, only: list[str] | None = None) -> tuple[str, list[Task]]:
-    """The suite's name and tasks. `suite` is a registered suite name or a suite directory."""
+def config_tasks(config: BenchConfig) -> tuple[str, list[Task]]:
+    """The run's suite name and tasks: `--suite` (and `--tasks`), or `--tasks-dir` (with `--levels`,
+    `--only`, `--tasks`), each KernelBench-format task at the shape the shape policy picks."""
+    if (config.tasks_dir is None) == (config.suite is None):
+        raise BenchError("give either --suite or --tasks-dir")
+    if config.tasks_dir is None:
+        return load_tasks(config.suite, config.tasks)
+    from hawk.tasks.kernelbench import load_dir
+
     try:
-        s = load_suite(suite)
+        s = load_dir(Path(config.tasks_dir), config.levels, config.only, config.shape_overrides)
+    except TaskError as exc:
+        raise BenchError(str(exc)) from None
+    return load_tasks(s.name, config.tasks, s)
+
+
+def load_tasks(suite: str, only: list[str] | None = None, loaded: Any = None) -> tuple[str, list[Task]]:
+    """The suite's name and tasks. `suite` is a registered suite name or a suite directory (or the
+    name of `loaded`, a suite already read)."""
+    try:
+        s = loaded or load_suite(suite)
     except TaskError as exc:
         raise BenchError(str(exc)) from None
     name, tasks = s.name, s.tasks
@@ -154,7 +177,7 @@ def manifest_for(config: BenchConfig, suite_name: str, tasks: list[Task], llm_se
     return {
         "format": 1,
         "suite": suite_name,
-        "suite_arg": str(config.suite),
+        "suite_arg": str(config.tasks_dir or config.suite),
         "target": config.target,
         "methods": list(config.methods),
         "samples": config.samples,
@@ -168,11 +191,18 @@ def manifest_for(config: BenchConfig, suite_name: str, tasks: list[Task], llm_se
         "experts": config.experts,
         # Only written when set, so runs from before the option still resume (absent == off).
         **({"ablate_knowledge": True} if config.ablate_knowledge else {}),
+        **_shape_policies(tasks),
         "hawk_version": __version__,
         "git": git_commit(),
         "started": _now(),
         "invocations": [],
     }
+
+
+def _shape_policies(tasks: list[Task]) -> dict[str, Any]:
+    """{"shape_policy": task id -> the shape policy's decision} for tasks loaded through it, else {}."""
+    decisions = {t.id: t.extra["shape_policy"] for t in tasks if t.extra.get("shape_policy")}
+    return {"shape_policy": decisions} if decisions else {}
 
 
 def _now() -> str:
@@ -198,6 +228,8 @@ def open_manifest(out: Path, fresh: dict[str, Any], invocation: dict[str, Any]) 
         merged["methods"] = old["methods"] + [m for m in fresh["methods"] if m not in old["methods"]]
         merged["tasks"] = old["tasks"] + [t for t in fresh["tasks"] if t not in old["tasks"]]
         merged["samples"] = max(old["samples"], fresh["samples"])
+        if "shape_policy" in fresh:
+            merged["shape_policy"] = {**old.get("shape_policy", {}), **fresh["shape_policy"]}
         merged["llm"] = fresh["llm"]  # transport settings may change between invocations; the last is shown
     else:
         merged = fresh

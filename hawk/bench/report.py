@@ -21,6 +21,7 @@ from hawk.bench.ablation import markdown as ablation_markdown
 from hawk.bench.plan import BenchError, read_manifest, write_json
 from hawk.bench.unit import UNIT_FILE, UnitRecord, load_record
 from hawk.fileio import atomic_write_text
+from hawk.tasks.shape_policy import shape_summary
 
 PERCENT_COLS = ("compile_rate", "compile_rate_first", "accuracy")
 
@@ -126,6 +127,7 @@ def summarize(data: RunData) -> dict[str, Any]:
         "by_level": _split_dict(M.split(data.records, data.experts, methods, lambda r: r.level)),
         "by_category": _split_dict(M.split(data.records, data.experts, methods, lambda r: r.category)),
         "experts": data.experts,
+        "shapes": m.get("shape_policy") or {},  # task -> the shape policy's decision (tasks from --tasks-dir)
         "flagged": [asdict(f) for f in M.implausible([r for r in data.records if r.complete], data.experts)],
         "incomplete": [
             {"unit": r.unit.key, "stop_reason": r.stop_reason, "error": r.error} for r in data.records if not r.complete
@@ -232,6 +234,7 @@ def render_markdown(s: dict[str, Any]) -> str:
     for title, key in (("By level", "by_level"), ("By category", "by_category")):
         rows = [[g, m] + metric_cells(v) for g, per in s[key].items() for m, v in per.items() if v["units"]]
         parts += ["", f"## {title}", "", _md_table([key[3:], "method"] + [h for _, h in METRIC_COLUMNS], rows)]
+    parts += shapes_markdown(s.get("shapes") or {})
     parts += ["", "## Flagged for inspection (implausible speedups)", ""]
     parts += [f"- {f['unit']}: {f['speedup']}x over {f['over']} ({f['reason']})" for f in s["flagged"]] or ["- none"]
     kb = s["knowledge"]["final"]
@@ -246,6 +249,16 @@ def render_markdown(s: dict[str, Any]) -> str:
         parts += [f"- {i['unit']}: {i['error'] or i['stop_reason']}" for i in s["incomplete"]]
     parts += ["", "## Definitions", "", s["definitions"].strip()]
     return "\n".join(parts) + "\n"
+
+
+def shapes_markdown(shapes: dict[str, dict[str, Any]]) -> list[str]:
+    """The shape each task ran at, where the shape policy changed it (hawk/tasks/shape_policy.py)."""
+    if not shapes:
+        return []
+    changed = {t: d for t, d in shapes.items() if d.get("rule") != "original"}
+    lines = ["", "## Shapes run", "", f"{len(shapes) - len(changed)} of {len(shapes)} tasks ran at the shape "
+             "their file sets; the others (the shape policy, docs/kernelbench.md):", ""]  # fmt: skip
+    return lines + [f"- {t}: {shape_summary(d)} ({d.get('reason', '')})" for t, d in changed.items()]
 
 
 _CSS = """
@@ -331,8 +344,12 @@ def render_html(s: dict[str, Any], data: RunData) -> str:
             cells.append(_unit_cell(rs))
         e = s["experts"].get(t)
         cells.append(_e(f"{e['status']}, {e.get('time_us')} us") if e else "-")
+        if s.get("shapes"):
+            d = s["shapes"].get(t)
+            cells.append(_e(f"{shape_summary(d)}: {d.get('reason', '')}" if d else "as written"))
         task_rows.append(({"data-task": t}, cells))
-    tasks_table = _html_table("tasks", ["task"] + data.methods + ["expert kernel"], task_rows)
+    shape_col = ["shape run (why)"] if s.get("shapes") else []
+    tasks_table = _html_table("tasks", ["task"] + data.methods + ["expert kernel"] + shape_col, task_rows)
     budget = run["budget"] or {}
     settings = _html_table("settings", ["setting", "value"], [
         ({}, [_e(k), f'<span class="l">{_e(v)}</span>']) for k, v in (

@@ -21,7 +21,7 @@ from typing import Any
 from hawk.bench.plan import (
     BenchConfig,
     BenchError,
-    load_tasks,
+    config_tasks,
     manifest_for,
     open_manifest,
     plan_units,
@@ -84,7 +84,7 @@ def run_bench(
         targets.get(config.target)
     except KeyError:
         raise BenchError(f"unknown target '{config.target}' (known: {', '.join(targets.names())})") from None
-    suite_name, tasks = load_tasks(config.suite, config.tasks)
+    suite_name, tasks = config_tasks(config)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     backend = "ray" if ray_address else "local"

@@ -20,9 +20,22 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def bench_cmd(
-    suite: Annotated[str, typer.Option(help="suite name, or a directory with suite.toml, tasks/ and experts/")],
     out: Annotated[Path, typer.Option(help="run directory; rerun the same command to resume")],
     method: Annotated[str, typer.Option(help="comma-separated methods, e.g. hawk,feedback,oneshot,transplant")],
+    suite: Annotated[
+        str | None, typer.Option(help="suite name, or a directory with suite.toml, tasks/ and experts/")
+    ] = None,
+    tasks_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--tasks-dir",
+            help="instead of --suite: a KernelBench checkout or folder of "
+            "KernelBench-format files (level1/, level2/, ...)",
+        ),
+    ] = None,  # fmt: skip
+    levels: opt.Levels = None,
+    only: opt.Only = None,
+    shape_overrides: opt.ShapeOverrides = None,
     target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
     samples: Annotated[int, typer.Option(min=1, help="independent samples per (method, task): pass@k")] = 1,
     tasks: Annotated[str | None, typer.Option(help="comma-separated subset of the suite's task ids")] = None,
@@ -97,6 +110,8 @@ def bench_cmd(
                                      roofline_stop),
             eval_options=EvalOptions(seeds=seeds, timeout_s=eval_timeout), corpus=corpus, kb_path=kb,
             experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge,
+            tasks_dir=tasks_dir, levels=opt.csv_ints(levels, "--levels"), only=opt.csv(only),
+            shape_overrides=shape_overrides,
         )  # fmt: skip
         with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), TextColumn("{task.description}"), console=console,

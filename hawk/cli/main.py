@@ -15,6 +15,7 @@ from hawk.cli import options as opt
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
+from hawk.tasks.shape_policy import shape_summary
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Hawk: LLM-written NPU kernels, judged on the target."
@@ -51,8 +52,17 @@ def targets_cmd() -> None:
 
 
 @app.command("tasks")
-def tasks_cmd(suite: Annotated[str | None, typer.Option(help="suite name")] = None) -> None:
-    """List the tasks of a suite (all suites by default)."""
+def tasks_cmd(
+    suite: Annotated[str | None, typer.Option(help="suite name")] = None,
+    tasks_dir: opt.TasksDir = None,
+    levels: opt.Levels = None,
+    only: opt.Only = None,
+    shape_overrides: opt.ShapeOverrides = None,
+) -> None:
+    """List the tasks of a suite (all suites by default), or of a KernelBench-format folder (--dir)."""
+    if tasks_dir is not None:
+        _kernelbench_tasks(tasks_dir, levels, only, shape_overrides)
+        return
     try:
         names = [suite] if suite else suite_names()
         table = Table("suite", "id", "level", "category", "expert", "description")
@@ -63,6 +73,25 @@ def tasks_cmd(suite: Annotated[str | None, typer.Option(help="suite name")] = No
     except TaskError as exc:
         fail(str(exc))
     console.print(table)
+
+
+def _kernelbench_tasks(folder: Path, levels: str | None, only: str | None, overrides: Path | None) -> None:
+    """`hawk tasks --dir`: each task's id, level, category, and the shape it runs at and why."""
+    from hawk.tasks.kernelbench import load_dir
+
+    try:
+        s = load_dir(folder, opt.csv_ints(levels, "--levels"), opt.csv(only), overrides)
+    except (TaskError, ValueError) as exc:
+        fail(str(exc))
+    table = Table("id", "level", "category", "shape run", "elements", "why", title=f"{s.name}: {s.root}")
+    for t in s.tasks:
+        d = t.extra.get("shape_policy") or {}
+        sizes = f"{d.get('elements_original', 0):,} -> {d.get('elements_run', 0):,}" if d.get("constants") else (
+            f"{d.get('elements_run', 0):,}")  # fmt: skip
+        table.add_row(t.id, str(t.level), t.category, shape_summary(d), sizes, d.get("reason", ""))
+    console.print(table)
+    reduced = sum(1 for t in s.tasks if (t.extra.get("shape_policy") or {}).get("constants"))
+    console.print(f"{len(s.tasks)} tasks; {reduced} run at a reduced shape (the shape policy: docs/kernelbench.md)")
 
 
 @app.command("eval")
@@ -249,6 +278,8 @@ def setup_cmd(
 def print_verdict(v: Verdict) -> None:
     color = "green" if v.passed else "red"
     console.print(f"[{color}]{v.status.value}[/{color}]  task={v.task} target={v.target} mode={v.mode}")
+    if v.shape_policy and v.shape_policy.get("rule") != "original":
+        console.print(f"  shape run: {shape_summary(v.shape_policy)}; {v.shape_policy['reason']}", highlight=False)
     if v.error:
         console.print(f"  error ({v.error.kind}): {v.error.message}", highlight=False)
         if v.error.hardware_reason:

@@ -28,6 +28,39 @@ RooflineStop = Annotated[
 ]
 
 
+# A KernelBench-format folder as a suite (hawk/tasks/kernelbench.py), shared by tasks and bench.
+TasksDir = Annotated[
+    Path | None,
+    typer.Option("--dir", "--tasks-dir", help="a KernelBench checkout or folder of KernelBench-format files "
+                 "(level1/, level2/, ...)"),
+]  # fmt: skip
+Levels = Annotated[str | None, typer.Option("--levels", help="with --dir: comma-separated levels, e.g. 1 or 1,2")]
+Only = Annotated[
+    str | None,
+    typer.Option(
+        "--only", help="with --dir: comma-separated id patterns (`*conv*`, `kb1_4?_*`) or task numbers (`19`)"
+    ),
+]
+ShapeOverrides = Annotated[
+    Path | None,
+    typer.Option("--shape-overrides", help="with --dir: TOML of per-task shapes (default: DIR/hawk-shapes.toml)"),
+]
+
+
+def csv_ints(text: str | None, what: str) -> list[int] | None:
+    """`1,2` -> [1, 2]; None stays None."""
+    if not text:
+        return None
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{what} takes comma-separated integers, got {text!r}") from None
+
+
+def csv(text: str | None) -> list[str] | None:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
+
+
 def search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates, roofline_stop):
     """The Budget that generate and bench record and run with."""
     from hawk.agent.loop import Budget

@@ -18,6 +18,7 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
@@ -53,6 +54,25 @@ Typical session: list_tasks -> task_brief (contract, hardware spec, language gui
 evaluate_kernel (the verdict leads with the hardware reason) -> search_knowledge with the failing code and
 verdict -> fix -> evaluate_kernel until it passes -> tune_kernel -> record_fix for a failing -> passing pair.
 Paths are relative to the server's working directory; nothing outside it can be read."""
+
+
+def kernelbench_tasks(hawk: Hawk, folder: str) -> dict[str, Any]:
+    """list_tasks(dir=...): a KernelBench-format folder's tasks with their files and shape decisions."""
+    from hawk.tasks.kernelbench import load_dir
+
+    path = Path(folder).expanduser()
+    path = (path if path.is_absolute() else hawk.ws.root / path).resolve()  # symlinks out of the root count as out
+    if not path.is_relative_to(hawk.ws.root):
+        raise bad_argument("dir", f"{folder!r} is outside the server's working directory {hawk.ws.root}")
+    if not path.is_dir():
+        raise bad_argument("dir", f"not a folder: {folder!r} (relative to {hawk.ws.root})")
+    try:
+        s = load_dir(path)
+    except TaskError as exc:
+        raise bad_argument("dir", str(exc)) from None
+    return {"suite": s.name, "tasks": [
+        {"id": t.id, "level": t.level, "category": t.category, "path": hawk.ws.shown(t.path),
+         "shape_policy": t.extra.get("shape_policy")} for t in s.tasks]}  # fmt: skip
 
 
 def build_server(config: ServerConfig) -> MCPServer:
@@ -104,10 +124,20 @@ def build_server(config: ServerConfig) -> MCPServer:
     @server.tool()
     async def list_tasks(
         suite: Annotated[str | None, Field(description="suite name; all suites when omitted")] = None,
+        dir: Annotated[
+            str | None,
+            Field(
+                description="instead of a suite: a KernelBench checkout or folder of KernelBench-format files "
+                "(level1/, ...) in the working directory; each task's `path` is what task_brief and "
+                "evaluate_kernel take, `shape_policy` the shape it runs at and why"
+            ),
+        ] = None,  # fmt: skip
     ) -> dict[str, Any]:
         """The tasks of a suite (all suites by default): id, level, category, description."""
 
         def work() -> dict[str, Any]:
+            if dir is not None:
+                return kernelbench_tasks(hawk, dir)
             known = suite_names()
             if suite is not None and suite not in known:
                 raise bad_argument("suite", f"unknown suite {suite!r} (known: {', '.join(known)})")

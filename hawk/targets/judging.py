@@ -35,6 +35,8 @@ def signature_bytes(signature: list[dict[str, Any]]) -> tuple[int, int]:
         n = 1
         for d in arg["shape"]:
             n *= int(d)
+        if arg["role"] == "scalar":  # compiled into the program: no memory traffic
+            continue
         if arg["role"] == "output":
             written += n * dtype_bytes(arg["dtype"])
         else:

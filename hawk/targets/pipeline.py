@@ -71,7 +71,8 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
     opts = options or EvalOptions()
     mode = opts.mode or target.default_mode()
     started = time.perf_counter()
-    verdict = Verdict(status=Status.RUNTIME_ERROR, task=task.id, target=target.name, mode=mode)
+    verdict = Verdict(status=Status.RUNTIME_ERROR, task=task.id, target=target.name, mode=mode,
+                      shape_policy=task.extra.get("shape_policy"))  # fmt: skip
 
     finding = target.static_check(candidate)
     if finding is not None:

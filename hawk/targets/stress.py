@@ -22,7 +22,7 @@ from typing import Any
 
 from hawk import config
 from hawk.fileio import atomic_write_json
-from hawk.tasks.task import Task, TaskError, instantiate, load_task_module
+from hawk.tasks.task import Task, TaskError, instantiate, load_task_module, tensor_args
 
 STRESS_VERSION = 2  # 2: cases carry atol_scale
 MAX_CASES = 2
@@ -68,7 +68,7 @@ def _choose(task: Task) -> tuple[list[dict[str, Any]], str]:
     kept, dropped = [], []
     for case in DERIVED:
         inputs = transform_inputs(inst.inputs, case)
-        if not all(torch.isfinite(x).all() for x in inputs if x.is_floating_point()):
+        if not all(torch.isfinite(x).all() for x in tensor_args(inputs) if x.is_floating_point()):
             dropped.append(f"{case['name']}: the inputs overflow their dtype")
             continue
         with torch.no_grad():

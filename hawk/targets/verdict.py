@@ -150,6 +150,9 @@ class Verdict:
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
     findings: list[HardwareFinding] = field(default_factory=list)  # static hardware-rule findings
     shapes: list[ShapeResult] = field(default_factory=list)  # one per shape of a task's shape set
+    # The shape policy's decision for a task loaded through it (hawk/tasks/shape_policy.py): rule,
+    # reason, constants as written and as run, argument shapes both ways; None: run as written.
+    shape_policy: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -188,4 +191,5 @@ class Verdict:
                 for f in data.get("findings", [])
             ],
             shapes=[ShapeResult(**{**r, "status": Status(r["status"])}) for r in data.get("shapes", [])],
+            shape_policy=data.get("shape_policy"),
         )

@@ -102,8 +102,10 @@ def all_experts(task: Task) -> list[Path]:
 def resolve_task(ref: str, suite: str | None = None) -> Task:
     """`ref` is a suite task id (searched in `suite`, or in every suite) or a path to a task file."""
     path = Path(ref)
-    if ref.endswith(".py") or path.is_file():
-        return task_from_file(path)
+    if ref.endswith(".py") or path.is_file():  # a loose file: the shape policy's budget rule, no overrides
+        from hawk.tasks.shape_policy import ShapePolicy
+
+        return ShapePolicy().apply(task_from_file(path))
     for name in [suite] if suite else suite_names():
         s = load_suite(name)
         for t in s.tasks:

@@ -26,6 +26,7 @@ TOLERANCES: dict[str, tuple[float, float]] = {
     "bfloat16": (2e-2, 2e-2),
     "int8": (1.0, 0.0),  # quantized outputs may differ by one step of rounding
     "int32": (0.0, 0.0),
+    "int64": (0.0, 0.0),  # indices (argmax, argmin): exact
 }
 
 
@@ -38,7 +39,7 @@ class ArgSpec:
     """One kernel argument in the contract: inputs, then model parameters, then outputs."""
 
     name: str
-    role: str  # "input" | "param" | "output"
+    role: str  # "input" | "param" | "output" | "scalar" (a Python number in get_inputs: last, after the outputs)
     shape: tuple[int, ...]
     dtype: str  # torch dtype name without the "torch." prefix
 
@@ -214,16 +215,49 @@ def signature(task: Task, instance: Instance | None = None) -> list[ArgSpec]:
     except (TypeError, ValueError):
         fwd_params = []
     specs: list[ArgSpec] = []
+    scalars: list[ArgSpec] = []
     for i, x in enumerate(inst.inputs):
-        if not isinstance(x, torch.Tensor):
-            raise TaskError(f"{task.path}: get_inputs()[{i}] is not a tensor; scalars belong in get_init_inputs")
         name = fwd_params[i] if i < len(fwd_params) else f"in{i}"
-        specs.append(ArgSpec(name, "input", tuple(x.shape), _dtype_name(x)))
+        if not isinstance(x, torch.Tensor):
+            scalars.append(scalar_spec(task, i, name, x))
+            continue
+        specs.append(ArgSpec(name, "input", kernel_shape(x), _dtype_name(x)))
     for pname, p in inst.params:
-        specs.append(ArgSpec(pname.replace(".", "_"), "param", tuple(p.shape), _dtype_name(p)))
+        specs.append(ArgSpec(pname.replace(".", "_"), "param", kernel_shape(p), _dtype_name(p)))
     for i, y in enumerate(inst.outputs):
         if not isinstance(y, torch.Tensor):
             raise TaskError(f"{task.path}: forward() output {i} is not a tensor")
         name = "out" if len(inst.outputs) == 1 else f"out{i}"
-        specs.append(ArgSpec(name, "output", tuple(y.shape), _dtype_name(y)))
-    return specs
+        specs.append(ArgSpec(name, "output", kernel_shape(y), _dtype_name(y)))
+    return specs + scalars
+
+
+def kernel_shape(t: Any) -> tuple[int, ...]:
+    """A tensor's shape in the kernel contract: a 0-d tensor (a loss, a norm) is a 1-element [1]
+    tensor, because pypto's verifier cannot take 0-d goldens (its `ori_shape` is None there)."""
+    return tuple(t.shape) or (1,)
+
+
+def as_kernel_tensor(t: Any) -> Any:
+    """`t` as the kernel receives it (see `kernel_shape`)."""
+    return t.reshape(1) if t.dim() == 0 else t
+
+
+def scalar_spec(task: Task, index: int, name: str, value: Any) -> ArgSpec:
+    """A Python number in `get_inputs()` (KernelBench's matrix-scalar task passes `s = 3.14`): a scalar
+    kernel argument, placed after every tensor argument (pypto's jit takes non-tensor parameters only
+    there) with dtype `float` or `int` and shape ()."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TaskError(f"{task.path}: get_inputs()[{index}] is a {type(value).__name__}: inputs must be tensors "
+                        "or Python numbers")  # fmt: skip
+    return ArgSpec(name, "scalar", (), type(value).__name__)
+
+
+def tensor_args(values: list[Any]) -> list[Any]:
+    """The tensors among a task's inputs, in order (scalar inputs go to the end of the kernel's arguments)."""
+    return [v for v in values if hasattr(v, "contiguous")]
+
+
+def scalar_args(values: list[Any]) -> list[Any]:
+    """The Python numbers among a task's inputs, in order: the kernel's last arguments."""
+    return [v for v in values if not hasattr(v, "contiguous")]

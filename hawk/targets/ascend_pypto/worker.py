@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hawk.targets.worker_kit import Recorder, compare, goldens_first, kernel_frames
+from hawk.tasks.task import as_kernel_tensor, scalar_args, tensor_args
 
 TORCH_TO_PYPTO = {
     "float32": "DT_FP32", "float16": "DT_FP16", "bfloat16": "DT_BF16", "int8": "DT_INT8",
@@ -37,6 +38,11 @@ def _check_signature(fn: Any, specs: list[Any], dynamic: dict[str, list[int]]) -
         return f"kernel takes {len(params)} arguments, the task needs {len(specs)}: {expected}"
     for i, (param, spec) in enumerate(zip(params, specs, strict=True)):
         ann = param.annotation
+        if spec.role == "scalar":
+            problem = _check_scalar(i, param, spec)
+            if problem:
+                return problem
+            continue
         if ann is inspect.Parameter.empty or not hasattr(ann, "to_tensor"):
             return f"argument {i} '{param.name}' has no pypto.Tensor(shape, dtype) annotation"
         t = ann.to_tensor(param.name)
@@ -59,6 +65,16 @@ def _check_signature(fn: Any, specs: list[Any], dynamic: dict[str, list[int]]) -
                 f"argument {i} '{param.name}' is annotated {shape} {dtype}, but the task's {spec.role} "
                 f"'{spec.name}' is {list(spec.shape)} {want_dtype}"
             )
+    return None
+
+
+def _check_scalar(i: int, param: Any, spec: Any) -> str | None:
+    """A scalar input is a plain `float` / `int` parameter after every tensor (pypto's jit compiles
+    its value into the program)."""
+    ann = param.annotation
+    if getattr(ann, "__name__", ann) != spec.dtype:
+        return (f"argument {i} '{param.name}' is the task's scalar input '{spec.name}': annotate it "
+                f"`{spec.dtype}` (a Python number, after every tensor argument)")  # fmt: skip
     return None
 
 
@@ -175,15 +191,16 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
             },
             use_cache=False,
         )
-        args = [x.contiguous() for x in inst.inputs] + [p.contiguous() for _, p in inst.params]
-        outs = [torch.zeros_like(y) for y in inst.outputs]
-        goldens = [None] * len(args) + [y.contiguous() for y in inst.outputs]
+        args = [as_kernel_tensor(x).contiguous() for x in tensor_args(inst.inputs)]
+        args += [as_kernel_tensor(p).contiguous() for _, p in inst.params]
+        outs = [torch.zeros_like(as_kernel_tensor(y)) for y in inst.outputs]
+        goldens = [None] * len(args) + [as_kernel_tensor(y).contiguous() for y in inst.outputs]
         assert len(outs) == n_out
         pypto.set_verify_golden_data(goldens=goldens)
         simulate["on"] = i == 0
         stress = folder.startswith("stress")
         try:
-            kern(*args, *outs)
+            kern(*args, *outs, *scalar_args(inst.inputs))
         except Exception as exc:
             if stress:
                 rec.data.setdefault("stress", []).append({"name": label, "error": f"{type(exc).__name__}: {exc}"[:500]})
@@ -221,11 +238,12 @@ def _run_on_npu(
     checks = []
     for seed in seeds:
         inst = instances[seed]
-        args = [t.contiguous().npu() for t in inst.inputs] + [p.contiguous().npu() for _, p in inst.params]
-        outs = [torch.zeros_like(y).npu() for y in inst.outputs]
+        args = [as_kernel_tensor(t).contiguous().npu() for t in tensor_args(inst.inputs)]
+        args += [as_kernel_tensor(p).contiguous().npu() for _, p in inst.params]
+        outs = [torch.zeros_like(as_kernel_tensor(y)).npu() for y in inst.outputs]
         rec.stage("compile")
         try:
-            kern(*args, *outs)
+            kern(*args, *outs, *scalar_args(inst.inputs))
             torch.npu.synchronize()
         except Exception as exc:
             rec.finish("compile_error", message=f"{type(exc).__name__}: {exc}", lines=kernel_frames(exc, kernel_file))
@@ -238,7 +256,7 @@ def _run_on_npu(
     for _ in range(20):
         start, end = torch.npu.Event(enable_timing=True), torch.npu.Event(enable_timing=True)
         start.record()
-        kern(*args, *outs)
+        kern(*args, *outs, *scalar_args(inst.inputs))
         end.record()
         torch.npu.synchronize()
         times.append(start.elapsed_time(end) * 1000.0)  # ms -> us

@@ -156,7 +156,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     t0 = time.perf_counter()
     import torch
 
-    from hawk.tasks.task import load_module
+    from hawk.tasks.task import load_module, scalar_args, tensor_args
 
     rec.data["timings"]["import_s"] = time.perf_counter() - t0
 
@@ -199,7 +199,9 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     for i, seed in enumerate(seeds):
         inst = instances[seed]
         gen = torch.Generator().manual_seed(10_000 + seed)
-        args = [x.clone().contiguous() for x in inst.inputs] + [p.clone().contiguous() for _, p in inst.params]
+        args = [x.clone().contiguous() for x in tensor_args(inst.inputs)] + [
+            p.clone().contiguous() for _, p in inst.params
+        ]
         outs = []
         for y in inst.outputs:
             if y.is_floating_point():
@@ -210,7 +212,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         before = len(tracer.launches)
         t0 = time.perf_counter()
         try:
-            fn(*args, *outs)
+            fn(*args, *outs, *scalar_args(inst.inputs))
         except Exception as exc:
             rec.finish("runtime_error", message=f"{type(exc).__name__}: {exc}"[:4000],
                        lines=kernel_frames(exc, kernel_file), seed=seed, launches=tracer.launches)  # fmt: skip
@@ -241,10 +243,12 @@ def _stress_run(fn: Any, name: str, inst: Any, outputs: list[dict[str, Any]]) ->
     """One stress case (correctness only): its comparison rows, or the error it raised."""
     import torch
 
-    args = [x.clone().contiguous() for x in inst.inputs] + [p.clone().contiguous() for _, p in inst.params]
+    from hawk.tasks.task import scalar_args, tensor_args
+
+    args = [x.clone().contiguous() for x in tensor_args(inst.inputs)] + [p.clone().contiguous() for _, p in inst.params]
     outs = [torch.full_like(y, float("nan")) if y.is_floating_point() else torch.zeros_like(y) for y in inst.outputs]
     try:
-        fn(*args, *outs)
+        fn(*args, *outs, *scalar_args(inst.inputs))
     except Exception as exc:
         return {"name": name, "error": f"{type(exc).__name__}: {exc}"[:500]}
     checks = [{"output": o["name"], **compare_tensors(out, g, o["atol"], o["rtol"])}

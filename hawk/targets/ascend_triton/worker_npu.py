@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
         import torch_npu  # noqa: F401  (registers the npu device)
 
         from hawk.targets.worker_kit import compare_tensors
-        from hawk.tasks.task import Task, instantiate, load_module, signature
+        from hawk.tasks.task import Task, instantiate, load_module, scalar_args, signature, tensor_args
 
         task = Task(id=request["task_id"], path=Path(request["task_file"]), atol=request["atol"], rtol=request["rtol"])
         seeds = request["seeds"]
@@ -39,10 +39,12 @@ def main(argv: list[str]) -> int:
         fn = module.kernel
         for seed in seeds:
             inst = instances[seed]
-            args = [x.contiguous().npu() for x in inst.inputs] + [p.contiguous().npu() for _, p in inst.params]
+            args = [x.contiguous().npu() for x in tensor_args(inst.inputs)] + [
+                p.contiguous().npu() for _, p in inst.params
+            ]
             outs = [torch.full_like(y, float("nan")).npu() if y.is_floating_point() else torch.zeros_like(y).npu()
                     for y in inst.outputs]  # fmt: skip
-            fn(*args, *outs)
+            fn(*args, *outs, *scalar_args(inst.inputs))
             torch.npu.synchronize()
             checks = [{"output": o["name"], **compare_tensors(out, golden, o["atol"], o["rtol"])}
                       for out, golden, o in zip(outs, inst.outputs, outputs, strict=True)]  # fmt: skip
@@ -51,7 +53,7 @@ def main(argv: list[str]) -> int:
         for _ in range(20):
             start, end = torch.npu.Event(enable_timing=True), torch.npu.Event(enable_timing=True)
             start.record()
-            fn(*args, *outs)
+            fn(*args, *outs, *scalar_args(inst.inputs))
             end.record()
             torch.npu.synchronize()
             times.append(start.elapsed_time(end) * 1000.0)  # ms -> us

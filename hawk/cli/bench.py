@@ -10,8 +10,8 @@ from rich.console import Console
 
 from hawk.cli import options as opt
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -19,11 +19,13 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+@opt.llm_options
+@opt.search_options
 def bench_cmd(
     suite: Annotated[str, typer.Option(help="suite name, or a directory with suite.toml, tasks/ and experts/")],
     out: Annotated[Path, typer.Option(help="run directory; rerun the same command to resume")],
     method: Annotated[str, typer.Option(help="comma-separated methods, e.g. hawk,feedback,oneshot,transplant")],
-    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
+    target: opt.Target = "ascend-pypto",
     samples: Annotated[int, typer.Option(min=1, help="independent samples per (method, task): pass@k")] = 1,
     tasks: Annotated[str | None, typer.Option(help="comma-separated subset of the suite's task ids")] = None,
     workers: Annotated[
@@ -33,17 +35,10 @@ def bench_cmd(
     ray: Annotated[
         str | None, typer.Option("--ray", help="Ray address ('auto', 'ray://host:10001'), or 'local'")
     ] = None,
-    iterations: Annotated[int, typer.Option(min=1, help="LLM calls per unit at most (every method)")] = 5,
-    max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="tokens per unit at most")] = None,
-    wall_s: Annotated[float | None, typer.Option("--wall-budget", help="seconds per unit at most")] = None,
-    tune_budget: opt.TuneBudget = 24,
-    tune_workers: opt.TuneWorkers = 2,
-    candidates: opt.Candidates = 1,
-    roofline_stop: opt.RooflineStop = 1.2,
-    seeds: Annotated[int, typer.Option(min=1, help="random input seeds per evaluation")] = 3,
-    eval_timeout: Annotated[float, typer.Option(help="seconds per evaluation")] = 300.0,
-    corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
-    kb: Annotated[Path | None, typer.Option("--kb", help="knowledge store; default DIR/knowledge.sqlite")] = None,
+    seeds: opt.Seeds = 3,
+    timeout: opt.Timeout = 300.0,
+    corpus: opt.Corpus = None,
+    kb: opt.Kb = None,
     experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True,
     swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False,
     ablate_knowledge: Annotated[
@@ -55,15 +50,9 @@ def bench_cmd(
         ),
     ] = False,
     report: Annotated[bool, typer.Option(help="render the report at the end")] = True,
-    provider: opt.Provider = None,
-    base_url: opt.BaseUrl = None,
-    model: opt.Model = None,
-    api_key: opt.ApiKey = None,
-    temperature: opt.Temperature = None,
-    max_tokens: opt.MaxTokens = None,
-    exchange_dir: opt.ExchangeDir = None,
-    llm_config: opt.LlmConfig = None,
-    no_cache: opt.NoCache = False,
+    *,
+    llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
+    search: opt.SearchArgs,  # the search budget options, per unit (opt.search_options adds them)
 ) -> None:
     """Run every (method, task, sample) of a suite in parallel, resumably, then write the report."""
     import logging
@@ -78,24 +67,18 @@ def bench_cmd(
     )
 
     from hawk.bench import BenchConfig, BenchError, render, run_bench
-    from hawk.llm import LLMError, LLMSettings
+    from hawk.llm import LLMError
     from hawk.targets.base import EvalOptions
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     try:
-        settings = LLMSettings.load(
-            config_file=llm_config, provider=provider, base_url=base_url, model=model, api_key=api_key,
-            temperature=temperature, max_tokens=max_tokens, exchange_dir=exchange_dir,
-            cache=False if no_cache else None,
-        )  # fmt: skip
+        settings = llm.settings()
         if settings.provider == "openai" and not (settings.base_url and settings.model):
             _fail("the LLM endpoint is not configured: give --base-url and --model (or HAWK_LLM_BASE_URL/MODEL)")
         config = BenchConfig(
             suite=suite, methods=[m.strip() for m in method.split(",") if m.strip()], out=out, target=target,
             samples=samples, tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
-            budget=opt.search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates,
-                                     roofline_stop),
-            eval_options=EvalOptions(seeds=seeds, timeout_s=eval_timeout), corpus=corpus, kb_path=kb,
+            budget=search.budget(), eval_options=EvalOptions(seeds=seeds, timeout_s=timeout), corpus=corpus, kb_path=kb,
             experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge,
         )  # fmt: skip
         with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

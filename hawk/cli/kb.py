@@ -1,4 +1,4 @@
-"""`hawk kb`: inspect and manage the knowledge store (SQLite at ~/.cache/hawk/knowledge.db, or --db)."""
+"""`hawk kb`: inspect and manage the knowledge store (SQLite at ~/.cache/hawk/knowledge.db, or --kb)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Column, Table
 
 from hawk.cli import options as opt
+from hawk.cli.tables import print_records
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="The knowledge store.")
-console = Console()
-err = Console(stderr=True)
-DbOption = Annotated[Path | None, typer.Option("--db", help="store path (default: ~/.cache/hawk/knowledge.db)")]
+console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
+err = Console(stderr=True, soft_wrap=True)
 
 
-def _store(db: Path | None):
+def _store(path: Path | None):
     from hawk.knowledge.store import KnowledgeStore, StoreError
 
     try:
-        return KnowledgeStore(db)
+        return KnowledgeStore(path)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -34,9 +33,9 @@ def _fail(message: str) -> None:
 
 
 @app.command("stats")
-def stats(db: DbOption = None) -> None:
+def stats(kb: opt.Kb = None) -> None:
     """Items by status and by label, and the store's size on disk."""
-    store = _store(db)
+    store = _store(kb)
     items = store.list()
     by_status = Counter(i.status for i in items)
     by_label = Counter(label for i in items if i.status == "active" for label in i.labels)
@@ -69,24 +68,27 @@ def stats(db: DbOption = None) -> None:
 
 
 @app.command("list")
-def list_cmd(status: Annotated[str | None, typer.Option(help="active, candidate, merged, pruned")] = None,
-             db: DbOption = None) -> None:  # fmt: skip
-    """One line per item."""
-    table = Table("status", "labels", "trigger", "retrieved", "injected", "passes after")
-    table.columns.insert(0, Column("id", no_wrap=True))
-    for i in _store(db).list(status):
-        trig = i.trigger.signature or f"perf: {i.trigger.bottleneck}"
+def list_cmd(
+    status: Annotated[str | None, typer.Option(help="active, candidate, merged, pruned")] = None,
+    kb: opt.Kb = None,
+    as_json: opt.AsJson = False,
+) -> None:
+    """One line per item (helped: passes or speed-ups after / applied injections); `show ID` prints one whole."""
+    records = []
+    for i in _store(kb).list(status):
         e = i.effect
-        table.add_row(i.id, i.status, ",".join(i.labels), trig[:60], str(e.retrieved), str(e.injected),
-                      str(e.passes_after))  # fmt: skip
-    console.print(table)
+        records.append({"id": i.id, "status": i.status, "helped": f"{e.passes_after}/{e.injected}",
+                        "labels": i.labels, "trigger": i.trigger.signature or f"perf: {i.trigger.bottleneck}",
+                        "retrieved": e.retrieved, "injected": e.injected, "passes_after": e.passes_after,
+                        "rationale": i.rationale})  # fmt: skip
+    print_records(console, records, ["id", "status", "helped", "labels", "trigger"], {"labels", "trigger"}, as_json)
 
 
 @app.command("show")
-def show(item_id: str, db: DbOption = None) -> None:
+def show(item_id: str, kb: opt.Kb = None) -> None:
     """The whole item as JSON, with its history, and its effects read out (applied vs not applied)."""
     try:
-        item = _store(db).get(item_id)
+        item = _store(kb).get(item_id)
     except KeyError:
         _fail(f"no knowledge item '{item_id}'")
     e = item.effect
@@ -106,7 +108,7 @@ def search(
     error: Annotated[str | None, typer.Option(help="error or hardware reason: the semantic query")] = None,
     k: Annotated[int, typer.Option(min=1)] = 5,
     gate: Annotated[bool, typer.Option(help="leave out items whose preconditions the code fails")] = True,
-    db: DbOption = None,
+    kb: opt.Kb = None,
 ) -> None:
     """2D retrieval: syntactic (code) x hardware-semantic (error/profile) scores, and why each matched."""
     from hawk.knowledge import retrieve
@@ -117,7 +119,7 @@ def search(
     query_error = error or text
     if not query_code and not query_error:
         _fail("give error text, or --code FILE and/or --error TEXT")
-    hits = retrieve(_store(db), query_code, query_error, None, k=k, record=False, gate=gate)
+    hits = retrieve(_store(kb), query_code, query_error, None, k=k, record=False, gate=gate)
     if not hits:
         console.print("no active knowledge matches")
     for h in hits:
@@ -127,19 +129,19 @@ def search(
 
 
 @app.command("export")
-def export(path: Path, db: DbOption = None) -> None:
+def export(path: Path, kb: opt.Kb = None) -> None:
     """Write every item (any status) as JSON lines."""
-    n = _store(db).export_jsonl(path)
+    n = _store(kb).export_jsonl(path)
     console.print(f"exported {n} items to {path}")
 
 
 @app.command("import")
-def import_cmd(path: Path, db: DbOption = None) -> None:
+def import_cmd(path: Path, kb: opt.Kb = None) -> None:
     """Merge items from JSON lines; duplicates (same signature, labels and fix) are merged, not added."""
     if not path.is_file():
         _fail(f"file not found: {path}")
     try:
-        counts = _store(db).import_jsonl(path)
+        counts = _store(kb).import_jsonl(path)
     except (ValueError, KeyError, TypeError) as exc:
         _fail(f"{path} is not a Hawk knowledge export: {exc}")
     console.print(f"imported from {path}: {counts}")
@@ -147,46 +149,42 @@ def import_cmd(path: Path, db: DbOption = None) -> None:
 
 @app.command("prune")
 def prune(item_id: str, why: Annotated[str, typer.Option("--why", help="the reason, kept with the item")],
-          db: DbOption = None) -> None:  # fmt: skip
+          kb: opt.Kb = None) -> None:  # fmt: skip
     """Mark an item pruned (it stays recoverable, with the reason)."""
     try:
-        item = _store(db).set_status(item_id, "pruned", why)
+        item = _store(kb).set_status(item_id, "pruned", why)
     except KeyError:
         _fail(f"no knowledge item '{item_id}'")
     console.print(f"{item.id}: pruned ({why})")
 
 
 @app.command("distill")
+@opt.llm_options
 def distill_cmd(
-    db: DbOption = None,
+    kb: opt.Kb = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="rules arbitrate duplicates instead of an LLM")] = False,
-    seeds: Annotated[int, typer.Option(min=1, help="seeds for re-verifying merged fixes")] = 3,
-    provider: opt.Provider = None,
-    base_url: opt.BaseUrl = None,
-    model: opt.Model = None,
-    api_key: opt.ApiKey = None,
-    llm_config: opt.LlmConfig = None,
+    seeds: opt.Seeds = 3,
     reverify: Annotated[bool, typer.Option(help="first re-run every proven item's fix on the target")] = False,
+    *,
+    llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
 ) -> None:
     """Demote/prune items by measured effect; merge near-duplicates (LLM arbitration, re-verified on the target)."""
     from hawk.knowledge.distill import distill, reverify_items
-    from hawk.llm import LLMError, LLMSettings, make_llm
+    from hawk.llm import LLMError, make_llm
     from hawk.targets.base import EvalOptions
 
-    llm = None
+    arbiter = None
     if not no_llm:
         try:
-            settings = LLMSettings.load(config_file=llm_config, provider=provider, base_url=base_url, model=model,
-                                        api_key=api_key)  # fmt: skip
-            llm = make_llm(settings)
+            arbiter = make_llm(llm.settings())
         except LLMError as exc:
             _fail(f"{exc} (or pass --no-llm to let rules arbitrate)")
     if reverify:
-        outcome = reverify_items(_store(db), EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False))
+        outcome = reverify_items(_store(kb), EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False))
         failed = [i for i, status in outcome.items() if status != "pass"]
         console.print(f"re-verified {len(outcome)} item(s); {len(failed)} no longer pass and became candidates")
     report = distill(
-        _store(db), llm, eval_options=EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False)
+        _store(kb), arbiter, eval_options=EvalOptions(seeds=seeds), log=lambda m: console.print(m, highlight=False)
     )
     for entry in report.merged:
         console.print(
@@ -200,9 +198,9 @@ def distill_cmd(
 
 @app.command("restore")
 def restore(item_id: str, why: Annotated[str, typer.Option("--why", help="the reason, kept with the item")],
-            db: DbOption = None) -> None:  # fmt: skip
+            kb: opt.Kb = None) -> None:  # fmt: skip
     """Bring a pruned, merged or demoted item back: active if its proof passed, else a candidate."""
-    store = _store(db)
+    store = _store(kb)
     try:
         item = store.get(item_id)
     except KeyError:

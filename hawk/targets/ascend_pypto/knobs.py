@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hawk.targets.ascend_pypto import pass_options
+from hawk.targets.ascend_pypto.constants import int_value, module_constants
 from hawk.targets.base import HardwareSpec
 from hawk.targets.tuning import Knob, Point
 
@@ -190,7 +191,7 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
         space.notes.append("no top-level `kernel` function")
         return space
     offsets = _line_offsets(source)
-    consts = _module_constants(tree)
+    consts = module_constants(tree)
     shapes = _shapes(fn, consts)
     dtypes = [DT_BYTES[n.attr] for n in ast.walk(fn) if isinstance(n, ast.Attribute) and n.attr in DT_BYTES]
     widest, narrowest = (max(dtypes), min(dtypes)) if dtypes else (4, 4)
@@ -213,7 +214,7 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
     lines: dict[str, int] = {}
 
     def slot_for(node: ast.expr, call_line: int, position: str, kind: str, values_for) -> Slot:
-        value = _eval(node, consts)
+        value = int_value(node, consts)
         if isinstance(node, ast.Constant) and isinstance(node.value, int):
             name = f"{kind}@{call_line}[{position}]"
             space.spans[name] = [_span(node, offsets)]
@@ -275,7 +276,7 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
         original = next(s.value for c in space.calls for s in c.slots if s.knob == name)
         space.knobs.append(Knob(name, kinds[name], original, vals, lines[name]))
 
-    options = pass_options.read(fn)
+    options = pass_options.read(fn, consts)
     space.options = options if isinstance(options, dict) else {}
     kinds_present = {c.kind for c in space.calls}
     has_vector = "vec" in kinds_present or bool(ops - _NOT_VECTOR_WORK)
@@ -312,55 +313,6 @@ def _span(node: ast.AST, offsets: list[int]) -> tuple[int, int]:
     return offsets[node.lineno - 1] + node.col_offset, offsets[node.end_lineno - 1] + node.end_col_offset
 
 
-def _eval(node: ast.AST, consts: dict[str, tuple[int, ast.AST]]) -> int | None:
-    """An integer expression over literals and module constants, or None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.Name) and node.id in consts:
-        return consts[node.id][0]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        v = _eval(node.operand, consts)
-        return -v if v is not None else None
-    if isinstance(node, ast.BinOp):
-        a, b = _eval(node.left, consts), _eval(node.right, consts)
-        if a is None or b is None:
-            return None
-        ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
-               ast.FloorDiv: lambda: a // b if b else None, ast.Mod: lambda: a % b if b else None,
-               ast.Pow: lambda: a**b if 0 <= b < 64 else None}  # fmt: skip
-        fn = ops.get(type(node.op))
-        return fn() if fn else None
-    return None
-
-
-def _module_constants(tree: ast.Module) -> dict[str, tuple[int, ast.AST]]:
-    """Module-level `NAME = <int expression>` (tuples `A, B = 1, 2` too): name -> (value, value node)."""
-    consts: dict[str, tuple[int, ast.AST]] = {}
-    for stmt in tree.body:
-        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
-            continue
-        target, value = stmt.targets[0], stmt.value
-        pairs = []
-        if isinstance(target, ast.Name):
-            pairs = [(target, value)]
-        elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
-            pairs = list(zip(target.elts, value.elts, strict=True))
-        for t, v in pairs:
-            if isinstance(t, ast.Name):
-                val = _eval(v, consts)
-                if val is not None:
-                    consts[t.id] = (val, v)
-    # `M = K = N = 1024`: chained assignment
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) > 1:
-            val = _eval(stmt.value, consts)
-            if val is not None:
-                for t in stmt.targets:
-                    if isinstance(t, ast.Name):
-                        consts[t.id] = (val, stmt.value)
-    return consts
-
-
 def _constant_uses_outside(tree: ast.Module, consts: dict, in_tile_args: set[int]) -> dict[str, int]:
     """Constants read anywhere but in a tile call's arguments -> a line where that happens.
 
@@ -395,7 +347,7 @@ def _shapes(fn: ast.FunctionDef, consts: dict) -> list[list[int]]:
                 lists.append(node.args[1])
         for lst in lists:
             if isinstance(lst, ast.List | ast.Tuple):
-                dims = [_eval(e, consts) for e in lst.elts]
+                dims = [int_value(e, consts) for e in lst.elts]
                 if dims and all(isinstance(d, int) and d > 0 for d in dims):
                     shapes.append(dims)
     return shapes
@@ -446,7 +398,7 @@ def _matmul_dims(
     for a in fn.args.args:
         if isinstance(a.annotation, ast.Call) and a.annotation.args:
             lst = a.annotation.args[0]
-            dims = [_eval(e, consts) for e in lst.elts] if isinstance(lst, ast.List | ast.Tuple) else []
+            dims = [int_value(e, consts) for e in lst.elts] if isinstance(lst, ast.List | ast.Tuple) else []
             dt = next(
                 (n.attr for n in ast.walk(a.annotation) if isinstance(n, ast.Attribute) and n.attr in DT_BYTES), None
             )

@@ -23,7 +23,10 @@ point it rejects for capacity prunes every larger point, see hawk/tune/search.py
 from __future__ import annotations
 
 import ast
+import bisect
+import io
 import math
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +137,8 @@ class PyptoSpace:
 
     # ------------------------------------------------------------------ rendering
     def render(self, point: Point) -> str:
-        """The kernel's source with `point`'s values written in (comments and layout kept)."""
+        """The kernel's source with `point`'s values written in (layout kept). A changed line's
+        trailing comment becomes `# tuned (was ...)`: one written for the old value may now lie."""
         data = self.source.encode()
         edits: list[tuple[int, int, str]] = []
         for knob in self.knobs:
@@ -143,6 +147,8 @@ class PyptoSpace:
             for start, end in self.spans.get(knob.name, []):
                 edits.append((start, end, str(int(point.get(knob.name, knob.original)))))
         edits += self._option_edits(point)
+        edits = [e for e in edits if data[e[0] : e[1]].decode() != e[2]]  # an unchanged value is no edit
+        edits += _comment_edits(self.source, data, edits)
         for start, end, text in sorted(edits, reverse=True):
             data = data[:start] + text.encode() + data[end:]
         return data.decode()
@@ -179,6 +185,26 @@ class PyptoSpace:
                 return [(end, end, f"(pass_options={text})")]
         line_start = offsets[fn.lineno - 1] if not fn.decorator_list else offsets[fn.decorator_list[0].lineno - 1]
         return [(line_start, line_start, f"@pypto.frontend.jit(pass_options={text})\n")]
+
+
+def _comment_edits(source: str, data: bytes, edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Edits that replace the trailing comment of each line a value edit changes with
+    `# tuned (was <old values>)`."""
+    offsets = _line_offsets(source)
+    was: dict[int, list[str]] = {}  # 1-based line -> the old texts changed on it
+    for start, end, _ in edits:
+        line = bisect.bisect_right(offsets, max(start, end - 1))  # the line of the value's last byte
+        was.setdefault(line, []).append(data[start:end].decode() or "pass_options unset")
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type != tokenize.COMMENT or tok.start[0] not in was:
+            continue
+        line_text = source.splitlines(keepends=True)[tok.start[0] - 1]
+        start = offsets[tok.start[0] - 1] + len(line_text[: tok.start[1]].encode())
+        if any(s <= start < e for s, e, _ in edits):
+            continue  # inside a rewritten value (a multi-line pass_options dict): already gone
+        out.append((start, start + len(tok.string.encode()), f"# tuned (was {', '.join(was[tok.start[0]])})"))
+    return out
 
 
 # ---------------------------------------------------------------------- finding the knobs

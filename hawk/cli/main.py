@@ -185,46 +185,6 @@ def generate_cmd(
     raise typer.Exit(0 if result.passed else 1)
 
 
-@app.command("demo")
-def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/demo")) -> None:
-    """The loop with a SCRIPTED model (no endpoint needed), method hawk on two tasks: a UB overflow is
-    repaired and learned on task 1, and that knowledge is injected into task 2's repair."""
-    import shutil
-
-    from hawk.agent import Budget, run_agent
-    from hawk.agent.demo import ROWMAX_REPLIES, ROWMAX_TASK_FILE, SCRIPTED_REPLIES, TASK_FILE
-    from hawk.knowledge import KnowledgeStore
-    from hawk.llm import ScriptedLLM
-    from hawk.tasks.task import task_from_file
-
-    # Tuning and roofline stopping are off here: the demo is about knowledge (`hawk tune` shows the tuner).
-    console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (fixed replies; no LLM is called). "
-                  "The simulator, verdicts, trajectories and knowledge store are real.")  # fmt: skip
-    shutil.rmtree(out, ignore_errors=True)
-    kb = out / "knowledge.db"
-    target = targets.get("ascend-pypto")
-    results = []
-    for task_file, replies, iterations in ((TASK_FILE, SCRIPTED_REPLIES, 3), (ROWMAX_TASK_FILE, ROWMAX_REPLIES, 2)):
-        task = task_from_file(task_file)
-        run_out = out / task.id
-        result = run_agent(
-            task, target, ScriptedLLM(replies), "hawk", run_out,
-            Budget(iterations=iterations, tune_points=0, roofline_stop=None), EvalOptions(seeds=3),
-            log=lambda m: console.print("[scripted model] " + m, highlight=False, markup=False),
-            knowledge_path=kb, distill_every=0,
-        )  # fmt: skip
-        _print_result(result, run_out)
-        results.append(result)
-    with KnowledgeStore(kb) as store:
-        for item_id in results[1].knowledge.get("injected", []):
-            item = store.get(item_id)
-            e = item.effect
-            console.print(f"knowledge item {item.id} [{', '.join(item.labels)}] learned on {item.provenance['task']}, "
-                          f"injected into {results[1].task}'s repair: {item.rationale}; effect: {e.passes_after} "
-                          f"pass(es) after {e.injected} injection(s)", highlight=False, markup=False)  # fmt: skip
-    raise typer.Exit(0 if all(r.passed for r in results) else 1)
-
-
 @app.command("setup")
 def setup_cmd(
     target: Annotated[str, typer.Argument(help="target whose environments to create, e.g. ascend-triton")],
@@ -281,6 +241,10 @@ from hawk.cli.bench import bench_cmd, report_cmd  # noqa: E402
 
 app.command("bench")(bench_cmd)
 app.command("report")(report_cmd)
+
+from hawk.cli.demo import demo_cmd  # noqa: E402
+
+app.command("demo")(demo_cmd)
 
 from hawk.cli.tune import tune_cmd  # noqa: E402
 

@@ -79,3 +79,13 @@ def test_one_option_name_per_concept_across_commands():
         assert r.returncode == 0 and "--kb" in r.stdout, command
     for command in (["generate"], ["bench"], ["kb", "distill"]):
         assert "--base-url" in hawk(*command, "--help").stdout, command  # the LLM options, declared once
+
+
+def test_demo_lays_its_two_tasks_out_as_a_suite(tmp_path):
+    # `hawk demo` runs as a benchmark run over this folder, so `hawk report` renders it like any run
+    from hawk.agent.demo import ROWMAX_TASK_FILE, TASK_FILE
+    from hawk.cli.demo import _demo_suite
+
+    suite = load_suite(str(_demo_suite(tmp_path / "suite")))
+    assert suite.name == "demo" and [t.id for t in suite.tasks] == [TASK_FILE.stem, ROWMAX_TASK_FILE.stem]
+    assert suite.tasks[0].source == TASK_FILE.read_text()

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-step() { printf '\n== %s\n' "$1"; }
+step() { printf '\n== %s  [%d s so far]\n' "$1" "$SECONDS"; }
 step "targets and tasks"
 .venv/bin/hawk targets
 .venv/bin/hawk tasks --suite npu-workloads

@@ -188,22 +188,35 @@ class PyptoSpace:
 
 
 def _comment_edits(source: str, data: bytes, edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Edits that replace the trailing comment of each line a value edit changes with
-    `# tuned (was <old values>)`."""
+    """Edits that mark each line a value edit changes with `# tuned (was <old values>)`: its trailing
+    comment is replaced (one written for the old value may now lie), or the mark is appended, saying
+    so when a comment block right above the line may describe the old value."""
     offsets = _line_offsets(source)
+    lines = source.splitlines(keepends=True)
     was: dict[int, list[str]] = {}  # 1-based line -> the old texts changed on it
-    for start, end, _ in edits:
+    for start, end, text in edits:
+        if start == end and text.endswith("\n"):
+            continue  # a whole new line (an added decorator): nothing of the source changed there
         line = bisect.bisect_right(offsets, max(start, end - 1))  # the line of the value's last byte
         was.setdefault(line, []).append(data[start:end].decode() or "pass_options unset")
+    comments = {
+        t.start[0]: t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT
+    }
     out = []
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type != tokenize.COMMENT or tok.start[0] not in was:
+    for line, old in sorted(was.items()):
+        mark = f"# tuned (was {', '.join(old)})"
+        tok = comments.get(line)
+        if tok is not None:
+            start = offsets[line - 1] + len(lines[line - 1][: tok.start[1]].encode())
+            if not any(s <= start < e for s, e, _ in edits):  # else it sits inside a rewritten value
+                out.append((start, start + len(tok.string.encode()), mark))
             continue
-        line_text = source.splitlines(keepends=True)[tok.start[0] - 1]
-        start = offsets[tok.start[0] - 1] + len(line_text[: tok.start[1]].encode())
-        if any(s <= start < e for s, e, _ in edits):
-            continue  # inside a rewritten value (a multi-line pass_options dict): already gone
-        out.append((start, start + len(tok.string.encode()), f"# tuned (was {', '.join(was[tok.start[0]])})"))
+        code = lines[line - 1].rstrip("\r\n")
+        if code.endswith("\\"):
+            continue  # a comment after a line continuation would break the source
+        above = line > 1 and lines[line - 2].lstrip().startswith("#")
+        end = offsets[line - 1] + len(code.encode())
+        out.append((end, end, f"  {mark}" + ("; the comment above was written for the old value" if above else "")))
     return out
 
 

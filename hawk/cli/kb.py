@@ -109,6 +109,7 @@ def search(
     k: Annotated[int, typer.Option(min=1)] = 5,
     gate: Annotated[bool, typer.Option(help="leave out items whose preconditions the code fails")] = True,
     kb: opt.Kb = None,
+    as_json: opt.AsJson = False,
 ) -> None:
     """2D retrieval: syntactic (code) x hardware-semantic (error/profile) scores, and why each matched."""
     from hawk.knowledge import retrieve
@@ -120,6 +121,11 @@ def search(
     if not query_code and not query_error:
         _fail("give error text, or --code FILE and/or --error TEXT")
     hits = retrieve(_store(kb), query_code, query_error, None, k=k, record=False, gate=gate)
+    if as_json:
+        print_records(console, [{"id": h.item.id, "score": round(h.score, 4), "syntactic": round(h.syntactic_score, 4),
+                                 "semantic": round(h.semantic_score, 4), "labels": h.item.labels, "why": h.why,
+                                 "rationale": h.item.rationale} for h in hits], [], set(), as_json=True)  # fmt: skip
+        return
     if not hits:
         console.print("no active knowledge matches")
     for h in hits:

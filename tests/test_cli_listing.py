@@ -71,6 +71,8 @@ def test_kb_list_one_row_per_line_json_and_both_store_option_spellings(tmp_path)
     assert all(len(x["trigger"]) > 0 and isinstance(x["labels"], list) for x in records)
     old = hawk("kb", "list", "--db", str(db), "--json")  # the old spelling still works
     assert json.loads(old.stdout) == records
+    stats = json.loads(hawk("kb", "stats", "--kb", str(db), "--json").stdout)
+    assert stats["items"] == 3 and stats["active_by_label"]["ub_capacity"] >= 1
     hits = json.loads(hawk("kb", "search", "in/output total size exceeds MEM_UB", "--kb", str(db), "--json").stdout)
     assert hits and hits[0]["id"] == items[0].id and {"score", "syntactic", "semantic", "why"} <= set(hits[0])
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from hawk.cli import options as opt
-from hawk.cli.tables import print_records
+from hawk.cli.tables import fit, print_records
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="The knowledge store.")
 console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
@@ -33,38 +33,55 @@ def _fail(message: str) -> None:
 
 
 @app.command("stats")
-def stats(kb: opt.Kb = None) -> None:
-    """Items by status and by label, and the store's size on disk."""
-    store = _store(kb)
-    items = store.list()
-    by_status = Counter(i.status for i in items)
-    by_label = Counter(label for i in items if i.status == "active" for label in i.labels)
-    size = sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*"))
-    console.print(f"{store.path}: {len(items)} items ({dict(by_status)}), {size / 1024:.0f} KiB on disk")
-    for label, n in by_label.most_common():
+def stats(kb: opt.Kb = None, as_json: opt.AsJson = False) -> None:
+    """Items by status and by label, the store's size on disk, and the injections' effect."""
+    summary = _stats(_store(kb))
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    console.print(f"{summary['store']}: {summary['items']} items ({summary['by_status']}), "
+                  f"{summary['size_kib']} KiB on disk", highlight=False)  # fmt: skip
+    for label, n in summary["active_by_label"].items():
         console.print(f"  {label}: {n} active")
+    e = summary["effect"]
+    if e["not_applied"]:
+        console.print(f"not applied: {e['not_applied']} injections the step's change ignored "
+                      f"({e['not_applied_passes']} passed anyway); they credit nothing")  # fmt: skip
+    if e["withheld"]:
+        console.print(f"ablation: {e['withheld']} retrievals withheld, {e['withheld_passes']} of those steps "
+                      "helped anyway")  # fmt: skip
+    if summary["general"]:
+        console.print(f"general: {summary['general']} proven items passed on two or more tasks")
+    if e["items_injected"]:
+        console.print(f"effect: {e['injected']} injections of {e['items_injected']} items, {e['passes_after']} "
+                      "followed by a pass or speed-up (applied injections: the step's change touched what the "
+                      "item's change touched)")  # fmt: skip
+        for i in summary["most_helpful"]:  # one line each, cut to the terminal's width
+            line = f"  {i['id']} [{i['status']}] helped {i['passes_after']} of {i['injected']}: {i['rationale']}"
+            console.print(fit(line, console.width), highlight=False, markup=False)
+
+
+def _stats(store) -> dict:
+    items = store.list()
+    size = sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*"))
     used = [i for i in items if i.effect.injected]
-    ignored = sum(i.effect.not_applied for i in items)
-    if ignored:
-        passed = sum(i.effect.not_applied_passes for i in items)
-        console.print(f"not applied: {ignored} injections the step's change ignored ({passed} passed anyway); "
-                      "they credit nothing")  # fmt: skip
-    withheld = sum(i.effect.withheld for i in items)
-    if withheld:
-        console.print(f"ablation: {withheld} retrievals withheld, {sum(i.effect.withheld_passes for i in items)} "
-                      "of those steps helped anyway")  # fmt: skip
-    general = sum(1 for i in items if i.general and i.status in ("active", "demoted"))
-    if general:
-        console.print(f"general: {general} proven items passed on two or more tasks")
-    if used:
-        injected = sum(i.effect.injected for i in used)
-        passes = sum(i.effect.passes_after for i in used)
-        console.print(f"effect: {injected} injections of {len(used)} items, {passes} followed by a pass or speed-up "
-                      "(applied injections: the step's change touched what the item's change touched)")  # fmt: skip
-        best = sorted(used, key=lambda i: (-(i.effect.passes_after + 1) / (i.effect.injected + 2), i.id))[:5]
-        for i in best:
-            console.print(f"  {i.id} [{i.status}] helped {i.effect.passes_after} of {i.effect.injected}: "
-                          f"{i.rationale[:80]}", highlight=False, markup=False)  # fmt: skip
+    best = sorted(used, key=lambda i: (-(i.effect.passes_after + 1) / (i.effect.injected + 2), i.id))[:5]
+    return {
+        "store": str(store.path), "items": len(items), "by_status": dict(Counter(i.status for i in items)),
+        "size_kib": round(size / 1024),
+        "active_by_label": dict(Counter(lb for i in items if i.status == "active" for lb in i.labels).most_common()),
+        "general": sum(1 for i in items if i.general and i.status in ("active", "demoted")),
+        "effect": {
+            "items_injected": len(used), "injected": sum(i.effect.injected for i in used),
+            "passes_after": sum(i.effect.passes_after for i in used),
+            "not_applied": sum(i.effect.not_applied for i in items),
+            "not_applied_passes": sum(i.effect.not_applied_passes for i in items),
+            "withheld": sum(i.effect.withheld for i in items),
+            "withheld_passes": sum(i.effect.withheld_passes for i in items),
+        },
+        "most_helpful": [{"id": i.id, "status": i.status, "passes_after": i.effect.passes_after,
+                          "injected": i.effect.injected, "rationale": i.rationale} for i in best],
+    }  # fmt: skip
 
 
 @app.command("list")

@@ -20,7 +20,8 @@ def _cell(value: Any) -> str:
     return "-" if value is None else " ".join(str(value).split())  # one line, whatever the field holds
 
 
-def _cut(text: str, width: int) -> str:
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` characters, the cut marked with '…'."""
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
@@ -37,7 +38,7 @@ def render_table(headers: list[str], rows: list[list[str]], wide: set[int], widt
     widths = column_widths(headers, rows, wide, width)
 
     def line(cells: list[str]) -> str:
-        return GAP.join(_cut(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        return GAP.join(fit(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     return [line(headers), "─" * min(sum(widths) + len(GAP) * (len(widths) - 1), width), *map(line, rows)]
 

@@ -143,3 +143,36 @@ def test_getattr_message_says_what_to_write_instead():
     finding = check_source(GOOD + "def f(t):\n    return getattr(t, 'dtype')\n")
     assert finding.status == Status.INVALID
     assert "write t.dtype instead of getattr(t, 'dtype')" in finding.error.message
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize(
+    ("body", "simulator_says"),
+    [
+        ("    parts = [pypto.exp(x[r * CI : r * CI + CI, :]) for r in range(4)]\n    out.move(x)\n",
+         "is not defined"),
+        ("    for lo, hi in [(0, 64), (64, 192), (192, 256)]:\n"
+         "        pypto.assemble(pypto.exp(x[lo:hi, :]), [lo, 0], out)\n", "Cannot unpack 3 values into 2 targets"),
+    ],
+)  # fmt: skip
+def test_what_the_check_refuses_breaks_on_the_simulator(body, simulator_says, monkeypatch):
+    # Run past the static check: pypto's frontend fails these kernels the way the check says.
+    from hawk import targets
+    from hawk.targets.ascend_pypto.target import AscendPyptoTarget
+    from hawk.targets.base import EvalOptions
+    from hawk.tasks.task import task_from_file
+
+    from .conftest import EXP_TASK_FILE
+
+    source = kernel_with(body).replace(
+        "out: pypto.Tensor([M, N], pypto.DT_FP32)):",
+        "y: pypto.Tensor([M, N], pypto.DT_FP32), out: pypto.Tensor([M, N], pypto.DT_FP32)):",
+    )
+    finding = check_source(source)
+    assert finding is not None and finding.status == Status.COMPILE_ERROR
+    monkeypatch.setattr(AscendPyptoTarget, "static_check", lambda self, src: None)
+    verdict = targets.get("ascend-pypto").evaluate(
+        source, task_from_file(EXP_TASK_FILE), EvalOptions(seeds=1, with_eager_baseline=False, stress=False)
+    )
+    assert verdict.status == Status.COMPILE_ERROR and simulator_says in verdict.error.message
+    assert finding.error.message not in verdict.error.message and verdict.artifacts.workdir  # it ran

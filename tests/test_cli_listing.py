@@ -93,3 +93,19 @@ def test_demo_lays_its_two_tasks_out_as_a_suite(tmp_path):
     suite = load_suite(str(_demo_suite(tmp_path / "suite")))
     assert suite.name == "demo" and [t.id for t in suite.tasks] == [TASK_FILE.stem, ROWMAX_TASK_FILE.stem]
     assert suite.tasks[0].source == TASK_FILE.read_text()
+
+
+def test_report_prints_one_row_per_method_at_80_columns(tmp_path, capsys, monkeypatch):
+    from hawk.cli.bench import print_method_table
+
+    monkeypatch.setenv("COLUMNS", "80")
+    metrics = {"units": 12, "accuracy": 0.75, "pass_at": {"pass@1": 0.75, "pass@3": 0.9},
+               "geomean_speedup": 2.084, "geomean_speedup_expert": None, "geomean_roofline_ratio": 4.52,
+               "tokens_per_unit": 7117.0}  # fmt: skip
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"metrics": {"hawk": metrics, "feedback": {**metrics, "accuracy": 0.5}}}))
+    print_method_table(summary)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and all(len(line) <= 80 for line in lines)
+    assert lines[2].split()[:3] == ["hawk", "12", "75%"] and "2.08x" in lines[2] and "vs expert" not in lines[0]
+    assert lines[3].split()[:3] == ["feedback", "12", "50%"]

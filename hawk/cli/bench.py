@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from hawk.cli import options as opt
+from hawk.cli.tables import print_records
 
 console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
 err = Console(stderr=True, soft_wrap=True)
@@ -105,8 +106,34 @@ def bench_cmd(
                       f"{'...' if len(incomplete) > 5 else ''}); rerun the same command to resume")  # fmt: skip
     if report:
         paths = render(out)
+        print_method_table(paths["json"])
         console.print(f"report: {paths['html']} (also {paths['md'].name}, {paths['json'].name})", highlight=False)
     raise typer.Exit(1 if incomplete else 0)
+
+
+def _pct(x: float | None) -> str | None:
+    return None if x is None else f"{100 * x:.0f}%"
+
+
+def _times(x: float | None) -> str | None:
+    return None if x is None else f"{x:.2f}x"
+
+
+def print_method_table(summary_json: Path) -> None:
+    """The headline per method, one row per line (summary.md and report.html have every table)."""
+    import json
+
+    s = json.loads(summary_json.read_text())
+    rows = [{"method": m, "units": v.get("units"), "correct": _pct(v.get("accuracy")),
+             "pass@k": " ".join(f"{k} {_pct(x)}" for k, x in (v.get("pass_at") or {}).items()),
+             "vs_eager": _times(v.get("geomean_speedup")), "vs_expert": _times(v.get("geomean_speedup_expert")),
+             "best/bound": _times(v.get("geomean_bound_ratio")), "best/roofline": _times(v.get("geomean_roofline_ratio")),
+             "tokens/unit": round(v["tokens_per_unit"]) if v.get("tokens_per_unit") is not None else None}
+            for m, v in s["metrics"].items()]  # fmt: skip
+    columns = ["method", "units", "correct", "pass@k", "vs_eager", "vs_expert", "best/bound", "best/roofline",
+               "tokens/unit"]  # fmt: skip
+    present = [c for c in columns if any(r[c] is not None for r in rows) or c in ("method", "units")]
+    print_records(console, rows, present, {"pass@k"}, as_json=False)
 
 
 def report_cmd(
@@ -129,7 +156,9 @@ def report_cmd(
             if len(dirs) != 1:
                 _fail("give one run directory (or two with --compare)")
             paths = render(dirs[0])
-            console.print(paths["md"].read_text().split("\n## By level")[0], highlight=False, markup=False)
+            head = paths["md"].read_text().split("\n## Methods")[0]
+            console.print(head.strip() + "\n", highlight=False, markup=False)
+            print_method_table(paths["json"])
     except BenchError as exc:
         _fail(str(exc))
-    console.print(f"written: {paths['html']}", highlight=False)
+    console.print(f"written: {paths['html']} (every table: {paths['md'].name})", highlight=False)

@@ -52,6 +52,7 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory (a benchma
     from hawk.bench import BenchConfig, WorkUnit, render
     from hawk.bench.plan import load_tasks, manifest_for, open_manifest
     from hawk.bench.unit import UnitSpec, run_unit
+    from hawk.cli.bench import print_method_table
     from hawk.llm import LLMSettings
     from hawk.targets.base import EvalOptions
 
@@ -78,6 +79,7 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory (a benchma
         records.append((record, unit.dir(out)))
     _print_injected(kb, records[1])
     paths = render(out)
+    print_method_table(paths["json"])
     console.print(f"report: {paths['html']} (also {paths['md'].name}; `hawk report {out}` re-renders it)",
                   highlight=False, markup=False)  # fmt: skip
     raise typer.Exit(0 if all(r.passed for r, _ in records) else 1)

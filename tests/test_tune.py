@@ -166,13 +166,40 @@ def test_pypto_knobs_literals_constants_and_pass_options():
     assert names["ROWS"].kind == "constant" and names["ROWS"].original == 16
     assert max(names["ROWS"].values) == 256 and all(v % 8 == 0 for v in names["vec@12[1]"].values)  # 32 B of fp32
     out = space.render({"ROWS": 8, "vec@12[1]": 256, "vec_nbuffer_setting": 2})
-    assert "ROWS = 8  # rows per tile" in out and "set_vec_tile_shapes(ROWS, 256)" in out
+    assert "ROWS = 8  # tuned (was 16)\n" in out  # not "# rows per tile": it was written for 16
+    assert "set_vec_tile_shapes(ROWS, 256)  # tuned (was 512)" in out  # a changed line is marked
     assert "@pypto.frontend.jit(pass_options={'vec_nbuffer_setting': {-1: 2}})\ndef kernel(" in out
     assert space.render(space.original()) == src  # the original point is the source itself
     # The rules, before anything runs: UB (3 x 4 B per element is not needed: one tile of fp32 must fit).
     assert "UB" in space.illegal({"ROWS": 128, "vec@12[1]": 512, "vec_nbuffer_setting": None})
     assert "larger than axis" in space.illegal({"ROWS": 16, "vec@12[1]": 1024, "vec_nbuffer_setting": None})
     assert space.illegal({"ROWS": 16, "vec@12[1]": 512, "vec_nbuffer_setting": None}) is None
+
+
+def test_a_tuned_kernels_changed_lines_carry_no_stale_comment():
+    src = kernel_source("exp_mul_add_good").replace("set_vec_tile_shapes(16, 512)", "set_vec_tile_shapes(ROWS, 512)")
+    src = src.replace(
+        "M, N = 256, 512", "M, N = 256, 512  # the task's shape\nROWS = 8  # 8 x 512 fp32 = 16 KiB per tile"
+    )
+    src = src.replace("set_vec_tile_shapes(ROWS, 512)", "set_vec_tile_shapes(ROWS, 512)  # 512: one whole row")
+    space = find_space(src, ascend_a2a3_spec())
+    cols = next(k.name for k in space.knobs if k.name.startswith("vec@"))  # the literal 512 in the call
+    out = space.render({**space.original(), "ROWS": 12, cols: 256})
+    assert "ROWS = 12  # tuned (was 8)\n" in out  # not "ROWS = 12  # 8 x 512 fp32 = 16 KiB per tile"
+    assert "set_vec_tile_shapes(ROWS, 256)  # tuned (was 512)\n" in out
+    assert "16 KiB" not in out and "one whole row" not in out
+    assert "M, N = 256, 512  # the task's shape\n" in out  # an unchanged line keeps its comment
+    same = space.render({**space.original(), "ROWS": 8})
+    assert same == src  # a value written back unchanged changes nothing, its comment included
+    # a comment block right above a changed line may describe the old value: the mark says so
+    src = kernel_source("exp_mul_add_good").replace(
+        "    pypto.set_vec_tile_shapes(16, 512)",
+        "    # 16 x 512 fp32 = 32 KiB per tile\n    pypto.set_vec_tile_shapes(16, 512)",
+    )
+    space = find_space(src, ascend_a2a3_spec())
+    rows = next(k.name for k in space.knobs if k.name.endswith("[0]"))
+    out = space.render({**space.original(), rows: 8})
+    assert "set_vec_tile_shapes(8, 512)  # tuned (was 16); the comment above was written for the old value\n" in out
 
 
 def test_pypto_knobs_skip_shape_constants_and_expressions():

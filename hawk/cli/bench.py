@@ -9,9 +9,10 @@ import typer
 from rich.console import Console
 
 from hawk.cli import options as opt
+from hawk.cli.tables import print_records
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -19,6 +20,8 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+@opt.llm_options
+@opt.search_options
 def bench_cmd(
     out: Annotated[Path, typer.Option(help="run directory; rerun the same command to resume")],
     method: Annotated[str, typer.Option(help="comma-separated methods, e.g. hawk,feedback,oneshot,transplant")],
@@ -36,7 +39,7 @@ def bench_cmd(
     levels: opt.Levels = None,
     only: opt.Only = None,
     shape_overrides: opt.ShapeOverrides = None,
-    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
+    target: opt.Target = "ascend-pypto",
     samples: Annotated[int, typer.Option(min=1, help="independent samples per (method, task): pass@k")] = 1,
     tasks: Annotated[str | None, typer.Option(help="comma-separated subset of the suite's task ids")] = None,
     workers: Annotated[
@@ -46,17 +49,10 @@ def bench_cmd(
     ray: Annotated[
         str | None, typer.Option("--ray", help="Ray address ('auto', 'ray://host:10001'), or 'local'")
     ] = None,
-    iterations: Annotated[int, typer.Option(min=1, help="LLM calls per unit at most (every method)")] = 5,
-    max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="tokens per unit at most")] = None,
-    wall_s: Annotated[float | None, typer.Option("--wall-budget", help="seconds per unit at most")] = None,
-    tune_budget: opt.TuneBudget = 24,
-    tune_workers: opt.TuneWorkers = 2,
-    candidates: opt.Candidates = 1,
-    roofline_stop: opt.RooflineStop = 1.2,
-    seeds: Annotated[int, typer.Option(min=1, help="random input seeds per evaluation")] = 3,
-    eval_timeout: Annotated[float, typer.Option(help="seconds per evaluation")] = 300.0,
-    corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
-    kb: Annotated[Path | None, typer.Option("--kb", help="knowledge store; default DIR/knowledge.sqlite")] = None,
+    seeds: opt.Seeds = 3,
+    timeout: opt.Timeout = 300.0,
+    corpus: opt.Corpus = None,
+    kb: opt.Kb = None,
     experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True,
     swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False,
     ablate_knowledge: Annotated[
@@ -68,15 +64,9 @@ def bench_cmd(
         ),
     ] = False,
     report: Annotated[bool, typer.Option(help="render the report at the end")] = True,
-    provider: opt.Provider = None,
-    base_url: opt.BaseUrl = None,
-    model: opt.Model = None,
-    api_key: opt.ApiKey = None,
-    temperature: opt.Temperature = None,
-    max_tokens: opt.MaxTokens = None,
-    exchange_dir: opt.ExchangeDir = None,
-    llm_config: opt.LlmConfig = None,
-    no_cache: opt.NoCache = False,
+    *,
+    llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
+    search: opt.SearchArgs,  # the search budget options, per unit (opt.search_options adds them)
 ) -> None:
     """Run every (method, task, sample) of a suite in parallel, resumably, then write the report."""
     import logging
@@ -91,24 +81,18 @@ def bench_cmd(
     )
 
     from hawk.bench import BenchConfig, BenchError, render, run_bench
-    from hawk.llm import LLMError, LLMSettings
+    from hawk.llm import LLMError
     from hawk.targets.base import EvalOptions
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     try:
-        settings = LLMSettings.load(
-            config_file=llm_config, provider=provider, base_url=base_url, model=model, api_key=api_key,
-            temperature=temperature, max_tokens=max_tokens, exchange_dir=exchange_dir,
-            cache=False if no_cache else None,
-        )  # fmt: skip
+        settings = llm.settings()
         if settings.provider == "openai" and not (settings.base_url and settings.model):
             _fail("the LLM endpoint is not configured: give --base-url and --model (or HAWK_LLM_BASE_URL/MODEL)")
         config = BenchConfig(
             suite=suite, methods=[m.strip() for m in method.split(",") if m.strip()], out=out, target=target,
             samples=samples, tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
-            budget=opt.search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates,
-                                     roofline_stop),
-            eval_options=EvalOptions(seeds=seeds, timeout_s=eval_timeout), corpus=corpus, kb_path=kb,
+            budget=search.budget(), eval_options=EvalOptions(seeds=seeds, timeout_s=timeout), corpus=corpus, kb_path=kb,
             experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge,
             tasks_dir=tasks_dir, levels=opt.csv_ints(levels, "--levels"), only=opt.csv(only),
             shape_overrides=shape_overrides,
@@ -137,8 +121,34 @@ def bench_cmd(
                       f"{'...' if len(incomplete) > 5 else ''}); rerun the same command to resume")  # fmt: skip
     if report:
         paths = render(out)
+        print_method_table(paths["json"])
         console.print(f"report: {paths['html']} (also {paths['md'].name}, {paths['json'].name})", highlight=False)
     raise typer.Exit(1 if incomplete else 0)
+
+
+def _pct(x: float | None) -> str | None:
+    return None if x is None else f"{100 * x:.0f}%"
+
+
+def _times(x: float | None) -> str | None:
+    return None if x is None else f"{x:.2f}x"
+
+
+def print_method_table(summary_json: Path) -> None:
+    """The headline per method, one row per line (summary.md and report.html have every table)."""
+    import json
+
+    s = json.loads(summary_json.read_text())
+    rows = [{"method": m, "units": v.get("units"), "correct": _pct(v.get("accuracy")),
+             "pass@k": " ".join(f"{k} {_pct(x)}" for k, x in (v.get("pass_at") or {}).items()),
+             "vs_eager": _times(v.get("geomean_speedup")), "vs_expert": _times(v.get("geomean_speedup_expert")),
+             "best/bound": _times(v.get("geomean_bound_ratio")), "best/roofline": _times(v.get("geomean_roofline_ratio")),
+             "tokens/unit": round(v["tokens_per_unit"]) if v.get("tokens_per_unit") is not None else None}
+            for m, v in s["metrics"].items()]  # fmt: skip
+    columns = ["method", "units", "correct", "pass@k", "vs_eager", "vs_expert", "best/bound", "best/roofline",
+               "tokens/unit"]  # fmt: skip
+    present = [c for c in columns if any(r[c] is not None for r in rows) or c in ("method", "units")]
+    print_records(console, rows, present, {"pass@k"}, as_json=False)
 
 
 def report_cmd(
@@ -161,7 +171,9 @@ def report_cmd(
             if len(dirs) != 1:
                 _fail("give one run directory (or two with --compare)")
             paths = render(dirs[0])
-            console.print(paths["md"].read_text().split("\n## By level")[0], highlight=False, markup=False)
+            head = paths["md"].read_text().split("\n## Methods")[0]
+            console.print(head.strip() + "\n", highlight=False, markup=False)
+            print_method_table(paths["json"])
     except BenchError as exc:
         _fail(str(exc))
-    console.print(f"written: {paths['html']}", highlight=False)
+    console.print(f"written: {paths['html']} (every table: {paths['md'].name})", highlight=False)

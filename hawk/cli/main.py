@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from hawk import targets
 from hawk.cli import options as opt
+from hawk.cli.tables import print_records
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
@@ -20,8 +20,8 @@ from hawk.tasks.shape_policy import shape_summary
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Hawk: LLM-written NPU kernels, judged on the target."
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _kb_app() -> typer.Typer:
@@ -39,16 +39,27 @@ def fail(message: str, code: int = 2) -> None:
 
 
 @app.command("targets")
-def targets_cmd() -> None:
+def targets_cmd(as_json: opt.AsJson = False) -> None:
     """List hardware targets, whether each can run here, and in which mode."""
-    table = Table("target", "mode", "available", "why", "chip")
+    records, chips = [], {}
     for name in targets.names():
         t = targets.get(name)
         spec = t.spec()
-        chip = f"{spec.sku}: {spec.cube_cores} cube + {spec.vector_cores} vector cores"
+        chips[name] = f"{spec.sku}: {spec.cube_cores} cube + {spec.vector_cores} vector cores"
         for m in t.modes():
-            table.add_row(name, m.mode, "yes" if m.available else "no", m.reason, chip)
-    console.print(table)
+            records.append({"target": name, "mode": m.mode, "available": m.available, "why": m.reason,
+                            "chip": chips[name]})  # fmt: skip
+    print_records(console, records, ["target", "mode", "available", "why"], {"why"}, as_json)
+    if not as_json:
+        for name, chip in chips.items():
+            console.print(f"{name}: {chip}", highlight=False, markup=False)
+
+
+def _task_record(suite: str, t) -> dict:
+    return {"suite": suite, "id": t.id, "level": t.level, "category": t.category,
+            "expert": t.expert_kernel is not None, "description": t.description, "path": str(t.path),
+            "expert_kernel": str(t.expert_kernel) if t.expert_kernel else None,
+            "shapes": t.shapes}  # fmt: skip
 
 
 @app.command("tasks")
@@ -58,24 +69,36 @@ def tasks_cmd(
     levels: opt.Levels = None,
     only: opt.Only = None,
     shape_overrides: opt.ShapeOverrides = None,
+    show: Annotated[str | None, typer.Option("--show", metavar="ID", help="print one task whole")] = None,
+    as_json: opt.AsJson = False,
 ) -> None:
-    """List the tasks of a suite (all suites by default), or of a KernelBench-format folder (--dir)."""
+    """List the tasks of a suite (all suites by default) or of a KernelBench-format folder (--dir), one per
+    line; --show ID prints one whole."""
     if tasks_dir is not None:
-        _kernelbench_tasks(tasks_dir, levels, only, shape_overrides)
+        _kernelbench_tasks(tasks_dir, levels, only, shape_overrides, as_json)
         return
     try:
         names = [suite] if suite else suite_names()
-        table = Table("suite", "id", "level", "category", "expert", "description")
-        for name in names:
-            s = load_suite(name)
-            for t in s.tasks:
-                table.add_row(name, t.id, str(t.level), t.category, "yes" if t.expert_kernel else "-", t.description)
+        records = [_task_record(name, t) for name in names for t in load_suite(name).tasks]
     except TaskError as exc:
         fail(str(exc))
-    console.print(table)
+    if show is not None:
+        records = [r for r in records if r["id"] == show]
+        if not records:
+            fail(f"no task '{show}'" + (f" in suite {suite}" if suite else ""))
+        print(json.dumps(records[0], indent=2, default=str))
+        return
+    if as_json:
+        print_records(console, records, [], set(), as_json)
+        return
+    for name in names:  # a table per suite: the suite's name is not repeated on every row
+        rows = [r for r in records if r["suite"] == name]
+        console.print(f"suite {name}: {len(rows)} tasks (hawk tasks --show ID prints one whole)", highlight=False)
+        print_records(console, rows, ["id", "level", "category", "description"], {"description"}, False)
 
 
-def _kernelbench_tasks(folder: Path, levels: str | None, only: str | None, overrides: Path | None) -> None:
+def _kernelbench_tasks(folder: Path, levels: str | None, only: str | None, overrides: Path | None,
+                       as_json: bool) -> None:  # fmt: skip
     """`hawk tasks --dir`: each task's id, level, category, and the shape it runs at and why."""
     from hawk.tasks.kernelbench import load_dir
 
@@ -83,30 +106,34 @@ def _kernelbench_tasks(folder: Path, levels: str | None, only: str | None, overr
         s = load_dir(folder, opt.csv_ints(levels, "--levels"), opt.csv(only), overrides)
     except (TaskError, ValueError) as exc:
         fail(str(exc))
-    table = Table("id", "level", "category", "shape run", "elements", "why", title=f"{s.name}: {s.root}")
+    records = []
     for t in s.tasks:
         d = t.extra.get("shape_policy") or {}
         sizes = f"{d.get('elements_original', 0):,} -> {d.get('elements_run', 0):,}" if d.get("constants") else (
             f"{d.get('elements_run', 0):,}")  # fmt: skip
-        table.add_row(t.id, str(t.level), t.category, shape_summary(d), sizes, d.get("reason", ""))
-    console.print(table)
-    reduced = sum(1 for t in s.tasks if (t.extra.get("shape_policy") or {}).get("constants"))
-    console.print(f"{len(s.tasks)} tasks; {reduced} run at a reduced shape (the shape policy: docs/kernelbench.md)")
+        records.append({"id": t.id, "level": t.level, "category": t.category, "shape run": shape_summary(d),
+                        "elements": sizes, "why": d.get("reason", ""), "path": str(t.path)})  # fmt: skip
+    if not as_json:
+        console.print(f"{s.name}: {s.root}", highlight=False)
+    print_records(console, records, ["id", "level", "category", "shape run", "elements", "why"], {"why"}, as_json)
+    if not as_json:
+        reduced = sum(1 for t in s.tasks if (t.extra.get("shape_policy") or {}).get("constants"))
+        console.print(f"{len(s.tasks)} tasks; {reduced} run at a reduced shape (the shape policy: docs/kernelbench.md)")
 
 
 @app.command("eval")
 def eval_cmd(
     kernel: Annotated[Path, typer.Argument(help="candidate kernel file")],
-    task: Annotated[str, typer.Option("--task", help="suite task id or path of a KernelBench-format task file")],
-    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
-    seeds: Annotated[int, typer.Option(min=1, help="random input seeds; all must pass")] = 3,
+    task: opt.TaskRef,
+    target: opt.Target = "ascend-pypto",
+    seeds: opt.Seeds = 3,
     mode: Annotated[str | None, typer.Option(help="target mode (sim, npu); default: best available")] = None,
-    timeout: Annotated[float, typer.Option(help="wall-clock limit in seconds")] = 300.0,
+    timeout: opt.Timeout = 300.0,
     memory_mb: Annotated[int, typer.Option(help="memory limit of the evaluation process")] = 16384,
     swimlane: Annotated[bool, typer.Option(help="also draw swimlane images (slower)")] = False,
     eager: Annotated[bool, typer.Option(help="compare with the eager baseline (cached per task)")] = True,
     stress: Annotated[bool, typer.Option(help="also judge on value-stress inputs (x16, x1/16, +100)")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+    as_json: opt.AsJson = False,
 ) -> None:
     """Judge one kernel on one task. Exit code 0 only for a pass."""
     if not kernel.is_file():
@@ -133,16 +160,6 @@ def eval_cmd(
     raise typer.Exit(0 if verdict.passed else 1)
 
 
-def _llm_settings(provider, base_url, model, api_key, temperature, max_tokens, exchange_dir, llm_config, no_cache):
-    from hawk.llm import LLMSettings
-
-    return LLMSettings.load(
-        config_file=llm_config, provider=provider, base_url=base_url, model=model, api_key=api_key,
-        temperature=temperature, max_tokens=max_tokens, exchange_dir=exchange_dir,
-        cache=False if no_cache else None,
-    )  # fmt: skip
-
-
 def _print_result(result, out: Path) -> None:
     best = (
         f"best kernel from step {result.best_step}: {result.best_time_us} us simulated"
@@ -163,31 +180,20 @@ def _print_result(result, out: Path) -> None:
 
 
 @app.command("generate")
+@opt.llm_options
+@opt.search_options
 def generate_cmd(
-    task: Annotated[str, typer.Option("--task", help="suite task id or task file")],
+    task: opt.TaskRef,
     method: Annotated[str, typer.Option(help="oneshot, feedback, transplant or hawk (knowledge-driven)")] = "feedback",
-    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
-    iterations: Annotated[int, typer.Option(min=1, help="LLM calls at most")] = 5,
-    max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="stop after this many tokens")] = None,
-    wall_s: Annotated[float | None, typer.Option("--wall-budget", help="stop after this many seconds")] = None,
-    tune_budget: opt.TuneBudget = 24,
-    tune_workers: opt.TuneWorkers = 2,
-    candidates: opt.Candidates = 1,
-    roofline_stop: opt.RooflineStop = 1.2,
+    target: opt.Target = "ascend-pypto",
     out: Annotated[Path, typer.Option(help="output directory (rerun to resume)")] = Path("runs/generate"),
-    corpus: Annotated[Path | None, typer.Option(help="kernels to transplant from (method transplant)")] = None,
-    seeds: Annotated[int, typer.Option(min=1)] = 3,
-    provider: opt.Provider = None,
-    base_url: opt.BaseUrl = None,
-    model: opt.Model = None,
-    api_key: opt.ApiKey = None,
-    temperature: opt.Temperature = None,
-    max_tokens: opt.MaxTokens = None,
-    exchange_dir: opt.ExchangeDir = None,
-    llm_config: opt.LlmConfig = None,
-    no_cache: opt.NoCache = False,
-    kb: Annotated[Path | None, typer.Option("--kb", help="knowledge store (method hawk)")] = None,
+    corpus: opt.Corpus = None,
+    seeds: opt.Seeds = 3,
+    kb: opt.Kb = None,
     distill_every: Annotated[int, typer.Option(min=0, help="method hawk: distill the store every N tasks")] = 10,
+    *,
+    llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
+    search: opt.SearchArgs,  # the search budget options (opt.search_options adds them)
 ) -> None:
     """Ask an LLM for a kernel, judge it on the target, repair and optimize; resumable."""
     import logging
@@ -200,12 +206,9 @@ def generate_cmd(
     try:
         the_task = resolve_task(task)
         the_target = targets.get(target)
-        settings = _llm_settings(provider, base_url, model, api_key, temperature, max_tokens, exchange_dir,
-                                 llm_config, no_cache)  # fmt: skip
-        llm = make_llm(settings)
+        model = make_llm(llm.settings())
         result = run_agent(
-            the_task, the_target, llm, method, out,
-            opt.search_budget(iterations, max_tokens_budget, wall_s, tune_budget, tune_workers, candidates, roofline_stop),
+            the_task, the_target, model, method, out, search.budget(),
             EvalOptions(seeds=seeds), corpus=corpus, log=lambda m: console.print(m, highlight=False, markup=False),
             knowledge_path=kb, distill_every=distill_every,
         )  # fmt: skip
@@ -213,46 +216,6 @@ def generate_cmd(
         fail(str(exc).strip("'\""))
     _print_result(result, out)
     raise typer.Exit(0 if result.passed else 1)
-
-
-@app.command("demo")
-def demo_cmd(out: Annotated[Path, typer.Option(help="output directory")] = Path("runs/demo")) -> None:
-    """The loop with a SCRIPTED model (no endpoint needed), method hawk on two tasks: a UB overflow is
-    repaired and learned on task 1, and that knowledge is injected into task 2's repair."""
-    import shutil
-
-    from hawk.agent import Budget, run_agent
-    from hawk.agent.demo import ROWMAX_REPLIES, ROWMAX_TASK_FILE, SCRIPTED_REPLIES, TASK_FILE
-    from hawk.knowledge import KnowledgeStore
-    from hawk.llm import ScriptedLLM
-    from hawk.tasks.task import task_from_file
-
-    # Tuning and roofline stopping are off here: the demo is about knowledge (`hawk tune` shows the tuner).
-    console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (fixed replies; no LLM is called). "
-                  "The simulator, verdicts, trajectories and knowledge store are real.")  # fmt: skip
-    shutil.rmtree(out, ignore_errors=True)
-    kb = out / "knowledge.db"
-    target = targets.get("ascend-pypto")
-    results = []
-    for task_file, replies, iterations in ((TASK_FILE, SCRIPTED_REPLIES, 3), (ROWMAX_TASK_FILE, ROWMAX_REPLIES, 2)):
-        task = task_from_file(task_file)
-        run_out = out / task.id
-        result = run_agent(
-            task, target, ScriptedLLM(replies), "hawk", run_out,
-            Budget(iterations=iterations, tune_points=0, roofline_stop=None), EvalOptions(seeds=3),
-            log=lambda m: console.print("[scripted model] " + m, highlight=False, markup=False),
-            knowledge_path=kb, distill_every=0,
-        )  # fmt: skip
-        _print_result(result, run_out)
-        results.append(result)
-    with KnowledgeStore(kb) as store:
-        for item_id in results[1].knowledge.get("injected", []):
-            item = store.get(item_id)
-            e = item.effect
-            console.print(f"knowledge item {item.id} [{', '.join(item.labels)}] learned on {item.provenance['task']}, "
-                          f"injected into {results[1].task}'s repair: {item.rationale}; effect: {e.passes_after} "
-                          f"pass(es) after {e.injected} injection(s)", highlight=False, markup=False)  # fmt: skip
-    raise typer.Exit(0 if all(r.passed for r in results) else 1)
 
 
 @app.command("setup")
@@ -314,6 +277,10 @@ from hawk.cli.bench import bench_cmd, report_cmd  # noqa: E402
 
 app.command("bench")(bench_cmd)
 app.command("report")(report_cmd)
+
+from hawk.cli.demo import demo_cmd  # noqa: E402
+
+app.command("demo")(demo_cmd)
 
 from hawk.cli.tune import tune_cmd  # noqa: E402
 

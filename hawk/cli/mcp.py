@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hawk.cli import options as opt
+
 err = Console(stderr=True, soft_wrap=True)  # stdout belongs to the MCP protocol
 
 
@@ -23,9 +25,7 @@ def mcp_cmd(
         str | None, typer.Option("--http", metavar="HOST:PORT", help="serve streamable HTTP at http://HOST:PORT/mcp")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="evaluations at once, across all calls and sessions")] = 2,
-    kb: Annotated[
-        Path | None, typer.Option("--kb", help="knowledge store (default ~/.cache/hawk/knowledge.db)")
-    ] = None,
+    kb: opt.Kb = None,
     trajectories: Annotated[
         Path | None, typer.Option(help="where sessions' trajectories are written (default ~/.cache/hawk/mcp)")
     ] = None,

@@ -7,23 +7,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from hawk import targets
+from hawk.cli import options as opt
+from hawk.cli.tables import print_records
 from hawk.targets.base import EvalOptions
 from hawk.tasks import TaskError, resolve_task
 
-console = Console()
+console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
 err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the terminal width
 
 
 def tune_cmd(
     kernel: Annotated[Path, typer.Argument(help="a correct kernel file")],
-    task: Annotated[str, typer.Option("--task", help="suite task id or path of a KernelBench-format task file")],
-    target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
+    task: opt.TaskRef,
+    target: opt.Target = "ascend-pypto",
     budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = 40,
     workers: Annotated[int, typer.Option(min=1, help="points simulated in parallel")] = 2,
-    seeds: Annotated[int, typer.Option(min=1, help="seeds the winner must pass")] = 3,
+    seeds: opt.Seeds = 3,
     seed: Annotated[int, typer.Option(help="the search's random seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="output folder (default: <kernel>.tune/)")] = None,
     top: Annotated[int, typer.Option(help="rows of the points table to print")] = 10,
@@ -59,13 +60,12 @@ def tune_cmd(
     if result.knobs:
         console.print("knobs: " + ", ".join(f"{k.name} ({len(k.values)} values, now {k.original})" for k in result.knobs),
                       highlight=False, markup=False)  # fmt: skip
-    table = Table("#", *(k.name for k in result.knobs), "status", "time us", "reason")
     ranked = sorted(result.records, key=lambda r: (r.time_us is None, r.time_us or 0.0))
-    for r in ranked[:top]:
-        table.add_row(str(r.index), *(str(r.values.get(k.name)) for k in result.knobs), r.status,
-                      str(r.time_us or "-"), r.reason[:80])  # fmt: skip
-    if result.records:
-        console.print(table)
+    rows = [{"#": r.index, **{k.name: r.values.get(k.name) for k in result.knobs}, "status": r.status,
+             "time_us": r.time_us, "reason": r.reason} for r in ranked[:top]]  # fmt: skip
+    if rows:
+        print_records(console, rows, ["#", *(k.name for k in result.knobs), "status", "time_us", "reason"], {"reason"},
+                      as_json=False)  # fmt: skip
     if result.before_us is None:
         console.print("nothing was timed: the kernel comes back unchanged", highlight=False)
         console.print(f"written: {paths['kernel']}, {paths['points']}, {paths['summary']}", highlight=False)

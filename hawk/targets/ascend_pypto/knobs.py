@@ -23,11 +23,15 @@ point it rejects for capacity prunes every larger point, see hawk/tune/search.py
 from __future__ import annotations
 
 import ast
+import bisect
+import io
 import math
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
 from hawk.targets.ascend_pypto import pass_options
+from hawk.targets.ascend_pypto.constants import int_value, module_constants
 from hawk.targets.base import HardwareSpec
 from hawk.targets.tuning import Knob, Point
 
@@ -133,7 +137,8 @@ class PyptoSpace:
 
     # ------------------------------------------------------------------ rendering
     def render(self, point: Point) -> str:
-        """The kernel's source with `point`'s values written in (comments and layout kept)."""
+        """The kernel's source with `point`'s values written in (layout kept). A changed line's
+        trailing comment becomes `# tuned (was ...)`: one written for the old value may now lie."""
         data = self.source.encode()
         edits: list[tuple[int, int, str]] = []
         for knob in self.knobs:
@@ -142,6 +147,8 @@ class PyptoSpace:
             for start, end in self.spans.get(knob.name, []):
                 edits.append((start, end, str(int(point.get(knob.name, knob.original)))))
         edits += self._option_edits(point)
+        edits = [e for e in edits if data[e[0] : e[1]].decode() != e[2]]  # an unchanged value is no edit
+        edits += _comment_edits(self.source, data, edits)
         for start, end, text in sorted(edits, reverse=True):
             data = data[:start] + text.encode() + data[end:]
         return data.decode()
@@ -180,6 +187,39 @@ class PyptoSpace:
         return [(line_start, line_start, f"@pypto.frontend.jit(pass_options={text})\n")]
 
 
+def _comment_edits(source: str, data: bytes, edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Edits that mark each line a value edit changes with `# tuned (was <old values>)`: its trailing
+    comment is replaced (one written for the old value may now lie), or the mark is appended, saying
+    so when a comment block right above the line may describe the old value."""
+    offsets = _line_offsets(source)
+    lines = source.splitlines(keepends=True)
+    was: dict[int, list[str]] = {}  # 1-based line -> the old texts changed on it
+    for start, end, text in edits:
+        if start == end and text.endswith("\n"):
+            continue  # a whole new line (an added decorator): nothing of the source changed there
+        line = bisect.bisect_right(offsets, max(start, end - 1))  # the line of the value's last byte
+        was.setdefault(line, []).append(data[start:end].decode() or "pass_options unset")
+    comments = {
+        t.start[0]: t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT
+    }
+    out = []
+    for line, old in sorted(was.items()):
+        mark = f"# tuned (was {', '.join(old)})"
+        tok = comments.get(line)
+        if tok is not None:
+            start = offsets[line - 1] + len(lines[line - 1][: tok.start[1]].encode())
+            if not any(s <= start < e for s, e, _ in edits):  # else it sits inside a rewritten value
+                out.append((start, start + len(tok.string.encode()), mark))
+            continue
+        code = lines[line - 1].rstrip("\r\n")
+        if code.endswith("\\"):
+            continue  # a comment after a line continuation would break the source
+        above = line > 1 and lines[line - 2].lstrip().startswith("#")
+        end = offsets[line - 1] + len(code.encode())
+        out.append((end, end, f"  {mark}" + ("; the comment above was written for the old value" if above else "")))
+    return out
+
+
 # ---------------------------------------------------------------------- finding the knobs
 def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
     """The knobs of `source` (a kernel that passed the static check) and their rules."""
@@ -190,7 +230,7 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
         space.notes.append("no top-level `kernel` function")
         return space
     offsets = _line_offsets(source)
-    consts = _module_constants(tree)
+    consts = module_constants(tree)
     shapes = _shapes(fn, consts)
     dtypes = [DT_BYTES[n.attr] for n in ast.walk(fn) if isinstance(n, ast.Attribute) and n.attr in DT_BYTES]
     widest, narrowest = (max(dtypes), min(dtypes)) if dtypes else (4, 4)
@@ -213,7 +253,7 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
     lines: dict[str, int] = {}
 
     def slot_for(node: ast.expr, call_line: int, position: str, kind: str, values_for) -> Slot:
-        value = _eval(node, consts)
+        value = int_value(node, consts)
         if isinstance(node, ast.Constant) and isinstance(node.value, int):
             name = f"{kind}@{call_line}[{position}]"
             space.spans[name] = [_span(node, offsets)]
@@ -275,7 +315,7 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
         original = next(s.value for c in space.calls for s in c.slots if s.knob == name)
         space.knobs.append(Knob(name, kinds[name], original, vals, lines[name]))
 
-    options = pass_options.read(fn)
+    options = pass_options.read(fn, consts)
     space.options = options if isinstance(options, dict) else {}
     kinds_present = {c.kind for c in space.calls}
     has_vector = "vec" in kinds_present or bool(ops - _NOT_VECTOR_WORK)
@@ -312,55 +352,6 @@ def _span(node: ast.AST, offsets: list[int]) -> tuple[int, int]:
     return offsets[node.lineno - 1] + node.col_offset, offsets[node.end_lineno - 1] + node.end_col_offset
 
 
-def _eval(node: ast.AST, consts: dict[str, tuple[int, ast.AST]]) -> int | None:
-    """An integer expression over literals and module constants, or None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.Name) and node.id in consts:
-        return consts[node.id][0]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        v = _eval(node.operand, consts)
-        return -v if v is not None else None
-    if isinstance(node, ast.BinOp):
-        a, b = _eval(node.left, consts), _eval(node.right, consts)
-        if a is None or b is None:
-            return None
-        ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
-               ast.FloorDiv: lambda: a // b if b else None, ast.Mod: lambda: a % b if b else None,
-               ast.Pow: lambda: a**b if 0 <= b < 64 else None}  # fmt: skip
-        fn = ops.get(type(node.op))
-        return fn() if fn else None
-    return None
-
-
-def _module_constants(tree: ast.Module) -> dict[str, tuple[int, ast.AST]]:
-    """Module-level `NAME = <int expression>` (tuples `A, B = 1, 2` too): name -> (value, value node)."""
-    consts: dict[str, tuple[int, ast.AST]] = {}
-    for stmt in tree.body:
-        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
-            continue
-        target, value = stmt.targets[0], stmt.value
-        pairs = []
-        if isinstance(target, ast.Name):
-            pairs = [(target, value)]
-        elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
-            pairs = list(zip(target.elts, value.elts, strict=True))
-        for t, v in pairs:
-            if isinstance(t, ast.Name):
-                val = _eval(v, consts)
-                if val is not None:
-                    consts[t.id] = (val, v)
-    # `M = K = N = 1024`: chained assignment
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) > 1:
-            val = _eval(stmt.value, consts)
-            if val is not None:
-                for t in stmt.targets:
-                    if isinstance(t, ast.Name):
-                        consts[t.id] = (val, stmt.value)
-    return consts
-
-
 def _constant_uses_outside(tree: ast.Module, consts: dict, in_tile_args: set[int]) -> dict[str, int]:
     """Constants read anywhere but in a tile call's arguments -> a line where that happens.
 
@@ -395,7 +386,7 @@ def _shapes(fn: ast.FunctionDef, consts: dict) -> list[list[int]]:
                 lists.append(node.args[1])
         for lst in lists:
             if isinstance(lst, ast.List | ast.Tuple):
-                dims = [_eval(e, consts) for e in lst.elts]
+                dims = [int_value(e, consts) for e in lst.elts]
                 if dims and all(isinstance(d, int) and d > 0 for d in dims):
                     shapes.append(dims)
     return shapes
@@ -446,7 +437,7 @@ def _matmul_dims(
     for a in fn.args.args:
         if isinstance(a.annotation, ast.Call) and a.annotation.args:
             lst = a.annotation.args[0]
-            dims = [_eval(e, consts) for e in lst.elts] if isinstance(lst, ast.List | ast.Tuple) else []
+            dims = [int_value(e, consts) for e in lst.elts] if isinstance(lst, ast.List | ast.Tuple) else []
             dt = next(
                 (n.attr for n in ast.walk(a.annotation) if isinstance(n, ast.Attribute) and n.attr in DT_BYTES), None
             )

@@ -10,12 +10,15 @@ Hawk applies `jit` itself (its run mode and verifier), so it reads these options
 and passes them on; every other decorator argument stays ignored. `{-1: N}` merges N
 same-shaped vector (or cube) subgraphs into one task by default: fewer, longer tasks, which the
 simulator rewards when tasks outnumber cores (the fp32->fp16 cast: 11.9 -> 5.7 us with N = 4).
+The counts may be module integer constants (`NBUF = 3` ... `{-1: NBUF}`): as static as literals.
 """
 
 from __future__ import annotations
 
 import ast
 from typing import Any
+
+from hawk.targets.ascend_pypto.constants import Constants, int_value
 
 # key -> why it is safe: each merges or reuses subgraphs of identical structure (pypto's
 # NBufferMerge / L1ReuseMerge passes), so it changes tasks and data movement, not the result.
@@ -36,8 +39,17 @@ def jit_decorator(fn: ast.FunctionDef) -> ast.Call | None:
     return None
 
 
-def read(fn: ast.FunctionDef) -> dict[str, Any] | str:
-    """The kernel's pass options ({} when none), or a message saying what is wrong with them."""
+def _static_value(node: ast.AST, consts: Constants) -> Any:
+    """A literal, or a dict of them, where integers may be module constants; ValueError otherwise."""
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_static_value(k, consts): _static_value(v, consts) for k, v in zip(node.keys, node.values, strict=True)}
+    value = int_value(node, consts)
+    return value if value is not None else ast.literal_eval(node)
+
+
+def read(fn: ast.FunctionDef, consts: Constants | None = None) -> dict[str, Any] | str:
+    """The kernel's pass options ({} when none), or a message saying what is wrong with them.
+    `consts`: the module's integer constants (constants.module_constants), usable as counts."""
     dec = jit_decorator(fn)
     if dec is None:
         return {}
@@ -45,9 +57,12 @@ def read(fn: ast.FunctionDef) -> dict[str, Any] | str:
     if node is None:
         return {}
     try:
-        options = ast.literal_eval(node)
-    except ValueError:
-        return "pass_options must be a literal dict (e.g. {'vec_nbuffer_setting': {-1: 2}})"
+        options = _static_value(node, consts or {})
+    except (ValueError, TypeError, SyntaxError):
+        return (
+            "pass_options must be a literal dict whose numbers are literals or module integer constants "
+            "(e.g. {'vec_nbuffer_setting': {-1: 2}}, or NBUF = 2 at module level and {-1: NBUF})"
+        )
     if not isinstance(options, dict):
         return "pass_options must be a dict"
     for key, value in options.items():

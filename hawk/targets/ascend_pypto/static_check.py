@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 
 from hawk.targets.ascend_pypto import pass_options
+from hawk.targets.ascend_pypto.constants import module_constants
+from hawk.targets.ascend_pypto.frontend_check import check_kernel_body
 from hawk.targets.common import Finding, invalid, parse_candidate
 
 ENTRY_POINT = "kernel"
@@ -57,7 +59,7 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
                         node,
                     )
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            return invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
+            return invalid("cheating", _forbidden_call_message(node), source, node)
         elif isinstance(node, ast.Name) and node.id in {"__builtins__", "__loader__", "__spec__"}:
             return invalid("cheating", f"the kernel touches {node.id}", source, node)
         elif isinstance(node, ast.Attribute):
@@ -80,15 +82,27 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
         return invalid(
             "contract", f"no top-level function named '{ENTRY_POINT}' (the kernel entry point)", source, None
         )
-    options = pass_options.read(entry[0])
+    options = pass_options.read(entry[0], module_constants(tree))
     if isinstance(options, str):
         return invalid("contract", options, source, pass_options.jit_decorator(entry[0]))
-    return None
+    return check_kernel_body(entry[0], tree, source)
+
+
+def _forbidden_call_message(call: ast.Call) -> str:
+    name = call.func.id
+    if name == "getattr" and len(call.args) >= 2 and isinstance(call.args[1], ast.Constant):
+        obj, attr = ast.unparse(call.args[0]), call.args[1].value
+        return (f"the kernel calls getattr(), which a kernel never needs: write {obj}.{attr} instead of "
+                f"getattr({obj}, {attr!r}) (shapes and dtypes are also fixed by the kernel's own annotations)")  # fmt: skip
+    if name == "getattr":
+        return ("the kernel calls getattr(), which a kernel never needs: write the attribute directly (t.shape, "
+                "t.dtype) or use the kernel's annotated shapes and dtypes, which are fixed")  # fmt: skip
+    return f"the kernel calls {name}(), which a kernel never needs"
 
 
 def kernel_pass_options(source: str) -> dict:
     """The pass options of a kernel that passed `check_source` (see pass_options.py)."""
     tree = ast.parse(source)
     entry = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT)
-    options = pass_options.read(entry)
+    options = pass_options.read(entry, module_constants(tree))
     return options if isinstance(options, dict) else {}

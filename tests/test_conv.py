@@ -102,3 +102,15 @@ def test_eager_baseline_simulates_the_conv(tmp_path):
     (conv,) = [o for o in base.ops if o.torch_op == "torch.conv_transpose2d"]
     assert conv.source == "simulated" and conv.time_us > 0 and "cube" in conv.detail
     assert base.estimated == 0
+
+
+@pytest.mark.sim
+def test_conv_ub_overflow_names_the_op_and_the_kernel_line():
+    task = SUITE.get("l1_conv2d_depthwise_fp16")
+    # 32 rows of 840 fp32: a tap window, the weight column and the product need 210 KiB > 192 KiB of UB.
+    source = task.expert_kernel.read_text().replace("set_vec_tile_shapes(8, L)", "set_vec_tile_shapes(32, L)")
+    assert "set_vec_tile_shapes(32, L)" in source
+    v = targets.get("ascend-pypto").evaluate(source, task, EvalOptions(seeds=1, with_eager_baseline=False))
+    assert v.status == Status.COMPILE_ERROR and v.error.constraint == "ub_capacity"
+    assert v.error.op == "MUL" and v.error.requested_bytes > v.error.available_bytes == 196608
+    assert any("pypto.mul(tap" in line.text for line in v.error.lines)

@@ -372,9 +372,9 @@ def _classify_conv(op: EagerOp, call: Call) -> EagerOp:
 
 
 def _depthwise(op: EagerOp, x: TensorInfo, w: TensorInfo, out: TensorInfo) -> EagerOp:
-    """A depthwise conv (groups = channels, one filter each) -> ONE vector kernel, as torch_npu's
-    DepthwiseConv2D runs on the vector unit: per (image, channel) row, the sum over taps of a
-    weight times a shifted window. The kernel reads the zero-padded map as one flat row per
+    """A depthwise conv (groups = channels, one filter each) -> ONE vector kernel (the batched GEMM
+    form, [pixels x taps] @ [taps x 1] per channel, does not simulate here): per (image, channel)
+    row, the sum over taps of a weight times a shifted window. The kernel reads the zero-padded map as one flat row per
     channel (pitch of the padded axes), so every tap is a contiguous view at a fixed offset; the
     outputs are computed over the padded row pitch (a few junk columns, as on chip). Geometry
     from the shapes: stride 1 and dilation 1 are assumed (an approximation for strided ones)."""

@@ -34,6 +34,10 @@ candidate kernels:
    - `matmul`, `mm`, `bmm`, `@`, `linear` / `nn.Linear` (bias fused, as addmm is one kernel),
      `addmm` -> `pypto.matmul`; an operand that is a transposed view is passed with `a_trans`/
      `b_trans` (no copy), as torch_npu's matmul does;
+   - convolutions (`conv1d/2d/3d`, `conv_transpose1d/2d/3d`, their `nn` modules) -> ONE cube kernel,
+     the implicit GEMM of torch_npu's conv (M = output pixels, K = Cin/groups x taps, N = Cout/groups;
+     groups as a batched matmul; transposed: its col2im GEMM); depthwise -> one vector kernel of
+     shifted multiply-adds (see eager_ops._classify_conv and docs/op-families.md);
    - `where`, `masked_fill`, comparisons, `clamp`, `maximum`/`minimum`, `cat`, `topk` (values and
      indices), and `contiguous`/`clone` of a two-axis transposed view (-> `pypto.transpose`).
 3. **Tile** each kernel by a simple rule, documented so anyone can check the baseline is fair.
@@ -93,7 +97,7 @@ Limits
 - Elementwise ops reading a strided view (e.g. `x[..., :64]` of a wider tensor) are timed as if
   the view were contiguous; torch_npu may insert a copy kernel for them.
 - Ops that produce new tensors from nothing (`zeros_like`, `arange`, ...), gathers/indexing,
-  `cumsum`, `flip`, convolutions and other unlisted ops are estimated.
+  `cumsum`, `flip` and other unlisted ops are estimated.
 - Ops fusing more than torch_npu fuses are never created; ops that torch_npu fuses beyond the
   ones listed (e.g. its fused RoPE or attention kernels) are not recognised when written out as
   primitives, as eager PyTorch would not recognise them either.

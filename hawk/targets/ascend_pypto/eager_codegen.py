@@ -387,6 +387,27 @@ def _transpose_plan(op: EagerOp, name: str) -> Plan:
     return vk.plan(name)
 
 
+def _depthwise_plan(op: EagerOp, name: str) -> Plan:
+    """Depthwise conv (see eager_ops._depthwise): sum over taps of a [rows, 1] weight column times a
+    shifted [rows, length] view of the flat padded input; bf16 computes in fp32."""
+    x, w, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    rows, length = out.shape
+    compute = "float32" if x.dtype == "bfloat16" else x.dtype
+    c = DTYPE_BYTES[compute]
+    vk = _VecKernel([rows, length], 3 * c, c)  # a window, the running sum and the new sum
+    vk.arg("a0", list(x.shape), x.dtype)
+    vk.arg("a1", list(w.shape), w.dtype)
+    b = vk.body
+    acc = None
+    for t, off in enumerate(op.consts["offsets"]):
+        win = _cast(b, b.let(f"pypto.view(a0, [{rows}, {length}], [0, {off}])"), x.dtype, compute)
+        term = b.let(f"pypto.mul({win}, {_cast(b, f'pypto.view(a1, [{rows}, 1], [0, {t}])', w.dtype, compute)})")
+        acc = term if acc is None else b.let(f"pypto.add({acc}, {term})")
+    vk.arg("o0", [rows, length], out.dtype)
+    vk.tail = [f"o0.move({_cast(b, acc, compute, out.dtype)})"]
+    return vk.plan(name)
+
+
 def _matmul_plan(op: EagerOp, name: str, cube_cores: int) -> Plan:
     a, bm = op.inputs[0], op.inputs[1]
     out = op.outputs[0]
@@ -447,6 +468,8 @@ def kernel_plan(op: EagerOp, cube_cores: int = 24) -> Plan | None:
             return plan
         if k == "cast":
             return _flat_first(op, name, _cast_plan)
+        if k == "depthwise_conv":
+            return _depthwise_plan(op, name)
         if k in ("sum", "mean", "amax", "amin"):
             return _reduce_plan(op, name)
         if k in ("softmax", "log_softmax"):

@@ -102,6 +102,8 @@ def _classify(call: Call, index: int) -> EagerOp | None:
         return _classify_elementwise(op, call)
     if kind in REDUCE:
         return _classify_reduce(op, call)
+    if kind in CONV or kind in CONV_TRANSPOSED:
+        return _classify_conv(op, call)
     if kind in ("softmax", "log_softmax"):
         if not isinstance(x, TensorArg):
             return unmapped("softmax of a non-tensor")
@@ -340,6 +342,83 @@ def _classify_matmul(op: EagerOp, call: Call) -> EagerOp:
                  "flops": 2 * batch * m * n * k}  # fmt: skip
     op.target_op = "pypto.matmul" + (" + bias" if isinstance(bias, TensorArg) else "")
     return op
+
+
+CONV = {"conv1d", "conv2d", "conv3d"}  # F.conv*d and nn.Conv*d (module calls carry x, weight, bias)
+CONV_TRANSPOSED = {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convtranspose1d", "convtranspose2d",
+                   "convtranspose3d"}  # fmt: skip
+
+
+def _classify_conv(op: EagerOp, call: Call) -> EagerOp:
+    """A convolution -> ONE cube kernel: the implicit GEMM that torch_npu's Conv kernel runs.
+
+    Ascend's conv kernels feed the cube with an im2col done on chip (load3d from L1), so eager is
+    one matmul, spatial positions x output channels: M = batch * output pixels, K = Cin/groups *
+    kernel taps, N = Cout/groups (conv); a transposed conv is the GEMM of its col2im form: M = batch
+    * input pixels, K = Cin/groups, N = Cout/groups * kernel taps (the overlap-add of col2im is not
+    charged). Groups are a batched matmul (batch = groups). The simulated kernel reads the
+    [M, K] operand from GM, as an explicit-im2col GEMM would; stride, padding and dilation only
+    change M. pypto.conv itself cannot be timed here (the cost model has no pipe for its
+    L1_COPY_IN_CONV)."""
+    ts = [t.info for t in _tensors(call.args) + _tensors(call.kwargs)]
+    if len(ts) < 2 or len(ts[0].shape) not in (3, 4, 5) or len(ts[1].shape) != len(ts[0].shape):
+        return _unmapped_op(op, "convolution without input and weight tensors: estimated")
+    x, w, out = ts[0], ts[1], call.outputs[0]
+    if x.dtype != w.dtype or x.dtype not in FLOATS:
+        return _unmapped_op(op, f"convolution of {x.dtype} x {w.dtype}: estimated")
+    taps = math.prod(w.shape[2:])
+    if call.kind in CONV and x.shape[1] == w.shape[0] == x.shape[1] * w.shape[1] and x.shape[1] > 1:
+        return _depthwise(op, x, w, out)
+    if call.kind in CONV:
+        groups = max(1, x.shape[1] // w.shape[1])
+        m, k, n = out.numel // out.shape[1], w.shape[1] * taps, w.shape[0] // groups
+    else:
+        groups = max(1, out.shape[1] // w.shape[1])
+        m, k, n = x.numel // x.shape[1], w.shape[0] // groups, w.shape[1] * taps
+    bias = ts[2] if len(ts) > 2 and groups == 1 else None
+    lead = [groups] if groups > 1 else []
+    op.kind = "linear" if bias is not None else "matmul"
+    op.inputs = [TensorInfo(lead + [m, k], x.dtype), TensorInfo(lead + [n, k], w.dtype)]
+    if bias is not None:
+        op.inputs.append(TensorInfo([1, n], bias.dtype))
+    op.outputs = [TensorInfo(lead + [m, n], out.dtype)]
+    op.consts = {"a_trans": False, "b_trans": True, "bias": bias is not None, "m": m, "k": k, "n": n,
+                 "flops": 2 * groups * m * n * k}  # fmt: skip
+    op.target_op = "pypto.matmul (implicit GEMM of the conv)" + (" + bias" if bias is not None else "")
+    op.note = f"conv as one GEMM: {groups} x [{m} x {k}] @ [{k} x {n}]" + (
+        " (bias not charged)" if groups > 1 and len(ts) > 2 else ""
+    )
+    return op
+
+
+def _depthwise(op: EagerOp, x: TensorInfo, w: TensorInfo, out: TensorInfo) -> EagerOp:
+    """A depthwise conv (groups = channels, one filter each) -> ONE vector kernel (the batched GEMM
+    form, [pixels x taps] @ [taps x 1] per channel, does not simulate here): per (image, channel)
+    row, the sum over taps of a weight times a shifted window. The kernel reads the zero-padded map as one flat row per
+    channel (pitch of the padded axes), so every tap is a contiguous view at a fixed offset; the
+    outputs are computed over the padded row pitch (a few junk columns, as on chip). Geometry
+    from the shapes: stride 1 and dilation 1 are assumed (an approximation for strided ones)."""
+    out_sp, k_sp = list(out.shape[2:]), list(w.shape[2:])
+    padded = [o + k - 1 for o, k in zip(out_sp, k_sp, strict=True)]
+    pitch = [math.prod(padded[i + 1 :]) for i in range(len(padded))]
+    offsets = [sum(t * p for t, p in zip(tap, pitch, strict=True)) for tap in _taps(k_sp)]
+    rows, length = out.shape[0] * out.shape[1], out_sp[0] * pitch[0]
+    flat = length + max(offsets)
+    op.kind = "depthwise_conv"
+    op.inputs = [TensorInfo([rows, flat], x.dtype), TensorInfo([rows, len(offsets)], w.dtype)]
+    op.outputs = [TensorInfo([rows, length], out.dtype)]
+    op.consts = {"offsets": offsets, "length": length}
+    op.target_op = "pypto.mul/add over shifted views (depthwise)"
+    op.note = f"depthwise conv as one vector kernel: {len(offsets)} taps on [{rows} x {length}]"
+    return op
+
+
+def _taps(kernel: list[int]) -> list[tuple[int, ...]]:
+    """Every kernel position, row-major: (0, 0), (0, 1), ... for a [kh, kw] kernel."""
+    taps: list[tuple[int, ...]] = [()]
+    for k in kernel:
+        taps = [t + (i,) for t in taps for i in range(k)]
+    return taps
 
 
 def _last_two_swapped(info: TensorInfo) -> bool:

@@ -247,8 +247,12 @@ def load_cached(task: Task, spec: HardwareSpec, cache_dir: Path) -> EagerBaselin
 
 def stale_estimates(baseline: EagerBaseline) -> bool:
     """A cached baseline whose estimated ops were priced before the calibrated model existed (or that
-    estimated an op, such as group norm, mapped since): recomputed when a calibration is at hand."""
-    return any(o.source == "estimated" and CALIBRATED not in o.detail for o in baseline.ops)
+    estimated an op, such as group norm or a convolution, mapped since): recomputed when a calibration
+    is at hand."""
+    from hawk.targets.ascend_pypto.eager_ops import CONV, CONV_TRANSPOSED
+
+    mapped_since = CONV | CONV_TRANSPOSED
+    return any(o.source == "estimated" and (CALIBRATED not in o.detail or o.kind in mapped_since) for o in baseline.ops)
 
 
 def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None, timeout_s: float | None = None,

@@ -126,7 +126,7 @@ def build_messages(
 
 
 def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:
-    from hawk.tasks.task import dynamic_axes, shape_set
+    from hawk.targets.task_sandbox import task_spec
 
-    shapes = shape_set(task)
-    return shapes, dynamic_axes(task, shapes)
+    spec = task_spec(task)
+    return [dict(s) for s in spec.shapes], spec.dynamic_axes()

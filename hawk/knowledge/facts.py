@@ -113,12 +113,12 @@ def task_facts(task: Any, spec: Any) -> Facts:
     """Facts of a task's reference: traced op kinds, dtypes, shape regimes and the predicted bottleneck.
 
     A reference that cannot be traced gives no facts (retrieval then runs on what is known)."""
+    from hawk.targets.task_sandbox import task_spec
     from hawk.targets.tracing import launches_kernel, tensors, trace_calls
-    from hawk.tasks.task import signature
 
     try:
         calls, _ = trace_calls(task)
-        specs = signature(task)
+        specs = task_spec(task).args
     except Exception:  # an untraceable reference must not stop the run: up-front knowledge is optional
         return Facts()
     kinds = {c.kind for c in calls if launches_kernel(c)}

@@ -24,7 +24,8 @@ from hawk.targets.common import slug
 from hawk.targets.judging import set_speedup
 from hawk.targets.stress import stress_cases
 from hawk.targets.verdict import Artifacts, ErrorContext, ShapeResult, Status, Verdict
-from hawk.tasks.task import TaskError, dynamic_axes, shape_set
+from hawk.targets.task_sandbox import task_spec
+from hawk.tasks.task import TaskError
 
 if TYPE_CHECKING:
     from hawk.targets.base import EvalOptions, Steps
@@ -87,8 +88,8 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
     workdir = config.new_scratch_dir(f"{target.scratch_prefix}{slug(task.id)}")
     verdict.artifacts = Artifacts(workdir=str(workdir))
     try:
-        shapes = shape_set(task)
-        dynamic = dynamic_axes(task, shapes)
+        spec = task_spec(task)  # in a sandboxed child: task files are untrusted code
+        shapes, dynamic = [dict(s) for s in spec.shapes], spec.dynamic_axes()
         stress, note = (
             stress_cases(task.variant(shapes[0]) if shapes else task) if _stresses(target, opts) else ([], "")
         )

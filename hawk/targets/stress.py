@@ -12,7 +12,8 @@ the outputs' magnitude (`atol_scale`: the reference's largest output there over 
 a case is about overflow and lost precision, not the rounding of a 256x larger number; at most `MAX_CASES` are run (shift
 first, then x16, then x1/16). A task may declare its own (`get_stress_inputs()` in its file:
 name -> list of inputs) or opt out with a reason (`no_stress = "why"` in suite.toml). The cases
-are chosen here, in Hawk's process; each target's worker builds them with `worker_kit`.
+are chosen by running the reference in a sandboxed child (hawk/targets/task_sandbox.py: task files
+are untrusted code) and cached on disk; each target's worker builds them with `worker_kit`.
 """
 
 from __future__ import annotations
@@ -50,12 +51,15 @@ def stress_cases(task: Task) -> tuple[list[dict[str, Any]], str]:
         return cached["cases"], cached["note"]
     except (OSError, ValueError, KeyError):
         pass
-    cases, note = _choose(task)
+    from hawk.targets.task_sandbox import stress_choice
+
+    cases, note = stress_choice(task)
     atomic_write_json(path, {"cases": cases, "note": note})
     return cases, note
 
 
-def _choose(task: Task) -> tuple[list[dict[str, Any]], str]:
+def choose_here(task: Task) -> tuple[list[dict[str, Any]], str]:
+    """In a sandboxed child (it runs the task's code): the cases the reference supports."""
     import torch
 
     module = load_task_module(task)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from hawk import config
 
 # CSI sequences (colours, cursor moves: ESC [ ... final byte), OSC sequences (titles, links:
-# ESC ] ... BEL or ESC \), and the two-byte escapes; a lone ESC or stray BEL/backspace too.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?|[\x07\x08]")
+# ESC ] ... BEL or ESC \), the two-byte escapes (ESC 7, ESC c, ...); a lone ESC or stray BEL/backspace too.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[0-~]?|[\x07\x08]")
 # Any Hawk scratch directory, whatever the user's home: `<...>/.cache/hawk/scratch/<one evaluation>`.
 _ANY_SCRATCH = re.compile(r"(?:~|(?<![\w.~-])/[^\s'\"`:,;()<>]*?)/\.cache/hawk/scratch/[^\s/'\"`:,;()<>]+")
 # API keys by their look (OpenAI, Anthropic, GitHub, Hugging Face), wherever they come from.

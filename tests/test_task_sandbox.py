@@ -4,6 +4,7 @@ Logic tier: the children import torch at most, never the simulator."""
 
 from __future__ import annotations
 
+import ast
 import os
 import textwrap
 from pathlib import Path
@@ -165,3 +166,24 @@ def test_traced_calls_survive_json_and_reject_malformed_data():
     assert isinstance(back.kwargs["dtype"], str)  # an arbitrary object comes back as its text
     with pytest.raises((TypeError, KeyError, ValueError)):
         calls_from_json([{**calls_to_json([call])[0], "args": [{"$tensor": 5, "info": {}}]}])
+
+
+# The modules that run in sandboxed children (workers, the task child) or define the in-process functions.
+CHILD_SIDE = {"hawk/tasks/task.py", "hawk/targets/task_sandbox.py", "hawk/targets/worker_kit.py",
+              "hawk/targets/stress.py", "hawk/targets/tracing.py", "hawk/targets/ascend_pypto/worker.py",
+              "hawk/targets/ascend_triton/worker_interp.py", "hawk/targets/ascend_triton/worker_npu.py"}  # fmt: skip
+RUNS_TASK_CODE = {"load_module", "load_task_module", "instantiate", "signature", "shape_set", "trace_here",
+                  "choose_here", "stress_instances"}  # fmt: skip
+
+
+def test_only_sandboxed_children_run_task_code():
+    root = Path(__file__).resolve().parents[1]
+    wrong = []
+    for path in (root / "hawk").rglob("*.py"):
+        rel = str(path.relative_to(root))
+        if rel in CHILD_SIDE or "/suites/" in rel:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hawk."):
+                wrong += [f"{rel} imports {a.name}" for a in node.names if a.name in RUNS_TASK_CODE]
+    assert not wrong, "\n".join(wrong)

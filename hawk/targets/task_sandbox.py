@@ -56,7 +56,9 @@ class TaskLimits:
     @classmethod
     def from_env(cls) -> TaskLimits:
         env = os.environ
-        return cls(float(env.get("HAWK_TASK_TIMEOUT_S", cls.timeout_s)), int(env.get("HAWK_TASK_MEMORY_MB", cls.memory_mb)))
+        return cls(
+            float(env.get("HAWK_TASK_TIMEOUT_S", cls.timeout_s)), int(env.get("HAWK_TASK_MEMORY_MB", cls.memory_mb))
+        )
 
 
 @dataclass(frozen=True)

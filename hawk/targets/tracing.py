@@ -135,7 +135,9 @@ def _info_json(info: TensorInfo) -> dict[str, Any]:
 
 def _info_from_json(d: dict[str, Any]) -> TensorInfo:
     stride = d["stride"]
-    return TensorInfo([int(x) for x in d["shape"]], _text(d["dtype"]), None if stride is None else [int(x) for x in stride])
+    return TensorInfo(
+        [int(x) for x in d["shape"]], _text(d["dtype"]), None if stride is None else [int(x) for x in stride]
+    )
 
 
 def _text(x: Any) -> str:

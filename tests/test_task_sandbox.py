@@ -15,8 +15,8 @@ from hawk import targets
 from hawk.targets import task_sandbox
 from hawk.targets.base import EvalOptions
 from hawk.targets.task_sandbox import check_task_file, stress_choice, task_spec
-from hawk.targets.tracing import TensorArg, TensorInfo, calls_from_json, calls_to_json, trace_calls
 from hawk.targets.tracing import Call as TracedCall
+from hawk.targets.tracing import TensorArg, TensorInfo, calls_from_json, calls_to_json, trace_calls
 from hawk.targets.verdict import Status
 from hawk.tasks.task import Task, TaskError, task_from_file
 

@@ -29,8 +29,8 @@ from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.llm import LLM, LLMError, Message
 from hawk.records.trajectory import Step
-from hawk.targets.base import EvalOptions, Target
 from hawk.scrub import scrub
+from hawk.targets.base import EvalOptions, Target
 from hawk.tasks.suite import all_experts, expert_for
 from hawk.tasks.task import Task
 

@@ -7,9 +7,9 @@ are structured dataclasses that round-trip through JSON, not text blobs.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from collections.abc import Callable
 from typing import Any
 
 

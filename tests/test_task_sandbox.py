@@ -187,3 +187,14 @@ def test_only_sandboxed_children_run_task_code():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hawk."):
                 wrong += [f"{rel} imports {a.name}" for a in node.names if a.name in RUNS_TASK_CODE]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.sim
+def test_a_candidate_that_allocates_64_gib_at_import_is_named_as_the_candidate():
+    from tests.conftest import DATA, EXP_TASK_FILE
+
+    source = "HOG = bytearray(64 << 30)\n" + (DATA / "kernels" / "exp_mul_add_good.py").read_text()
+    verdict = targets.get("ascend-pypto").evaluate(source, task_from_file(EXP_TASK_FILE), EvalOptions(seeds=1))
+    assert verdict.status == Status.COMPILE_ERROR and verdict.error.kind == "import"
+    assert verdict.error.message.startswith("candidate.py: importing the candidate kernel failed: MemoryError")
+    assert "scratch" not in verdict.error.message and "task" not in verdict.error.message

@@ -46,6 +46,8 @@ def kernel(x: pypto.Tensor([4, 8], pypto.DT_FP32), out: pypto.Tensor([4, 8], pyp
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch, tmp_path):
     task_sandbox.clear_cache()
+    disk = tmp_path / "spec-cache"  # every test asks its own children (the user's cache stays out of it)
+    monkeypatch.setattr(task_sandbox, "_disk_path", lambda key: disk / f"{abs(hash(key))}.json")
     monkeypatch.chdir(tmp_path)  # the caller's working directory: nothing may appear here
     yield
     task_sandbox.clear_cache()
@@ -100,6 +102,14 @@ def test_a_crashing_task_is_remembered_and_not_started_again(tmp_path, monkeypat
     first = failure(task)
     monkeypatch.setattr(task_sandbox, "_run", lambda *a: pytest.fail("started again"))
     assert failure(task) == first
+
+
+def test_contracts_are_remembered_on_disk_between_processes(tmp_path, monkeypatch):
+    task = write_task(tmp_path, "relu", "")
+    first = task_spec(task)
+    task_sandbox.clear_cache()  # as in a new process
+    monkeypatch.setattr(task_sandbox, "_run", lambda *a: pytest.fail("a child was started"))
+    assert task_spec(task) == first
 
 
 def test_side_effects_stay_in_the_childs_scratch_and_secrets_stay_out(tmp_path, monkeypatch):

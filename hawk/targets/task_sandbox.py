@@ -16,6 +16,9 @@ The targets' workers, children already, import the task themselves (hawk.targets
 Answers are remembered per (task file, content hash, shape, query) in this process, at most
 `CACHE_SIZE` of them: every evaluation and prompt asks, a child costs a Python start and a torch
 import (~2 s), and a long-lived process (MCP server, bench) may see any number of task files.
+Contracts are also kept on disk (`~/.cache/hawk/task-spec/`, by content hash and shape), so each
+`hawk eval` of a task seen before starts no child; stress choices and traces have their own disk
+caches (stress.py, the eager baselines).
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from hawk import config
+from hawk.fileio import atomic_write_json
 from hawk.scrub import is_secret_name, scrub
 from hawk.targets.common import slug
 from hawk.targets.sandbox import ChildResult, run_child
 from hawk.tasks.task import ArgSpec, Task, TaskError
 
 QUERIES = ("spec", "stress", "trace")
+SPEC_VERSION = 1  # bump when what the child answers to "spec" changes (the disk cache keys on it)
 CACHE_SIZE = 256
 MAX_TASK_BYTES = 4 << 20  # a KernelBench task is a few KB; a bigger file is refused before parsing
 MAX_RESULT_BYTES = 32 << 20
@@ -140,8 +145,13 @@ def _ask(task: Task, query: str) -> dict[str, Any]:
             if isinstance(hit, TaskError):
                 raise TaskError(str(hit))
             return hit
+    disk = _disk_path(key) if query == "spec" else None
     try:
-        answer: dict[str, Any] | TaskError = _run(task, query, TaskLimits.from_env())
+        answer: dict[str, Any] | TaskError | None = _read_disk(disk)
+        if answer is None:
+            answer = _run(task, query, TaskLimits.from_env())
+            if disk is not None:
+                atomic_write_json(disk, answer)
     except _Transient as exc:  # a timeout may be the machine's load: asked again next time
         raise TaskError(str(exc)) from None
     except TaskError as exc:  # the same file fails the same way: do not start it again
@@ -153,6 +163,22 @@ def _ask(task: Task, query: str) -> dict[str, Any]:
     if isinstance(answer, TaskError):
         raise TaskError(str(answer))
     return answer
+
+
+def _disk_path(key: tuple[str, ...]) -> Path:
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps([SPEC_VERSION, *key[1:]]).encode()).hexdigest()[:24]
+    return config.cache_dir() / "task-spec" / f"{digest}.json"
+
+
+def _read_disk(path: Path | None) -> dict[str, Any] | None:
+    """A cached contract (checked again by `task_spec` like a fresh one), or None."""
+    try:
+        data = json.loads(path.read_text()) if path is not None else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"args", "shapes", "shape_args"} <= set(data) else None
 
 
 def _hash(source: bytes) -> str:

@@ -5,6 +5,7 @@ Logic tier: the children import torch at most, never the simulator."""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -208,3 +209,35 @@ def test_a_candidate_that_allocates_64_gib_at_import_is_named_as_the_candidate()
     assert verdict.status == Status.COMPILE_ERROR and verdict.error.kind == "import"
     assert verdict.error.message.startswith("candidate.py: importing the candidate kernel failed: MemoryError")
     assert "scratch" not in verdict.error.message and "task" not in verdict.error.message
+
+
+@pytest.mark.sim  # the server's default target is ascend-pypto (nothing is simulated here)
+def test_the_mcp_server_keeps_serving_after_hostile_task_files(tmp_path):
+    import anyio
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import stdio_client
+
+    from tests.conftest import DATA
+    from tests.test_mcp import _call, _error, _server
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "exits.py").write_text("raise SystemExit(3)\n" + TASK_TAIL)
+    (root / "kills.py").write_text("import os\nos._exit(7)\n" + TASK_TAIL)
+    (root / "marks.py").write_text("open('marker.txt', 'w').write('x')\n" + TASK_TAIL)
+    (root / "kernel_as_task.py").write_text((DATA / "kernels" / "exp_mul_add_good.py").read_text())
+    kernel = "import pypto\n\n\ndef kernel(x, out):\n    pass\n"
+
+    async def scenario() -> None:
+        async with stdio_client(_server(root)) as (read, write), ClientSession(read, write) as s:
+            await s.initialize()
+            for name, needle in (("exits.py", "SystemExit: 3"), ("kills.py", "exit code 7"),
+                                 ("kernel_as_task.py", "is it a kernel file?")):  # fmt: skip
+                assert needle in await _error(s, "task_brief", {"task": name})
+            brief = await _call(s, "task_brief", {"task": "marks.py"})
+            assert [a["name"] for a in brief["contract"]] == ["x", "out"]
+            verdict = await _call(s, "evaluate_kernel", {"task": "kills.py", "source": kernel, "eager": False})
+            assert verdict["status"] == "runtime_error" and "exit code 7" in json.dumps(verdict)
+
+    anyio.run(scenario)
+    assert not (root / "marker.txt").exists()

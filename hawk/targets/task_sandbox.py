@@ -94,6 +94,7 @@ class TaskSpec:
 
 # ---------------------------------------------------------------------------------------- parent side
 def task_spec(task: Task) -> TaskSpec:
+    """The kernel contract and shape set of `task`, from a sandboxed child (cached)."""
     data = _ask(task, "spec")
     try:
         args = tuple(_arg_spec(a) for a in data["args"])
@@ -283,7 +284,7 @@ def _answer_of(task: Task, child: ChildResult, answer_path: Path, limits: TaskLi
     except (OSError, ValueError):
         pass
     if isinstance(answer, dict) and isinstance(answer.get("error"), str) and child.returncode == 0:
-        raise TaskError(scrub(answer["error"])[:2000])
+        raise TaskError((scrub(answer["error"]) or "")[:2000])
     if isinstance(answer, dict) and isinstance(answer.get("answer"), dict) and child.returncode == 0:
         return answer["answer"]
     if child.signal_name:
@@ -292,7 +293,7 @@ def _answer_of(task: Task, child: ChildResult, answer_path: Path, limits: TaskLi
         how = f"ended with exit code {child.returncode} (os._exit at import, or in get_inputs or forward?)"
     else:
         how = "ended without an answer (os._exit(0) in the task?)"
-    raise TaskError(f"{who}: the task process {how}{_log_tail(child.log_path)}")
+    raise TaskError(scrub(f"{who}: the task process {how}{_log_tail(child.log_path)}") or who)
 
 
 def _log_tail(path: Path, lines: int = 4) -> str:

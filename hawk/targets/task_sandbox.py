@@ -36,7 +36,7 @@ from typing import Any
 
 from hawk import config
 from hawk.fileio import atomic_write_json
-from hawk.scrub import is_secret_name, scrub
+from hawk.scrub import scrub
 from hawk.targets.common import slug
 from hawk.targets.sandbox import ChildResult, run_child
 from hawk.tasks.task import ArgSpec, Task, TaskError
@@ -264,9 +264,8 @@ def _run(task: Task, query: str, limits: TaskLimits) -> dict[str, Any]:
 
 
 def child_env() -> dict[str, str]:
-    """This process's environment without its secrets (a task has no business with API keys), with
-    Hawk importable."""
-    env = {k: v for k, v in os.environ.items() if not is_secret_name(k)}
+    """This process's environment with Hawk importable (run_child leaves out the secrets)."""
+    env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH", "")]))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env

@@ -100,8 +100,8 @@ def task_spec(task: Task) -> TaskSpec:
         args = tuple(_arg_spec(a) for a in data["args"])
         shapes = tuple({str(k): int(v) for k, v in s.items()} for s in data["shapes"])
         shape_args = tuple(tuple(_arg_spec(a) for a in sa) for sa in data["shape_args"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise TaskError(f"task {task.id}: the task process gave a malformed contract ({exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise TaskError(f"task {task.id}: the task process gave a malformed contract ({exc})"[:500]) from None
     if len(shape_args) not in (0, len(shapes)):
         raise TaskError(f"task {task.id}: the task process gave a malformed contract (shape set)")
     return TaskSpec(task.id, args, shapes, shape_args)
@@ -177,7 +177,7 @@ def _read_disk(path: Path | None) -> dict[str, Any] | None:
     """A cached contract (checked again by `task_spec` like a fresh one), or None."""
     try:
         data = json.loads(path.read_text()) if path is not None else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) and {"args", "shapes", "shape_args"} <= set(data) else None
 
@@ -189,7 +189,7 @@ def _hash(source: bytes) -> str:
 
 
 class _Transient(TaskError):
-    """A failure that may not repeat (a timeout): not cached."""
+    """A failure that may not repeat (a timeout, a SIGKILL from outside): not cached."""
 
 
 def check_task_file(task: Task) -> bytes:
@@ -280,7 +280,7 @@ def _answer_of(task: Task, child: ChildResult, answer_path: Path, limits: TaskLi
     try:
         if answer_path.stat().st_size <= MAX_RESULT_BYTES:
             answer = json.loads(answer_path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a forged answer may be anything (nested 10^5 deep)
         pass
     if isinstance(answer, dict) and isinstance(answer.get("error"), str) and child.returncode == 0:
         raise TaskError((scrub(answer["error"]) or "")[:2000])
@@ -292,7 +292,8 @@ def _answer_of(task: Task, child: ChildResult, answer_path: Path, limits: TaskLi
         how = f"ended with exit code {child.returncode} (os._exit at import, or in get_inputs or forward?)"
     else:
         how = "ended without an answer (os._exit(0) in the task?)"
-    raise TaskError(scrub(f"{who}: the task process {how}{_log_tail(child.log_path)}") or who)
+    error = _Transient if child.signal_name == "SIGKILL" else TaskError  # SIGKILL: maybe the OOM killer, not the task
+    raise error(scrub(f"{who}: the task process {how}{_log_tail(child.log_path)}") or who)
 
 
 def _log_tail(path: Path, lines: int = 4) -> str:

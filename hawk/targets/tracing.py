@@ -336,8 +336,8 @@ def trace_calls(task: Task) -> tuple[list[Call], str]:
     data = traced_calls(task)
     try:
         return calls_from_json(data["calls"]), str(data["how"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise TaskError(f"task {task.id}: the task process gave a malformed trace ({exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise TaskError(f"task {task.id}: the task process gave a malformed trace ({exc})"[:500]) from None
 
 
 def trace_here(task: Task) -> tuple[list[Call], str]:

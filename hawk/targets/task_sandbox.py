@@ -41,7 +41,6 @@ from hawk.targets.common import slug
 from hawk.targets.sandbox import ChildResult, run_child
 from hawk.tasks.task import ArgSpec, Task, TaskError
 
-QUERIES = ("spec", "stress", "trace")
 SPEC_VERSION = 1  # bump when what the child answers to "spec" changes (the disk cache keys on it)
 CACHE_SIZE = 256
 MAX_TASK_BYTES = 4 << 20  # a KernelBench task is a few KB; a bigger file is refused before parsing
@@ -60,10 +59,12 @@ class TaskLimits:
 
     @classmethod
     def from_env(cls) -> TaskLimits:
-        env = os.environ
-        return cls(
-            float(env.get("HAWK_TASK_TIMEOUT_S", cls.timeout_s)), int(env.get("HAWK_TASK_MEMORY_MB", cls.memory_mb))
-        )
+        try:
+            timeout_s = float(os.environ.get("HAWK_TASK_TIMEOUT_S", cls.timeout_s))
+            memory_mb = int(os.environ.get("HAWK_TASK_MEMORY_MB", cls.memory_mb))
+        except ValueError:
+            raise TaskError("HAWK_TASK_TIMEOUT_S / HAWK_TASK_MEMORY_MB must be numbers") from None
+        return cls(timeout_s, memory_mb)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def task_spec(task: Task) -> TaskSpec:
         shape_args = tuple(tuple(_arg_spec(a) for a in sa) for sa in data["shape_args"])
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise TaskError(f"task {task.id}: the task process gave a malformed contract ({exc})"[:500]) from None
-    if len(shape_args) not in (0, len(shapes)):
+    if len(shape_args) not in (0, len(shapes)) or len({len(sa) for sa in shape_args}) > 1:
         raise TaskError(f"task {task.id}: the task process gave a malformed contract (shape set)")
     return TaskSpec(task.id, args, shapes, shape_args)
 

@@ -213,7 +213,7 @@ def test_a_candidate_that_allocates_64_gib_at_import_is_named_as_the_candidate()
 
 
 @pytest.mark.sim  # the server's default target is ascend-pypto (nothing is simulated here)
-def test_the_mcp_server_keeps_serving_after_hostile_task_files(tmp_path):
+def test_the_mcp_server_keeps_serving_after_hostile_task_files(tmp_path, monkeypatch):
     import anyio
     from mcp.client.session import ClientSession
     from mcp.client.stdio import stdio_client
@@ -221,6 +221,7 @@ def test_the_mcp_server_keeps_serving_after_hostile_task_files(tmp_path):
     from tests.conftest import DATA
     from tests.test_mcp import _call, _error, _server
 
+    monkeypatch.setenv("HAWK_CACHE_DIR", str(tmp_path / "cache"))  # the server asks its own children
     root = tmp_path / "project"
     root.mkdir()
     (root / "exits.py").write_text("raise SystemExit(3)\n" + TASK_TAIL)

@@ -70,7 +70,7 @@ def failure(task: Task) -> str:
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
-        ("raise SystemExit(3)\n", "the task's code raised SystemExit: 3"),
+        ("raise SystemExit(3)\n", "reading the task failed: SystemExit: 3"),
         ("import os\nos._exit(7)\n", "exit code 7"),
         ("import ctypes\nctypes.string_at(0)\n", "killed by SIGSEGV"),
         ("x = bytearray(64 << 30)\n", "importing the task failed: MemoryError"),

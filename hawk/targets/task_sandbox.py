@@ -347,6 +347,9 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     raise TaskError(f"unknown query {request['query']!r}")
 
 
+_DOING = {"spec": "reading the task", "stress": "choosing stress inputs", "trace": "tracing the reference"}
+
+
 def main(argv: list[str]) -> int:
     """The child's entry point: `python -m hawk.targets.task_sandbox request.json` (in its scratch
     directory). Whatever the task raises, SystemExit included, becomes the answer's `error`."""
@@ -357,7 +360,8 @@ def main(argv: list[str]) -> int:
     except TaskError as exc:
         out = {"error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the task's too
-        out = {"error": f"task {request['task_id']}: the task's code raised {type(exc).__name__}: {exc}"[:2000]}
+        what = _DOING.get(request.get("query"), "answering")
+        out = {"error": f"task {request['task_id']}: {what} failed: {type(exc).__name__}: {exc}"[:2000]}
     answer_path.write_text(json.dumps(out, default=str))
     return 0
 

@@ -12,9 +12,9 @@ import pytest
 from hawk import targets
 from hawk.targets.base import EvalOptions
 from hawk.targets.stress import stress_cases
-from hawk.targets.task_sandbox import task_spec
 from hawk.targets.verdict import Status
 from hawk.tasks import load_suite
+from hawk.tasks.sandboxed import task_spec
 from hawk.tasks.task import task_from_file
 
 from .conftest import DATA, kernel_source

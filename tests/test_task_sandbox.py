@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from hawk import targets
-from hawk.targets import task_sandbox
 from hawk.targets.base import EvalOptions
-from hawk.targets.task_sandbox import check_task_file, stress_choice, task_spec
+from hawk.targets.stress import stress_cases
 from hawk.targets.tracing import Call as TracedCall
 from hawk.targets.tracing import TensorArg, TensorInfo, calls_from_json, calls_to_json, trace_calls
 from hawk.targets.verdict import Status
+from hawk.tasks import sandboxed
+from hawk.tasks.sandboxed import check_task_file, task_spec
 from hawk.tasks.task import Task, TaskError, task_from_file
 
 TASK_TAIL = """
@@ -45,12 +46,12 @@ def kernel(x: pypto.Tensor([4, 8], pypto.DT_FP32), out: pypto.Tensor([4, 8], pyp
 
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch, tmp_path):
-    task_sandbox.clear_cache()
+    sandboxed.clear_cache()
     disk = tmp_path / "spec-cache"  # every test asks its own children (the user's cache stays out of it)
-    monkeypatch.setattr(task_sandbox, "_disk_path", lambda key: disk / f"{abs(hash(key))}.json")
+    monkeypatch.setattr(sandboxed, "_disk_path", lambda key: disk / f"{abs(hash(key))}.json")
     monkeypatch.chdir(tmp_path)  # the caller's working directory: nothing may appear here
     yield
-    task_sandbox.clear_cache()
+    sandboxed.clear_cache()
 
 
 def write_task(tmp_path: Path, name: str, head: str, tail: str = TASK_TAIL) -> Task:
@@ -70,7 +71,7 @@ def failure(task: Task) -> str:
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
-        ("raise SystemExit(3)\n", "reading the task failed: SystemExit: 3"),
+        ("raise SystemExit(3)\n", "task hostile: SystemExit: 3"),
         ("import os\nos._exit(7)\n", "exit code 7"),
         ("import ctypes\nctypes.string_at(0)\n", "killed by SIGSEGV"),
         ("x = bytearray(64 << 30)\n", "importing the task failed: MemoryError"),
@@ -91,8 +92,8 @@ def test_a_hanging_task_times_out_and_is_asked_again_next_time(tmp_path, monkeyp
     task = write_task(tmp_path, "hangs", "import time\ntime.sleep(600)\n")
     assert "no answer within 2 s" in failure(task)
     calls = []
-    real = task_sandbox._run
-    monkeypatch.setattr(task_sandbox, "_run", lambda *a: calls.append(a) or real(*a))
+    real = sandboxed._run
+    monkeypatch.setattr(sandboxed, "_run", lambda *a: calls.append(a) or real(*a))
     failure(task)
     assert len(calls) == 1  # a timeout is not remembered: the machine may have been busy
 
@@ -100,15 +101,15 @@ def test_a_hanging_task_times_out_and_is_asked_again_next_time(tmp_path, monkeyp
 def test_a_crashing_task_is_remembered_and_not_started_again(tmp_path, monkeypatch):
     task = write_task(tmp_path, "exits", "raise SystemExit(3)\n")
     first = failure(task)
-    monkeypatch.setattr(task_sandbox, "_run", lambda *a: pytest.fail("started again"))
+    monkeypatch.setattr(sandboxed, "_run", lambda *a: pytest.fail("started again"))
     assert failure(task) == first
 
 
 def test_contracts_are_remembered_on_disk_between_processes(tmp_path, monkeypatch):
     task = write_task(tmp_path, "relu", "")
     first = task_spec(task)
-    task_sandbox.clear_cache()  # as in a new process
-    monkeypatch.setattr(task_sandbox, "_run", lambda *a: pytest.fail("a child was started"))
+    sandboxed.clear_cache()  # as in a new process
+    monkeypatch.setattr(sandboxed, "_run", lambda *a: pytest.fail("a child was started"))
     assert task_spec(task) == first
 
 
@@ -140,7 +141,7 @@ def test_get_inputs_that_raises_and_a_forged_answer_are_task_errors(tmp_path):
 
 
 def test_files_that_are_not_tasks_are_refused_without_running_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(task_sandbox, "_run", lambda *a: pytest.fail("a child was started"))
+    monkeypatch.setattr(sandboxed, "_run", lambda *a: pytest.fail("a child was started"))
     kernel = write_task(tmp_path, "a_kernel", KERNEL, "")
     assert "is it a kernel file?" in failure(kernel)
     binary = tmp_path / "tasks" / "binary.py"
@@ -159,9 +160,10 @@ def test_the_evaluation_of_a_hostile_task_is_a_verdict_and_hawk_goes_on(tmp_path
     assert "exit_at_import" in verdict.error.message and "exit code 9" in verdict.error.message
 
 
-def test_stress_choice_and_trace_come_back_as_data(tmp_path):
+def test_stress_choice_and_trace_come_back_as_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("HAWK_CACHE_DIR", str(tmp_path / "cache"))  # chosen now, by a child, not read from a cache
     task = write_task(tmp_path, "relu", "")
-    cases, note = stress_choice(task)
+    cases, note = stress_cases(task)
     assert [c["name"] for c in cases] == ["inputs x16", "inputs x1/16"] and "not shift-invariant" in note
     calls, how = trace_calls(task)
     assert how == "fx" and [c.kind for c in calls] == ["relu"]
@@ -181,7 +183,7 @@ def test_traced_calls_survive_json_and_reject_malformed_data():
 
 
 # The modules that run in sandboxed children (workers, the task child) or define the in-process functions.
-CHILD_SIDE = {"hawk/tasks/task.py", "hawk/targets/task_sandbox.py", "hawk/targets/worker_kit.py",
+CHILD_SIDE = {"hawk/tasks/task.py", "hawk/tasks/sandboxed.py", "hawk/targets/worker_kit.py",
               "hawk/targets/stress.py", "hawk/targets/tracing.py", "hawk/targets/ascend_pypto/worker.py",
               "hawk/targets/ascend_triton/worker_interp.py", "hawk/targets/ascend_triton/worker_npu.py"}  # fmt: skip
 RUNS_TASK_CODE = {"load_module", "load_task_module", "instantiate", "signature", "shape_set", "trace_here",

@@ -35,8 +35,8 @@ from hawk.knowledge.store import KnowledgeStore
 from hawk.llm import LLM, LLMError, UsageLedger, extract_kernel
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
-from hawk.targets.task_sandbox import task_spec
 from hawk.targets.verdict import Verdict
+from hawk.tasks.sandboxed import task_spec
 from hawk.tasks.task import Task
 
 METHODS = ("oneshot", "feedback", "transplant", "hawk")

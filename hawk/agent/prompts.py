@@ -126,7 +126,7 @@ def build_messages(
 
 
 def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:
-    from hawk.targets.task_sandbox import task_spec
+    from hawk.tasks.sandboxed import task_spec
 
     spec = task_spec(task)
     return [dict(s) for s in spec.shapes], spec.dynamic_axes()

@@ -113,8 +113,8 @@ def task_facts(task: Any, spec: Any) -> Facts:
     """Facts of a task's reference: traced op kinds, dtypes, shape regimes and the predicted bottleneck.
 
     A reference that cannot be traced gives no facts (retrieval then runs on what is known)."""
-    from hawk.targets.task_sandbox import task_spec
     from hawk.targets.tracing import launches_kernel, tensors, trace_calls
+    from hawk.tasks.sandboxed import task_spec
 
     try:
         calls, _ = trace_calls(task)

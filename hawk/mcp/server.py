@@ -126,7 +126,7 @@ def build_server(config: ServerConfig) -> MCPServer:
         dtypes in order), the chip's spec and the target's language guide."""
 
         def work() -> dict[str, Any]:
-            from hawk.targets.task_sandbox import task_spec
+            from hawk.tasks.sandboxed import task_spec
 
             the_task, the_target = hawk.task(task), hawk.target(target)
             try:

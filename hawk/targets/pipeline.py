@@ -24,8 +24,8 @@ from hawk.scrub import Scrubber
 from hawk.targets.common import slug
 from hawk.targets.judging import set_speedup
 from hawk.targets.stress import stress_cases
-from hawk.targets.task_sandbox import task_spec
 from hawk.targets.verdict import Artifacts, ErrorContext, ShapeResult, Status, Verdict
+from hawk.tasks.sandboxed import task_spec
 from hawk.tasks.task import TaskError
 
 if TYPE_CHECKING:

@@ -329,15 +329,21 @@ def _export_calls(model: Any, inputs: list[Any]) -> list[Call]:
 
 def trace_calls(task: Task) -> tuple[list[Call], str]:
     """The reference's calls on seed 0's inputs, and how they were traced ("fx" or "export"),
-    traced in a sandboxed child (task files are untrusted code: hawk/targets/task_sandbox.py)."""
-    from hawk.targets.task_sandbox import traced_calls
+    traced in a sandboxed child (task files are untrusted code: hawk/tasks/sandboxed.py)."""
+    from hawk.tasks.sandboxed import ask
     from hawk.tasks.task import TaskError
 
-    data = traced_calls(task)
+    data = ask(task, "hawk.targets.tracing:trace_answer")
     try:
         return calls_from_json(data["calls"]), str(data["how"])
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise TaskError(f"task {task.id}: the task process gave a malformed trace ({exc})"[:500]) from None
+
+
+def trace_answer(task: Task) -> dict[str, Any]:
+    """In a sandboxed child (hawk.tasks.sandboxed): `trace_here` as JSON."""
+    calls, how = trace_here(task)
+    return {"calls": calls_to_json(calls), "how": how}
 
 
 def trace_here(task: Task) -> tuple[list[Call], str]:

@@ -5,7 +5,7 @@ in the suite manifest, or is derived from the file name for a loose task file.
 
 A task file is untrusted code. The functions here that import it (`load_module`, `load_task_module`,
 `shape_set`, `instantiate`, `signature`) run only in sandboxed children: the targets' workers and
-hawk/targets/task_sandbox.py, through which Hawk's own process asks (`task_spec`, ...).
+hawk/tasks/sandboxed.py, through which Hawk's own process asks (`task_spec`, ...).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hawk import config
+from hawk.sandbox import run_child
 from hawk.targets.ascend_pypto import harvest
 from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
@@ -35,7 +36,6 @@ from hawk.targets.judging import (
     signature_bytes,
 )
 from hawk.targets.pipeline import Job
-from hawk.targets.sandbox import run_child
 from hawk.targets.stress import scaled
 from hawk.targets.tuning import PointTiming
 from hawk.targets.verdict import Correctness, ErrorContext, Perf, SeedCheck, SourceLine, Status, Verdict
@@ -278,7 +278,7 @@ class PyptoTimer:
     """Performance-only simulation of tuning points over a pool of long-lived children."""
 
     def __init__(self, task: Task, workdir: Path, workers: int) -> None:
-        from hawk.targets.task_sandbox import task_spec
+        from hawk.tasks.sandboxed import task_spec
 
         self.workdir = workdir
         self.args = [(list(s.shape), s.dtype) for s in task_spec(task).args]

@@ -3,17 +3,19 @@
 A task file (KernelBench format) is arbitrary Python: importing it, calling `get_inputs` or running
 the reference may exit, hang, crash, eat memory or write files. So every question Hawk's own
 process has about a task is answered by a child with the kernels' isolation
-(hawk/targets/sandbox.py: own process and session, wall-clock timeout, RLIMIT_AS memory limit, a
+(hawk/sandbox.py: own process and session, wall-clock timeout, RLIMIT_AS memory limit, a
 fresh scratch directory as its working directory, removed afterwards, and no secret-named
-variables in its environment), and the answer comes back as JSON data, never as pickled objects:
-- `task_spec(task)`: the kernel contract (one ArgSpec per argument), the shape set and the
-  contract at each of its shapes (hence the dynamic axes);
-- `stress_choice(task)`: the value-stress cases the reference supports (hawk/targets/stress.py);
-- `traced_calls(task)`: the reference's calls for eager baselines and task facts (tracing.py).
+variables in its environment), and the answer comes back as JSON data, never as pickled objects.
+`ask(task, handler)` runs `handler` ("module:function", a function of the task returning JSON-ready
+data) in such a child; the callers own their handlers and check what comes back:
+- `task_spec(task)` (here): the kernel contract (one ArgSpec per argument), the shape set and
+  the contract at each of its shapes (hence the dynamic axes);
+- the value-stress cases the reference supports (hawk/targets/stress.py: `stress_cases`);
+- the reference's traced calls, for eager baselines and task facts (hawk/targets/tracing.py).
 A task that misbehaves gives a `TaskError` naming the task and what happened; Hawk goes on.
 The targets' workers, children already, import the task themselves (hawk.targets.worker_kit).
 
-Answers are remembered per (task file, content hash, shape, query) in this process, at most
+Answers are remembered per (task file, content hash, shape, handler) in this process, at most
 `CACHE_SIZE` of them: every evaluation and prompt asks, a child costs a Python start and a torch
 import (~2 s), and a long-lived process (MCP server, bench) may see any number of task files.
 Contracts are also kept on disk (`~/.cache/hawk/task-spec/`, by content hash and shape), so each
@@ -24,8 +26,10 @@ caches (stress.py, the eager baselines).
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -36,9 +40,8 @@ from typing import Any
 
 from hawk import config
 from hawk.fileio import atomic_write_json
+from hawk.sandbox import ChildResult, run_child
 from hawk.scrub import scrub
-from hawk.targets.common import slug
-from hawk.targets.sandbox import ChildResult, run_child
 from hawk.tasks.task import ArgSpec, Task, TaskError
 
 SPEC_VERSION = 1  # bump when what the child answers to "spec" changes (the disk cache keys on it)
@@ -94,9 +97,12 @@ class TaskSpec:
 
 
 # ---------------------------------------------------------------------------------------- parent side
+SPEC_HANDLER = "hawk.tasks.sandboxed:spec_answer"
+
+
 def task_spec(task: Task) -> TaskSpec:
     """The kernel contract and shape set of `task`, from a sandboxed child (cached)."""
-    data = _ask(task, "spec")
+    data = ask(task, SPEC_HANDLER)
     try:
         args = tuple(_arg_spec(a) for a in data["args"])
         shapes = tuple({str(k): int(v) for k, v in s.items()} for s in data["shapes"])
@@ -108,25 +114,6 @@ def task_spec(task: Task) -> TaskSpec:
     return TaskSpec(task.id, args, shapes, shape_args)
 
 
-def stress_choice(task: Task) -> tuple[list[dict[str, Any]], str]:
-    """The stress cases for `task` and the note on what was left out (hawk/targets/stress.py)."""
-    data = _ask(task, "stress")
-    cases, note = data.get("cases"), data.get("note")
-    allowed = {"name": str, "declared": bool, "scale": float, "shift": float, "atol_scale": float}
-    ok = isinstance(cases, list) and isinstance(note, str) and all(
-        isinstance(c, dict) and isinstance(c.get("name"), str)
-        and all(k in allowed and isinstance(v, (allowed[k], int)) for k, v in c.items()) for c in cases
-    )  # fmt: skip
-    if not ok:
-        raise TaskError(f"task {task.id}: the task process gave malformed stress cases")
-    return cases, note
-
-
-def traced_calls(task: Task) -> dict[str, Any]:
-    """The reference's calls as JSON (hawk.targets.tracing.calls_from_json reads them)."""
-    return _ask(task, "trace")
-
-
 def clear_cache() -> None:
     with _LOCK:
         _CACHE.clear()
@@ -136,10 +123,11 @@ _CACHE: OrderedDict[tuple[str, ...], dict[str, Any] | TaskError] = OrderedDict()
 _LOCK = threading.Lock()  # the MCP server asks from worker threads
 
 
-def _ask(task: Task, query: str) -> dict[str, Any]:
-    """The child's answer to `query` about `task` (cached), or the TaskError it ended with."""
+def ask(task: Task, handler: str) -> dict[str, Any]:
+    """`handler`'s answer about `task` from a sandboxed child (cached), or the TaskError it ended
+    with. The answer is JSON data from untrusted code: the caller checks every field it reads."""
     source = check_task_file(task)
-    key = (str(task.path), _hash(source), json.dumps(task.shape, sort_keys=True), json.dumps(task.shapes), query)
+    key = (str(task.path), _hash(source), json.dumps(task.shape, sort_keys=True), json.dumps(task.shapes), handler)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -147,11 +135,11 @@ def _ask(task: Task, query: str) -> dict[str, Any]:
             if isinstance(hit, TaskError):
                 raise TaskError(str(hit))
             return hit
-    disk = _disk_path(key) if query == "spec" else None
+    disk = _disk_path(key) if handler == SPEC_HANDLER else None
     try:
         answer: dict[str, Any] | TaskError | None = _read_disk(disk)
         if answer is None:
-            answer = _run(task, query, TaskLimits.from_env())
+            answer = _run(task, handler, TaskLimits.from_env())
             if disk is not None:
                 atomic_write_json(disk, answer)
     except _Transient as exc:  # a timeout may be the machine's load: asked again next time
@@ -248,15 +236,15 @@ def _top_level_names(body: list[ast.stmt]) -> tuple[set[str], bool]:
     return names, star
 
 
-def _run(task: Task, query: str, limits: TaskLimits) -> dict[str, Any]:
-    """One sandboxed child answering `query`; its scratch directory is removed afterwards."""
-    workdir = config.new_scratch_dir(f"task-{slug(task.id)}")
+def _run(task: Task, handler: str, limits: TaskLimits) -> dict[str, Any]:
+    """One sandboxed child running `handler`; its scratch directory is removed afterwards."""
+    workdir = config.new_scratch_dir("task-" + re.sub(r"[^\w.-]+", "_", task.id)[:60])
     try:
-        request = {"query": query, "task_id": task.id, "task_file": str(Path(task.path).resolve()),
+        request = {"handler": handler, "task_id": task.id, "task_file": str(Path(task.path).resolve()),
                    "shape": task.shape, "shapes": task.shapes, "atol": task.atol, "rtol": task.rtol}  # fmt: skip
         (workdir / "request.json").write_text(json.dumps(request))
         child = run_child(
-            [sys.executable, "-m", "hawk.targets.task_sandbox", "request.json"], cwd=workdir, env=child_env(),
+            [sys.executable, "-m", "hawk.tasks.sandboxed", "request.json"], cwd=workdir, env=child_env(),
             timeout_s=limits.timeout_s, memory_limit_mb=limits.memory_mb, log_path=workdir / "task.log",
         )  # fmt: skip
         return _answer_of(task, child, workdir / "answer.json", limits)
@@ -321,37 +309,32 @@ def _arg_spec(data: Any) -> ArgSpec:
 
 
 # ---------------------------------------------------------------------------------------- child side
-def _answer(request: dict[str, Any]) -> dict[str, Any]:
-    """In the child: import the task and answer the request's query (JSON-ready)."""
+def spec_answer(task: Task) -> dict[str, Any]:
+    """In the child: the contract at the task's shape, its shape set and the contract per shape."""
     from dataclasses import asdict
 
     from hawk.tasks.task import shape_set, signature
 
+    shapes = shape_set(task)
+    per_shape = [[asdict(a) for a in signature(task.variant(s))] for s in shapes] if len(shapes) > 1 else []
+    return {"args": [asdict(a) for a in signature(task)], "shapes": shapes, "shape_args": per_shape}
+
+
+def _answer(request: dict[str, Any]) -> dict[str, Any]:
+    """In the child: the request's handler run on its task (the handler imports the task file)."""
+    module, _, name = str(request["handler"]).partition(":")
+    if not module.startswith("hawk.") or not name:
+        raise TaskError(f"not a Hawk handler: {request['handler']!r}")
     task = Task(id=request["task_id"], path=Path(request["task_file"]), shapes=request["shapes"],
                 shape=request["shape"] or {}, atol=request["atol"], rtol=request["rtol"])  # fmt: skip
-    if request["query"] == "spec":
-        shapes = shape_set(task)
-        args = [asdict(a) for a in signature(task)]
-        per_shape = [[asdict(a) for a in signature(task.variant(s))] for s in shapes] if len(shapes) > 1 else []
-        return {"args": args, "shapes": shapes, "shape_args": per_shape}
-    if request["query"] == "stress":
-        from hawk.targets.stress import choose_here
-
-        cases, note = choose_here(task)
-        return {"cases": cases, "note": note}
-    if request["query"] == "trace":
-        from hawk.targets.tracing import calls_to_json, trace_here
-
-        calls, how = trace_here(task)
-        return {"calls": calls_to_json(calls), "how": how}
-    raise TaskError(f"unknown query {request['query']!r}")
-
-
-_DOING = {"spec": "reading the task", "stress": "choosing stress inputs", "trace": "tracing the reference"}
+    answer = getattr(importlib.import_module(module), name)(task)
+    if not isinstance(answer, dict):
+        raise TaskError(f"handler {request['handler']} gave {type(answer).__name__}, not a dict")
+    return answer
 
 
 def main(argv: list[str]) -> int:
-    """The child's entry point: `python -m hawk.targets.task_sandbox request.json` (in its scratch
+    """The child's entry point: `python -m hawk.tasks.sandboxed request.json` (in its scratch
     directory). Whatever the task raises, SystemExit included, becomes the answer's `error`."""
     request = json.loads(Path(argv[0]).read_text())
     answer_path = Path("answer.json").resolve()  # before the task runs: it may change directory
@@ -360,8 +343,7 @@ def main(argv: list[str]) -> int:
     except TaskError as exc:
         out = {"error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the task's too
-        what = _DOING.get(request.get("query"), "answering")
-        out = {"error": f"task {request['task_id']}: {what} failed: {type(exc).__name__}: {exc}"[:2000]}
+        out = {"error": f"task {request['task_id']}: {type(exc).__name__}: {exc}"[:2000]}
     answer_path.write_text(json.dumps(out, default=str))
     return 0
 

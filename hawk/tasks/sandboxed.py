@@ -6,8 +6,9 @@ process has about a task is answered by a child with the kernels' isolation
 (hawk/sandbox.py: own process and session, wall-clock timeout, RLIMIT_AS memory limit, a
 fresh scratch directory as its working directory, removed afterwards, and no secret-named
 variables in its environment), and the answer comes back as JSON data, never as pickled objects.
-`ask(task, handler)` runs `handler` ("module:function", a function of the task returning JSON-ready
-data) in such a child; the callers own their handlers and check what comes back:
+`ask(task, handler, params)` runs `handler` ("module:function": called with the task and the JSON
+`params`, it returns JSON-ready data) in such a child; callers own their handlers and check what
+comes back:
 - `task_spec(task)` (here): the kernel contract (one ArgSpec per argument), the shape set and
   the contract at each of its shapes (hence the dynamic axes);
 - the value-stress cases the reference supports (hawk/targets/stress.py: `stress_cases`);
@@ -123,11 +124,12 @@ _CACHE: OrderedDict[tuple[str, ...], dict[str, Any] | TaskError] = OrderedDict()
 _LOCK = threading.Lock()  # the MCP server asks from worker threads
 
 
-def ask(task: Task, handler: str) -> dict[str, Any]:
-    """`handler`'s answer about `task` from a sandboxed child (cached), or the TaskError it ended
+def ask(task: Task, handler: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`handler(task, **params)`'s answer from a sandboxed child (cached), or the TaskError it ended
     with. The answer is JSON data from untrusted code: the caller checks every field it reads."""
     source = check_task_file(task)
-    key = (str(task.path), _hash(source), json.dumps(task.shape, sort_keys=True), json.dumps(task.shapes), handler)
+    key = (str(task.path), _hash(source), json.dumps(task.shape, sort_keys=True), json.dumps(task.shapes), handler,
+           json.dumps(params or {}, sort_keys=True))  # fmt: skip
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -139,7 +141,7 @@ def ask(task: Task, handler: str) -> dict[str, Any]:
     try:
         answer: dict[str, Any] | TaskError | None = _read_disk(disk)
         if answer is None:
-            answer = _run(task, handler, TaskLimits.from_env())
+            answer = _run(task, handler, params or {}, TaskLimits.from_env())
             if disk is not None:
                 atomic_write_json(disk, answer)
     except _Transient as exc:  # a timeout may be the machine's load: asked again next time
@@ -236,11 +238,11 @@ def _top_level_names(body: list[ast.stmt]) -> tuple[set[str], bool]:
     return names, star
 
 
-def _run(task: Task, handler: str, limits: TaskLimits) -> dict[str, Any]:
+def _run(task: Task, handler: str, params: dict[str, Any], limits: TaskLimits) -> dict[str, Any]:
     """One sandboxed child running `handler`; its scratch directory is removed afterwards."""
     workdir = config.new_scratch_dir("task-" + re.sub(r"[^\w.-]+", "_", task.id)[:60])
     try:
-        request = {"handler": handler, "task_id": task.id, "task_file": str(Path(task.path).resolve()),
+        request = {"handler": handler, "params": params, "task_id": task.id, "task_file": str(Path(task.path).resolve()),
                    "shape": task.shape, "shapes": task.shapes, "atol": task.atol, "rtol": task.rtol}  # fmt: skip
         (workdir / "request.json").write_text(json.dumps(request))
         child = run_child(
@@ -327,7 +329,7 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
         raise TaskError(f"not a Hawk handler: {request['handler']!r}")
     task = Task(id=request["task_id"], path=Path(request["task_file"]), shapes=request["shapes"],
                 shape=request["shape"] or {}, atol=request["atol"], rtol=request["rtol"])  # fmt: skip
-    answer = getattr(importlib.import_module(module), name)(task)
+    answer = getattr(importlib.import_module(module), name)(task, **request["params"])
     if not isinstance(answer, dict):
         raise TaskError(f"handler {request['handler']} gave {type(answer).__name__}, not a dict")
     return answer

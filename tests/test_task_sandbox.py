@@ -182,8 +182,9 @@ def test_traced_calls_survive_json_and_reject_malformed_data():
         calls_from_json([{**calls_to_json([call])[0], "args": [{"$tensor": 5, "info": {}}]}])
 
 
-# The modules that run in sandboxed children (workers, the task child) or define the in-process functions.
-CHILD_SIDE = {"hawk/tasks/task.py", "hawk/tasks/sandboxed.py", "hawk/targets/worker_kit.py",
+# The modules that run in sandboxed children (workers, the task child) or define the in-process
+# functions (hawk/tasks/__init__.py re-exports two of them for tests).
+CHILD_SIDE = {"hawk/tasks/task.py", "hawk/tasks/__init__.py", "hawk/tasks/sandboxed.py", "hawk/targets/worker_kit.py",
               "hawk/targets/stress.py", "hawk/targets/tracing.py", "hawk/targets/ascend_pypto/worker.py",
               "hawk/targets/ascend_triton/worker_interp.py", "hawk/targets/ascend_triton/worker_npu.py"}  # fmt: skip
 RUNS_TASK_CODE = {"load_module", "load_task_module", "instantiate", "signature", "shape_set", "trace_here",

@@ -50,6 +50,7 @@ CACHE_SIZE = 256
 MAX_TASK_BYTES = 4 << 20  # a KernelBench task is a few KB; a bigger file is refused before parsing
 MAX_RESULT_BYTES = 32 << 20
 REQUIRED = ("Model", "get_inputs", "get_init_inputs")
+ROLES = ("input", "param", "output", "scalar")  # ArgSpec.role ("scalar": a Python number from get_inputs)
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -302,7 +303,7 @@ def _arg_spec(data: Any) -> ArgSpec:
         raise TypeError("an argument is not an object")
     known = {f.name for f in fields(ArgSpec)}
     values = {k: v for k, v in data.items() if k in known}
-    if not isinstance(values.get("name"), str) or values.get("role") not in ("input", "param", "output"):
+    if not isinstance(values.get("name"), str) or values.get("role") not in ROLES:
         raise ValueError(f"bad argument {str(data)[:80]}")
     if not isinstance(values.get("dtype"), str) or not isinstance(values.get("shape"), list):
         raise ValueError(f"bad argument {values['name']}")

@@ -37,6 +37,32 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+MAX_KERNEL_BYTES = 1 << 20  # a kernel is a few KB; a bigger file is not one (and is not read whole)
+
+
+def read_kernel(path: Path) -> tuple[str, str | None]:
+    """The kernel's text, or "" and why it cannot be a kernel (too large, not UTF-8, unreadable)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_KERNEL_BYTES:
+            return "", f"the kernel file is {size} bytes, over the {MAX_KERNEL_BYTES} byte limit: not a kernel"
+        return path.read_bytes().decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return "", f"the kernel file is not UTF-8 text (byte {exc.start}: {exc.reason}): not a kernel"
+    except OSError as exc:
+        return "", f"cannot read the kernel file: {exc.strerror or exc}"
+
+
+def _refuse(as_json: bool, task: str, target: str, message: str, kind: str = "usage", code: int = 2) -> None:
+    """A `hawk eval` that cannot judge: with --json still a verdict record on stdout (status
+    `invalid`, error kind `usage` or `internal`), else one line on stderr; exit code `code`."""
+    if not as_json:
+        fail(message, code)
+    verdict = Verdict(Status.INVALID, task, target, "", error=ErrorContext(kind=kind, message=message))
+    print(json.dumps(verdict.to_dict(), indent=2, default=str))
+    raise typer.Exit(code)
+
+
 @app.command("targets")
 def targets_cmd() -> None:
     """List hardware targets, whether each can run here, and in which mode."""
@@ -105,32 +131,6 @@ def eval_cmd(
     else:
         print_verdict(verdict)
     raise typer.Exit(0 if verdict.passed else 1)
-
-
-MAX_KERNEL_BYTES = 1 << 20  # a kernel is a few KB; a bigger file is not one (and is not read whole)
-
-
-def read_kernel(path: Path) -> tuple[str, str | None]:
-    """The kernel's text, or "" and why it cannot be a kernel (too large, not UTF-8, unreadable)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_KERNEL_BYTES:
-            return "", f"the kernel file is {size} bytes, over the {MAX_KERNEL_BYTES} byte limit: not a kernel"
-        return path.read_bytes().decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return "", f"the kernel file is not UTF-8 text (byte {exc.start}: {exc.reason}): not a kernel"
-    except OSError as exc:
-        return "", f"cannot read the kernel file: {exc.strerror or exc}"
-
-
-def _refuse(as_json: bool, task: str, target: str, message: str, kind: str = "usage", code: int = 2) -> None:
-    """A `hawk eval` that cannot judge: with --json still a verdict record on stdout (status
-    `invalid`, error kind `usage` or `internal`), else one line on stderr; exit code `code`."""
-    if not as_json:
-        fail(message, code)
-    verdict = Verdict(Status.INVALID, task, target, "", error=ErrorContext(kind=kind, message=message))
-    print(json.dumps(verdict.to_dict(), indent=2, default=str))
-    raise typer.Exit(code)
 
 
 def _llm_settings(provider, base_url, model, api_key, temperature, max_tokens, exchange_dir, llm_config, no_cache):

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from hawk.targets.verdict import Correctness, ErrorContext, SeedCheck, Status, StressCheck, Verdict
 
 if TYPE_CHECKING:
-    from hawk.sandbox import ChildResult
     from hawk.targets.base import HardwareSpec
+    from hawk.targets.sandbox import ChildResult
 
 # Bytes per element, by torch dtype name; IR spellings (f32, i8, ...) are aliases of these.
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1, "uint8": 1, "int16": 2,

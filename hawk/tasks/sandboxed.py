@@ -3,7 +3,7 @@
 A task file (KernelBench format) is arbitrary Python: importing it, calling `get_inputs` or running
 the reference may exit, hang, crash, eat memory or write files. So every question Hawk's own
 process has about a task is answered by a child with the kernels' isolation
-(hawk/sandbox.py: own process and session, wall-clock timeout, RLIMIT_AS memory limit, a
+(hawk/targets/sandbox.py: own process and session, wall-clock timeout, RLIMIT_AS memory limit, a
 fresh scratch directory as its working directory, removed afterwards, and no secret-named
 variables in its environment), and the answer comes back as JSON data, never as pickled objects.
 `ask(task, handler, params)` runs `handler` ("module:function": called with the task and the JSON
@@ -37,13 +37,15 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hawk import config
 from hawk.fileio import atomic_write_json
-from hawk.sandbox import ChildResult, run_child
 from hawk.scrub import scrub
 from hawk.tasks.task import ArgSpec, Task, TaskError
+
+if TYPE_CHECKING:
+    from hawk.targets.sandbox import ChildResult
 
 SPEC_VERSION = 1  # bump when what the child answers to "spec" changes (the disk cache keys on it)
 CACHE_SIZE = 256
@@ -241,6 +243,10 @@ def _top_level_names(body: list[ast.stmt]) -> tuple[set[str], bool]:
 
 def _run(task: Task, handler: str, params: dict[str, Any], limits: TaskLimits) -> dict[str, Any]:
     """One sandboxed child running `handler`; its scratch directory is removed afterwards."""
+    # The kernels' child runner: stdlib only, below every layer though it lives in targets (see
+    # tests/test_layers.py); imported here, not at the top, since hawk.targets imports this module.
+    from hawk.targets.sandbox import run_child
+
     workdir = config.new_scratch_dir("task-" + re.sub(r"[^\w.-]+", "_", task.id)[:60])
     try:
         request = {"handler": handler, "params": params, "task_id": task.id, "task_file": str(Path(task.path).resolve()),

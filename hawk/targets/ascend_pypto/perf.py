@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hawk import config
-from hawk.sandbox import start_child, stop_child
 from hawk.targets.ascend_pypto import harvest
+from hawk.targets.sandbox import start_child, stop_child
 
 KERNEL_TIMEOUT_S = 180.0  # one kernel's compile + simulation, watched inside the child
 CHILD_MEMORY_MB = 16384

@@ -17,7 +17,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hawk import config
-from hawk.sandbox import run_child
 from hawk.targets.ascend_pypto import harvest
 from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
@@ -36,6 +35,7 @@ from hawk.targets.judging import (
     signature_bytes,
 )
 from hawk.targets.pipeline import Job
+from hawk.targets.sandbox import run_child
 from hawk.targets.stress import scaled
 from hawk.targets.tuning import PointTiming
 from hawk.targets.verdict import Correctness, ErrorContext, Perf, SeedCheck, SourceLine, Status, Verdict

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hawk import config
-from hawk.scrub import Scrubber
 from hawk.targets.common import slug
 from hawk.targets.judging import set_speedup
 from hawk.targets.stress import stress_cases
@@ -119,6 +118,8 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
 def _finished(verdict: Verdict, started: float) -> Verdict:
     """The verdict as it leaves the harness: total time, and messages without ANSI codes, scratch
     paths or secrets (hawk.scrub; tool output carries all three, and prompts and triggers read them)."""
+    from hawk.scrub import Scrubber
+
     verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
     verdict.scrub_messages(Scrubber.here().text)
     return verdict

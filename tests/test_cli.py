@@ -70,7 +70,28 @@ def test_not_a_kernel_file(tmp_path: Path):
     binary = tmp_path / "blob.py"
     binary.write_bytes(b"\xff\xfe\x00\x81")
     r = hawk("eval", str(binary), "--task", str(EXP_TASK_FILE))
-    assert r.returncode == 2 and "cannot read" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "invalid" in r.stdout and "not UTF-8" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_every_eval_json_failure_prints_a_json_verdict(tmp_path: Path):
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    r = hawk("eval", str(binary), "--task", str(EXP_TASK_FILE), "--json", timeout=60)
+    v = json.loads(r.stdout)
+    assert r.returncode == 1 and v["status"] == "invalid" and v["error"]["kind"] == "encoding"
+    assert "not UTF-8" in v["error"]["message"] and v["task"] == EXP_TASK_FILE.stem
+    huge = tmp_path / "huge.py"
+    huge.write_text("# x\n" * 400_000)
+    v = json.loads(hawk("eval", str(huge), "--task", str(EXP_TASK_FILE), "--json", timeout=60).stdout)
+    assert v["status"] == "invalid" and "byte limit" in v["error"]["message"]
+    k = str(DATA / "kernels" / "exp_mul_add_good.py")
+    for args, needle in ((["no/such.py", "--task", "x"], "kernel file not found"),
+                         ([k, "--task", "no-such-task"], "unknown task"),
+                         ([k, "--task", str(EXP_TASK_FILE), "--target", "gpu-cuda"], "unknown target")):  # fmt: skip
+        r = hawk("eval", *args, "--json", timeout=60)
+        v = json.loads(r.stdout)
+        assert r.returncode == 2 and v["status"] == "invalid" and v["error"]["kind"] == "usage", r.stdout
+        assert needle in v["error"]["message"] and r.stderr == ""
 
 
 def test_targets_lists_modes():

@@ -14,7 +14,8 @@ from hawk.targets.base import EvalOptions
 from hawk.targets.stress import stress_cases
 from hawk.targets.verdict import Status
 from hawk.tasks import load_suite
-from hawk.tasks.task import dynamic_axes, shape_set, task_from_file
+from hawk.tasks.sandboxed import task_spec
+from hawk.tasks.task import task_from_file
 
 from .conftest import DATA, kernel_source
 
@@ -24,9 +25,11 @@ FAST = EvalOptions(seeds=1, with_eager_baseline=False)
 
 
 def test_shape_set_and_its_dynamic_axes():
-    shapes = shape_set(RMS_DYN)
+    spec = task_spec(RMS_DYN)  # asked of a sandboxed child
+    shapes = [dict(s) for s in spec.shapes]
     assert shapes == [{"BATCH": 1}, {"BATCH": 13}, {"BATCH": 32}]
-    assert dynamic_axes(RMS_DYN, shapes) == {"x": [0], "out": [0]}
+    assert spec.dynamic_axes() == {"x": [0], "out": [0]}
+    assert [a.shape for a in spec.shape_args[1]] == [(13, 256), (13, 256)]
     assert RMS_DYN.variant(shapes[0]).source_hash != RMS_DYN.variant(shapes[1]).source_hash
 
 
@@ -67,7 +70,7 @@ def test_softmax_without_max_subtraction_fails_the_stress_inputs():
 def test_dynamic_kernel_passes_every_shape_and_the_stress_inputs():
     v = targets.get("ascend-pypto").evaluate(kernel_source("rms_dynamic"), RMS_DYN, FAST)
     assert v.status == Status.PASS, v.error
-    assert [r.shape for r in v.shapes] == shape_set(RMS_DYN) and all(r.time_us > 0 for r in v.shapes)
+    assert [r.shape for r in v.shapes] == list(task_spec(RMS_DYN).shapes) and all(r.time_us > 0 for r in v.shapes)
     assert v.correctness.stress and all(c.passed for c in v.correctness.stress)
     saved = json.loads((Path(v.artifacts.workdir) / "verdict.json").read_text())
     assert len(saved["shapes"]) == 3 and saved["perf"]["time_us"] > 0

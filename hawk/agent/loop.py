@@ -36,7 +36,8 @@ from hawk.llm import LLM, LLMError, UsageLedger, extract_kernel
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict, bound_gap
-from hawk.tasks.task import Task, signature
+from hawk.tasks.sandboxed import task_spec
+from hawk.tasks.task import Task
 
 METHODS = ("oneshot", "feedback", "transplant", "hawk")
 KNOWLEDGE_K = 3  # items injected per prompt: enough for one cause and a neighbour, short enough to read
@@ -114,7 +115,7 @@ def run_agent(
     out_dir.mkdir(parents=True, exist_ok=True)
     traj = Trajectory(out_dir / "trajectory.jsonl")
     ledger = ledger or UsageLedger()
-    specs = signature(task)
+    specs = list(task_spec(task).args)
     exemplar_text, exemplar_name = None, None
     if method == "transplant":
         if corpus is None:

@@ -141,7 +141,7 @@ def _shape_run(task: Task) -> str:
 
 
 def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:
-    from hawk.tasks.task import dynamic_axes, shape_set
+    from hawk.tasks.sandboxed import task_spec
 
-    shapes = shape_set(task)
-    return shapes, dynamic_axes(task, shapes)
+    spec = task_spec(task)
+    return [dict(s) for s in spec.shapes], spec.dynamic_axes()

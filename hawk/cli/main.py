@@ -13,7 +13,7 @@ from hawk import targets
 from hawk.cli import options as opt
 from hawk.cli.tables import print_records
 from hawk.targets.base import EvalOptions
-from hawk.targets.verdict import Verdict
+from hawk.targets.verdict import ErrorContext, Status, Verdict
 from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
 from hawk.tasks.shape_policy import shape_summary
 
@@ -35,6 +35,32 @@ app.add_typer(_kb_app(), name="kb", help="Inspect and manage the knowledge store
 
 def fail(message: str, code: int = 2) -> None:
     err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+MAX_KERNEL_BYTES = 1 << 20  # a kernel is a few KB; a bigger file is not one (and is not read whole)
+
+
+def read_kernel(path: Path) -> tuple[str, str | None]:
+    """The kernel's text, or "" and why it cannot be a kernel (too large, not UTF-8, unreadable)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_KERNEL_BYTES:
+            return "", f"the kernel file is {size} bytes, over the {MAX_KERNEL_BYTES} byte limit: not a kernel"
+        return path.read_bytes().decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return "", f"the kernel file is not UTF-8 text (byte {exc.start}: {exc.reason}): not a kernel"
+    except OSError as exc:
+        return "", f"cannot read the kernel file: {exc.strerror or exc}"
+
+
+def _refuse(as_json: bool, task: str, target: str, message: str, kind: str = "usage", code: int = 2) -> None:
+    """A `hawk eval` that cannot judge: with --json still a verdict record on stdout (status
+    `invalid`, error kind `usage` or `internal`), else one line on stderr; exit code `code`."""
+    if not as_json:
+        fail(message, code)
+    verdict = Verdict(Status.INVALID, task, target, "", error=ErrorContext(kind=kind, message=message))
+    print(json.dumps(verdict.to_dict(), indent=2, default=str))
     raise typer.Exit(code)
 
 
@@ -137,22 +163,25 @@ def eval_cmd(
 ) -> None:
     """Judge one kernel on one task. Exit code 0 only for a pass."""
     if not kernel.is_file():
-        fail(f"kernel file not found: {kernel}")
-    try:
-        source = kernel.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {kernel}: {exc}")
+        _refuse(as_json, task, target, f"kernel file not found: {kernel}")
+    source, problem = read_kernel(kernel)
     try:
         the_task = resolve_task(task)
         the_target = targets.get(target)
     except (TaskError, KeyError) as exc:
-        fail(str(exc).strip("'\""))
-    options = EvalOptions(
-        seeds=seeds, timeout_s=timeout, memory_limit_mb=memory_mb, mode=mode, swimlane=swimlane,
-        with_eager_baseline=eager,
-        stress=stress,
-    )  # fmt: skip
-    verdict = the_target.evaluate(source, the_task, options)
+        _refuse(as_json, task, target, str(exc).strip("'\""))
+    if problem is not None:  # the kernel's own fault: an `invalid` verdict, as for any bad candidate
+        verdict = Verdict(Status.INVALID, the_task.id, the_target.name, mode or "",
+                          error=ErrorContext(kind="encoding", message=problem))  # fmt: skip
+    else:
+        options = EvalOptions(
+            seeds=seeds, timeout_s=timeout, memory_limit_mb=memory_mb, mode=mode, swimlane=swimlane,
+            with_eager_baseline=eager, stress=stress,
+        )  # fmt: skip
+        try:
+            verdict = the_target.evaluate(source, the_task, options)
+        except Exception as exc:  # a bug of Hawk's: still one record (JSON) or one line, never a traceback
+            _refuse(as_json, task, target, f"evaluation failed: {type(exc).__name__}: {exc}", kind="internal", code=3)
     if as_json:
         print(json.dumps(verdict.to_dict(), indent=2, default=str))
     else:

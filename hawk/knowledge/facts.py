@@ -135,12 +135,12 @@ def task_facts(task: Any, spec: Any) -> Facts:
 
     A reference that cannot be traced gives no facts (retrieval then runs on what is known)."""
     from hawk.targets.tracing import launches_kernel, tensors, trace_calls
-    from hawk.tasks.task import shape_set, signature
+    from hawk.tasks.sandboxed import task_spec
 
     try:
         calls, _ = trace_calls(task)
-        specs = signature(task)
-        dynamic = len(shape_set(task)) > 1
+        contract = task_spec(task)
+        specs, dynamic = contract.args, len(contract.shapes) > 1
     except Exception:  # an untraceable reference must not stop the run: up-front knowledge is optional
         return Facts()
     kinds = {c.kind for c in calls if launches_kernel(c)}

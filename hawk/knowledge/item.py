@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from hawk.scrub import scrub
+
 # candidate: not (yet) proven; active: proven and retrieved; demoted: proven but its injections went
 # with failures, so it is retrieved at a penalty until it helps again or is pruned; merged/pruned:
 # kept with the reason, never retrieved.
@@ -46,6 +48,23 @@ def normalize_error(text: str) -> str:
     for pattern, repl in _NORMALIZERS:
         out = pattern.sub(repl, out)
     return out.strip()
+
+
+# An ANSI code after normalize_error (its digits are <N> by then): "\x1b[<N>;<N>m".
+_NORMALIZED_ANSI = re.compile(r"\x1b\[(?:<N>|[\d;?])*[A-Za-z]?")
+
+
+def scrub_trigger(trigger: Trigger) -> bool:
+    """Clean a stored trigger of ANSI codes, scratch paths and secrets (hawk.scrub); True if it
+    changed. Only what the scrubber changes is rewritten (the signature then derived again), so a
+    clean item keeps its dedup key."""
+    before = (trigger.signature, trigger.hardware_reason)
+    if trigger.hardware_reason and (reason := scrub(trigger.hardware_reason)) != trigger.hardware_reason:
+        trigger.hardware_reason = reason
+        trigger.signature = normalize_error(reason or "")
+    if trigger.signature and (sig := scrub(_NORMALIZED_ANSI.sub("", trigger.signature))) != trigger.signature:
+        trigger.signature = normalize_error(sig or "")
+    return (trigger.signature, trigger.hardware_reason) != before
 
 
 def now() -> str:

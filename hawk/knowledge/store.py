@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from hawk.config import cache_dir
-from hawk.knowledge.item import PROVEN_STATUSES, STATUSES, KnowledgeItem, now
+from hawk.knowledge.item import PROVEN_STATUSES, STATUSES, KnowledgeItem, now, scrub_trigger
 from hawk.knowledge.tokens import code_tokens
 
 __all__ = ["KnowledgeStore", "StoreError", "code_tokens", "default_path"]
-SCHEMA_VERSION = 2  # 2: preconditions, change keys, rule, proven tasks on every item (see _migrate)
+SCHEMA_VERSION = 3  # 2: preconditions, change keys, rule, proven tasks on every item; 3: scrubbed triggers (_migrate)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -354,16 +354,21 @@ class KnowledgeStore:
 
         Version 2 added preconditions, change keys, the rule and proven tasks: derived here from each
         item's diff and before-code, so old items are gated and attributed like new ones. Their effect
-        counts stay as they were (they credited every injection: read as applied)."""
+        counts stay as they were (they credited every injection: read as applied). Version 3 scrubs
+        the triggers (ANSI codes, scratch paths, secrets: hawk.scrub), which earlier verdicts carried
+        into them and retrieval then embedded."""
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row and row[0] >= SCHEMA_VERSION:
+        version = row[0] if row else 0
+        if version >= SCHEMA_VERSION:
             return
         from hawk.knowledge.rule import complete
 
         for (data,) in self.conn.execute("SELECT data FROM items").fetchall():
             item = KnowledgeItem.from_dict(json.loads(data))
-            if complete(item):
-                self._write(item, reindex=False)
+            derived = complete(item) if version < 2 else False
+            cleaned = scrub_trigger(item.trigger)
+            if derived or cleaned:
+                self._write(item, reindex=cleaned)
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def _fold(self, mine: KnowledgeItem, theirs: KnowledgeItem) -> None:

@@ -31,6 +31,7 @@ from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.knowledge.tuner_lessons import find_tuner_lessons, learn_from_tuner
 from hawk.llm import LLM, LLMError, Message
 from hawk.records.trajectory import Step
+from hawk.scrub import scrub
 from hawk.targets.base import EvalOptions, Target
 from hawk.tasks.suite import all_experts, expert_for
 from hawk.tasks.task import Task
@@ -205,10 +206,13 @@ def _draft(
 
 
 def _trigger(kind: str, verdict: dict[str, Any]) -> Trigger:
+    """What retrieval matches on. Scrubbed (hawk.scrub), also for verdicts recorded before verdicts
+    were: an ANSI code or a scratch folder in a trigger makes equal errors look different."""
     if kind == "repair":
         err = verdict.get("error") or {}
-        text = err.get("hardware_reason") or err.get("message") or verdict.get("status", "")
-        return Trigger(signature=normalize_error(text), hardware_reason=err.get("hardware_reason"), op=err.get("op"))
+        reason = scrub(err.get("hardware_reason")) or None
+        text = reason or scrub(err.get("message")) or verdict.get("status", "")
+        return Trigger(signature=normalize_error(text), hardware_reason=reason, op=err.get("op"))
     perf = verdict.get("perf") or {}
     return Trigger(bottleneck=perf.get("bottleneck"), pipes=dict(perf.get("pipes") or {}))
 

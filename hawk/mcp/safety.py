@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +12,10 @@ from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from hawk.scrub import Scrubber, mask_secrets, secret_values
+
 # An absolute path of at least two components, not glued to a word ("in/output" is prose, not a path).
 _ABS_PATH = re.compile(r"(?<![\w.~:/-])/(?:[\w.+@-]+/)+[\w.+@-]+")  # not in URLs (hawk://docs/...)
-_KEY_LIKE = re.compile(r"\b(?:sk|pk|rk|ghp|gho|hf)[-_][A-Za-z0-9_-]{16,}\b")
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL", re.I)
 # Kernel code is the agent's own text (or a proven fix): left verbatim, a rewrite could change what it computes.
 CODE_KEYS = frozenset({"source", "after_code", "before_code", "reference"})
 
@@ -36,8 +35,7 @@ class Workspace:
     @classmethod
     def here(cls, root: Path | None = None) -> Workspace:
         # Values of secret-looking variables (API keys, tokens) are masked wherever they would appear.
-        secrets = [v for k, v in os.environ.items() if _SECRET_NAME.search(k) and len(v) >= 8]
-        return cls((root or Path.cwd()).resolve(), sorted(set(secrets), key=len, reverse=True))
+        return cls((root or Path.cwd()).resolve(), secret_values())
 
     def resolve(self, arg: str, value: str) -> Path:
         """`value` (relative to the root, or absolute) as a file inside the root, or a tool error naming `arg`."""
@@ -79,17 +77,17 @@ class Workspace:
         return f"<outside>/{p.name}"
 
     def clean(self, obj: Any, key: str | None = None) -> Any:
-        """A JSON-ready copy of `obj` with secrets masked and outside paths reduced to their names."""
+        """A JSON-ready copy of `obj` with secrets masked, and outside its code fields ANSI codes
+        removed, scratch paths as `<scratch>` and other outside paths reduced to their names
+        (hawk.scrub)."""
         if isinstance(obj, dict):
             return {str(k): self.clean(v, str(k)) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
             return [self.clean(v, key) for v in obj]
         if isinstance(obj, str):
-            text = obj
-            for secret in self.secrets:
-                text = text.replace(secret, "***")
-            text = _KEY_LIKE.sub("***", text)
+            text = mask_secrets(obj, self.secrets)
             if key not in CODE_KEYS:
+                text = Scrubber(tuple(self.secrets), Scrubber.here().scratch_roots).text(text)
                 text = _ABS_PATH.sub(lambda m: self.shown(m.group(0)), text)
             return text
         if isinstance(obj, float) and not math.isfinite(obj):

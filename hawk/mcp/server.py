@@ -156,11 +156,11 @@ def build_server(config: ServerConfig) -> MCPServer:
         dtypes in order), the chip's spec and the target's language guide."""
 
         def work() -> dict[str, Any]:
-            from hawk.tasks.task import signature
+            from hawk.tasks.sandboxed import task_spec
 
             the_task, the_target = hawk.task(task), hawk.target(target)
             try:
-                specs = signature(the_task)
+                specs = list(task_spec(the_task).args)
                 shapes, dynamic = shape_contract(the_task)
             except TaskError as exc:
                 raise bad_argument("task", str(exc)) from None

@@ -24,7 +24,8 @@ from hawk.targets.common import slug
 from hawk.targets.judging import set_speedup
 from hawk.targets.stress import stress_cases
 from hawk.targets.verdict import Artifacts, ErrorContext, ShapeResult, Status, Verdict
-from hawk.tasks.task import TaskError, dynamic_axes, shape_set
+from hawk.tasks.sandboxed import task_spec
+from hawk.tasks.task import TaskError
 
 if TYPE_CHECKING:
     from hawk.targets.base import EvalOptions, Steps
@@ -77,26 +78,23 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
     finding = target.static_check(candidate)
     if finding is not None:
         verdict.status, verdict.error = finding.status, finding.error
-        verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
-        return verdict
+        return _finished(verdict, started)
     problem = mode_problem(target, mode)
     if problem:
         verdict.error = ErrorContext(kind="environment", message=problem)
-        verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
-        return verdict
+        return _finished(verdict, started)
 
     workdir = config.new_scratch_dir(f"{target.scratch_prefix}{slug(task.id)}")
     verdict.artifacts = Artifacts(workdir=str(workdir))
     try:
-        shapes = shape_set(task)
-        dynamic = dynamic_axes(task, shapes)
+        spec = task_spec(task)  # in a sandboxed child: task files are untrusted code
+        shapes, dynamic = [dict(s) for s in spec.shapes], spec.dynamic_axes()
         stress, note = (
             stress_cases(task.variant(shapes[0]) if shapes else task) if _stresses(target, opts) else ([], "")
         )
     except TaskError as exc:  # the task's own declarations are broken: say so, it is not the kernel's fault
         verdict.error = ErrorContext(kind="task", message=str(exc))
-        verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
-        return verdict
+        return _finished(verdict, started)
     if not shapes:
         job = Job(candidate, task, opts, mode, workdir, workdir / "candidate.py", list(range(opts.seeds)), stress, note)
         _run_job(target, job, verdict)
@@ -113,8 +111,18 @@ def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | N
             _run_job(target, job, sub)
             per_shape.append(sub)
         merge_shapes(verdict, per_shape, shapes)
-    verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
+    _finished(verdict, started)
     (workdir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1, default=str))
+    return verdict
+
+
+def _finished(verdict: Verdict, started: float) -> Verdict:
+    """The verdict as it leaves the harness: total time, and messages without ANSI codes, scratch
+    paths or secrets (hawk.scrub; tool output carries all three, and prompts and triggers read them)."""
+    from hawk.scrub import Scrubber
+
+    verdict.timings["total_s"] = round(time.perf_counter() - started, 3)
+    verdict.scrub_messages(Scrubber.here().text)
     return verdict
 
 

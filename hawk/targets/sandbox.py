@@ -1,7 +1,8 @@
 """Run untrusted work in a child process: own session, wall-clock timeout, memory limit.
 
 A crash, hang or heap corruption in the child must never take Hawk down; the caller gets a
-plain record of how the child ended and reads the child's files to learn more.
+plain record of how the child ended and reads the child's files to learn more. The child never
+sees the values of secret-named variables (API keys, tokens: hawk.scrub): it runs untrusted code.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hawk.scrub import is_secret_name
+
 
 @dataclass
 class ChildResult:
@@ -22,6 +25,10 @@ class ChildResult:
     signal_name: str | None
     wall_s: float
     log_path: Path
+
+
+def without_secrets(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if not is_secret_name(k)}
 
 
 def _limits(memory_limit_mb: int):
@@ -40,7 +47,7 @@ def run_child(
     start = time.perf_counter()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            cmd, cwd=cwd, env=without_secrets(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             preexec_fn=_limits(memory_limit_mb),
         )  # fmt: skip
         timed_out = False
@@ -70,7 +77,7 @@ def start_child(
     The caller owns its lifetime: `stop_child` ends it (and everything it started)."""
     log = open(log_path, "ab")  # noqa: SIM115 - the child keeps writing to it; closed in stop_child
     proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+        cmd, cwd=cwd, env=without_secrets(env), stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=_limits(memory_limit_mb),
     )  # fmt: skip
     proc._hawk_log = log  # type: ignore[attr-defined]

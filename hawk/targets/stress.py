@@ -12,7 +12,8 @@ the outputs' magnitude (`atol_scale`: the reference's largest output there over 
 a case is about overflow and lost precision, not the rounding of a 256x larger number; at most `MAX_CASES` are run (shift
 first, then x16, then x1/16). A task may declare its own (`get_stress_inputs()` in its file:
 name -> list of inputs) or opt out with a reason (`no_stress = "why"` in suite.toml). The cases
-are chosen here, in Hawk's process; each target's worker builds them with `worker_kit`.
+are chosen by running the reference in a sandboxed child (hawk/tasks/sandboxed.py: task files
+are untrusted code) and cached on disk; each target's worker builds them with `worker_kit`.
 """
 
 from __future__ import annotations
@@ -50,12 +51,34 @@ def stress_cases(task: Task) -> tuple[list[dict[str, Any]], str]:
         return cached["cases"], cached["note"]
     except (OSError, ValueError, KeyError):
         pass
-    cases, note = _choose(task)
+    from hawk.tasks.sandboxed import ask
+
+    cases, note = _checked(task, ask(task, "hawk.targets.stress:stress_answer"))
     atomic_write_json(path, {"cases": cases, "note": note})
     return cases, note
 
 
-def _choose(task: Task) -> tuple[list[dict[str, Any]], str]:
+def stress_answer(task: Task) -> dict[str, Any]:
+    """In a sandboxed child (hawk.tasks.sandboxed: it runs the task's code): `choose_here` as JSON."""
+    cases, note = choose_here(task)
+    return {"cases": cases, "note": note}
+
+
+def _checked(task: Task, data: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The child's answer, field by field (it comes from the task's process)."""
+    cases, note = data.get("cases"), data.get("note")
+    allowed = {"name": str, "declared": bool, "scale": float, "shift": float, "atol_scale": float}
+    ok = isinstance(cases, list) and isinstance(note, str) and all(
+        isinstance(c, dict) and isinstance(c.get("name"), str)
+        and all(k in allowed and isinstance(v, (allowed[k], int)) for k, v in c.items()) for c in cases
+    )  # fmt: skip
+    if not ok:
+        raise TaskError(f"task {task.id}: the task process gave malformed stress cases")
+    return cases, note
+
+
+def choose_here(task: Task) -> tuple[list[dict[str, Any]], str]:
+    """In a sandboxed child (it runs the task's code): the cases the reference supports."""
     import torch
 
     module = load_task_module(task)

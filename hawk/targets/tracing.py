@@ -117,6 +117,69 @@ class Call:
     outputs: list[TensorInfo]
 
 
+def calls_to_json(calls: list[Call]) -> list[dict[str, Any]]:
+    """Calls as JSON data (a sandboxed child sends them; anything unusual becomes its text)."""
+    return [{"node": c.node, "torch_op": c.torch_op, "kind": c.kind, "args": _to_json(c.args),
+             "kwargs": _to_json(c.kwargs), "outputs": [_info_json(o) for o in c.outputs]} for c in calls]  # fmt: skip
+
+
+def calls_from_json(data: list[dict[str, Any]]) -> list[Call]:
+    """`calls_to_json`'s data back as Calls, every field type-checked (it comes from a task's child)."""
+    return [Call(_text(c["node"]), _text(c["torch_op"]), _text(c["kind"]), list(_from_json(c["args"])),
+                 dict(_from_json(c["kwargs"])), [_info_from_json(o) for o in c["outputs"]]) for c in data]  # fmt: skip
+
+
+def _info_json(info: TensorInfo) -> dict[str, Any]:
+    return {"shape": list(info.shape), "dtype": info.dtype, "stride": info.stride}
+
+
+def _info_from_json(d: dict[str, Any]) -> TensorInfo:
+    stride = d["stride"]
+    return TensorInfo(
+        [int(x) for x in d["shape"]], _text(d["dtype"]), None if stride is None else [int(x) for x in stride]
+    )
+
+
+def _text(x: Any) -> str:
+    if not isinstance(x, str):
+        raise TypeError(f"expected text, got {type(x).__name__}")
+    return x
+
+
+def _to_json(x: Any) -> Any:
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    if isinstance(x, TensorArg):
+        return {"$tensor": x.name, "info": _info_json(x.info)}
+    if isinstance(x, (list, tuple)):
+        return [_to_json(v) for v in x]
+    if isinstance(x, dict):
+        return {"$dict": {str(k): _to_json(v) for k, v in x.items()}}
+    if isinstance(x, slice):
+        return {"$slice": [_to_json(x.start), _to_json(x.stop), _to_json(x.step)]}
+    if x is Ellipsis:
+        return {"$ellipsis": True}
+    return {"$repr": str(x)}  # a dtype, a device, a memory format: its name is all a consumer reads
+
+
+def _from_json(x: Any) -> Any:
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    if isinstance(x, list):
+        return [_from_json(v) for v in x]
+    if not isinstance(x, dict) or len(x) > 2:
+        raise TypeError(f"unexpected value {str(x)[:60]}")
+    if "$tensor" in x:
+        return TensorArg(_info_from_json(x["info"]), _text(x["$tensor"]))
+    if "$dict" in x:
+        return {_text(k): _from_json(v) for k, v in x["$dict"].items()}
+    if "$slice" in x:
+        return slice(*[_from_json(v) for v in x["$slice"][:3]])
+    if "$ellipsis" in x:
+        return Ellipsis
+    return _text(x["$repr"])
+
+
 _OPERATOR_KIND = {operator.add: "add", operator.iadd: "add", operator.sub: "sub", operator.isub: "sub",
                   operator.mul: "mul", operator.imul: "mul", operator.truediv: "div", operator.itruediv: "div",
                   operator.neg: "neg", operator.pow: "pow", operator.matmul: "matmul", operator.getitem: "getitem",
@@ -268,7 +331,26 @@ def _export_calls(model: Any, inputs: list[Any]) -> list[Call]:
 
 
 def trace_calls(task: Task) -> tuple[list[Call], str]:
-    """The reference's calls on seed 0's inputs, and how they were traced ("fx" or "export")."""
+    """The reference's calls on seed 0's inputs, and how they were traced ("fx" or "export"),
+    traced in a sandboxed child (task files are untrusted code: hawk/tasks/sandboxed.py)."""
+    from hawk.tasks.sandboxed import ask
+    from hawk.tasks.task import TaskError
+
+    data = ask(task, "hawk.targets.tracing:trace_answer")
+    try:
+        return calls_from_json(data["calls"]), str(data["how"])
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise TaskError(f"task {task.id}: the task process gave a malformed trace ({exc})"[:500]) from None
+
+
+def trace_answer(task: Task) -> dict[str, Any]:
+    """In a sandboxed child (hawk.tasks.sandboxed): `trace_here` as JSON."""
+    calls, how = trace_here(task)
+    return {"calls": calls_to_json(calls), "how": how}
+
+
+def trace_here(task: Task) -> tuple[list[Call], str]:
+    """`trace_calls` in this process (a sandboxed child: it runs the task's code)."""
     import torch
 
     from hawk.tasks.task import instantiate

@@ -7,6 +7,7 @@ are structured dataclasses that round-trip through JSON, not text blobs.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -160,6 +161,25 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def scrub_messages(self, clean: Callable[[str], str]) -> None:
+        """Apply `clean` (hawk.scrub) to every message a reader or a model sees; code lines, names
+        and figures stay as they are (the artifacts keep their real paths: they are for the user)."""
+        if self.error is not None:
+            self.error.message = clean(self.error.message)
+            if self.error.hardware_reason:
+                self.error.hardware_reason = clean(self.error.hardware_reason)
+        if self.correctness is not None:
+            self.correctness.stress_note = clean(self.correctness.stress_note)
+            for check in [*self.correctness.per_seed, *self.correctness.stress]:
+                check.detail = clean(check.detail)
+        if self.perf is not None:
+            self.perf.note = clean(self.perf.note) if self.perf.note else self.perf.note
+            self.perf.eager_note = clean(self.perf.eager_note) if self.perf.eager_note else self.perf.eager_note
+        for finding in self.findings:
+            finding.message = clean(finding.message)
+        for shape in self.shapes:
+            shape.detail = clean(shape.detail)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Verdict:

@@ -18,8 +18,10 @@ dilation, groups, ranks and dtypes never change, so a convolution stays the same
 smaller batch and image; a large-K matmul keeps K the largest axis.
 
 Sizes are found on PyTorch's meta device (shapes without data), so measuring a 1 GB task costs
-nothing. A per-task override file (TOML; `[task id]` tables of `CONSTANT = value`, optional
-`reason = "..."`, or `original = true` to keep the file's shape) replaces the rule for its tasks.
+nothing, in a sandboxed child (hawk/tasks/sandboxed.py: task files are untrusted code; `measure`,
+`int_constants` and `decide` run there, and the decision comes back as JSON, checked). A per-task
+override file (TOML; `[task id]` tables of `CONSTANT = value`, optional `reason = "..."`, or
+`original = true` to keep the file's shape) replaces the rule for its tasks.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ def cached_decision(task: Task, budget: int = BUDGET_ELEMENTS) -> ShapeDecision:
         return ShapeDecision(**json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
         pass
-    decision = decide(task, budget)
+    decision = decision_in_child(task, {"budget": budget})
     if decision.rule != "unmeasured":  # a file that failed to import may be fixed without changing the hash
         atomic_write_json(path, decision.to_dict())
     return decision
@@ -214,6 +216,49 @@ class _Reduction:
         return True
 
 
+def decision_in_child(task: Task, params: dict[str, Any]) -> ShapeDecision:
+    """`decision_answer(task, **params)` from a sandboxed child; a task that does not import (or
+    kills its child) is "unmeasured" here, and its evaluation reports why."""
+    from hawk.tasks.sandboxed import ask
+
+    try:
+        return checked_decision(ask(task, "hawk.tasks.shape_policy:decision_answer", params))
+    except TaskError as exc:
+        if params.get("override") is not None:  # a broken override file must be named, not run as written
+            raise
+        return ShapeDecision("unmeasured", f"the task file does not import: {exc}")
+
+
+def decision_answer(
+    task: Task, budget: int, override: dict[str, Any] | None = None, source: str = ""
+) -> dict[str, Any]:
+    """In the child: the budget rule's decision, or the override's, as JSON."""
+    if override is None:
+        return decide(task, budget).to_dict()
+    return (
+        ShapePolicy(overrides={task.id: override}, sources={task.id: source}, budget=budget)
+        ._override(task, override)
+        .to_dict()
+    )
+
+
+def checked_decision(data: dict[str, Any]) -> ShapeDecision:
+    """A decision from a child's JSON, field by field (it comes from the task's process)."""
+    try:
+        shapes = {k: {str(a): [int(d) for d in v] for a, v in data[k].items()} for k in ("original", "run")}
+        decision = ShapeDecision(
+            rule=str(data["rule"]), reason=str(data["reason"])[:1000],
+            constants={str(k): [int(v[0]), int(v[1])] for k, v in data["constants"].items()}, **shapes,
+            elements_original=int(data["elements_original"]), elements_run=int(data["elements_run"]),
+            budget_elements=int(data["budget_elements"]),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise TaskError(f"the task process gave a malformed shape decision ({exc})"[:300]) from None
+    if decision.rule not in ("original", "reduced", "override", "unmeasured"):
+        raise TaskError(f"the task process gave an unknown shape rule {decision.rule!r}"[:300])
+    return decision
+
+
 def _reduced(decision: ShapeDecision, task: Task, shape: dict[str, int], sizes: dict, budget: int) -> ShapeDecision:
     written = int_constants(task)
     decision.rule = "reduced"
@@ -265,9 +310,11 @@ class ShapePolicy:
         entry = self.overrides.get(task.id)
         if entry is None:
             return cached_decision(task, self.budget)
-        return self._override(task, entry)
+        params = {"budget": self.budget, "override": entry, "source": self.sources.get(task.id, "?")}
+        return decision_in_child(task, params)
 
     def _override(self, task: Task, entry: dict[str, Any]) -> ShapeDecision:
+        """In the child (it runs the task's code): the decision an override entry makes."""
         source = self.sources.get(task.id, "?")
         written = int_constants(task)
         shape = {k: v for k, v in entry.items() if k not in ("reason", "original")}

@@ -2,6 +2,10 @@
 
 A task file is loaded unchanged; Hawk's metadata (id, level, category, tolerance) lives beside it
 in the suite manifest, or is derived from the file name for a loose task file.
+
+A task file is untrusted code. The functions here that import it (`load_module`, `load_task_module`,
+`shape_set`, `instantiate`, `signature`) run only in sandboxed children: the targets' workers and
+hawk/tasks/sandboxed.py, through which Hawk's own process asks (`task_spec`, ...).
 """
 
 from __future__ import annotations
@@ -86,24 +90,29 @@ class Task:
         return (self.atol if self.atol is not None else default[0], self.rtol if self.rtol is not None else default[1])
 
 
-def load_module(path: Path, prefix: str = "hawk_task") -> ModuleType:
-    """Import a Python file by path under a safe module name (file names like `1_ReLU.py` break imports)."""
+def load_module(path: Path, prefix: str = "hawk_task", what: str = "task") -> ModuleType:
+    """Import a Python file by path under a safe module name (file names like `1_ReLU.py` break imports).
+    `what` names the file in errors ("task", "candidate kernel"); a candidate is named by its file
+    name only (its folder is a scratch directory, noise to the reader)."""
     path = Path(path)
+    shown = path if what == "task" else path.name
     if not path.is_file():
-        raise TaskError(f"task file not found: {path}")
+        raise TaskError(f"{what} file not found: {shown}")
     safe = re.sub(r"\W", "_", path.stem)
     name = f"{prefix}_{safe}_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise TaskError(f"cannot import {path}")
+        raise TaskError(f"cannot import {shown}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        raise TaskError(f"{shown}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except MemoryError:
+        raise TaskError(f"{shown}: importing the {what} failed: MemoryError (over the memory limit)") from None
     except Exception as exc:
-        raise TaskError(f"{path}: importing the task failed: {type(exc).__name__}: {exc}") from None
+        raise TaskError(f"{shown}: importing the {what} failed: {type(exc).__name__}: {exc}") from None
     return module
 
 
@@ -131,34 +140,6 @@ def shape_set(task: Task) -> list[dict[str, int]]:
     if not isinstance(shapes, list) or not all(isinstance(s, dict) and s for s in shapes):
         raise TaskError(f"{task.path}: get_input_shapes() must return a list of non-empty dicts (constant -> size)")
     return [{str(k): int(v) for k, v in s.items()} for s in shapes]
-
-
-def dynamic_axes(task: Task, shapes: list[dict[str, int]]) -> dict[str, list[int]]:
-    """Per kernel argument, the axes whose size changes across the shape set (they must be
-    `pypto.DYNAMIC` in the kernel); {} for a single shape. Remembered per task source and shape
-    set: every evaluation and every prompt asks, and each answer runs the reference per shape."""
-    if len(shapes) < 2:
-        return {}
-    key = (str(task.path), task.source_hash, repr(shapes))
-    if key not in _DYNAMIC_AXES:
-        _DYNAMIC_AXES[key] = _dynamic_axes(task, shapes)
-    return {k: list(v) for k, v in _DYNAMIC_AXES[key].items()}
-
-
-_DYNAMIC_AXES: dict[tuple[str, str, str], dict[str, list[int]]] = {}
-
-
-def _dynamic_axes(task: Task, shapes: list[dict[str, int]]) -> dict[str, list[int]]:
-    specs = [signature(task.variant(s)) for s in shapes]
-    out: dict[str, list[int]] = {}
-    for i, spec in enumerate(specs[0]):
-        sizes = [tuple(sp[i].shape) for sp in specs]
-        if any(len(sz) != len(spec.shape) for sz in sizes):
-            raise TaskError(f"{task.path}: argument {spec.name} changes rank across the shape set")
-        axes = [a for a in range(len(spec.shape)) if len({sz[a] for sz in sizes}) > 1]
-        if axes:
-            out[spec.name] = axes
-    return out
 
 
 def task_from_file(path: Path) -> Task:

@@ -321,10 +321,10 @@ class PyptoTimer:
     """Performance-only simulation of tuning points over a pool of long-lived children."""
 
     def __init__(self, task: Task, workdir: Path, workers: int) -> None:
-        from hawk.tasks.task import signature
+        from hawk.tasks.sandboxed import task_spec
 
         self.workdir = workdir
-        self.args = [(list(s.shape), s.dtype) for s in signature(task)]
+        self.args = [(list(s.shape), s.dtype) for s in task_spec(task).args]
         self.pool = SimPool(workdir, workers=workers, kernel_timeout_s=POINT_TIMEOUT_S)
 
     def time_points(self, sources: dict[str, str]) -> dict[str, PointTiming]:

@@ -122,7 +122,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     rec.stage("load")
     kernel_file = str(Path(request["kernel_file"]).resolve())
     try:
-        module = load_module(Path(kernel_file), prefix="hawk_candidate")
+        module = load_module(Path(kernel_file), prefix="hawk_candidate", what="candidate kernel")
     except Exception as exc:  # the candidate's own import-time error
         cause = exc.__cause__ or exc
         rec.finish("load_error", message=str(exc), lines=kernel_frames(cause, kernel_file))

@@ -174,7 +174,7 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     tracer = LaunchTracer(kernel_file)
     tracer.install()
     try:
-        module = load_module(Path(kernel_file), prefix="hawk_candidate")
+        module = load_module(Path(kernel_file), prefix="hawk_candidate", what="candidate kernel")
     except Exception as exc:
         cause = exc.__cause__ or exc
         rec.finish("load_error", message=str(exc), lines=kernel_frames(cause, kernel_file))

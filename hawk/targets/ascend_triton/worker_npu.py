@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         outputs = [{"name": s.name, "dtype": s.dtype, "atol": task.tolerance(s.dtype)[0],
                     "rtol": task.tolerance(s.dtype)[1]} for s in specs if s.role == "output"]  # fmt: skip
         data["outputs"] = outputs
-        module = load_module(Path(request["kernel_file"]), prefix="hawk_candidate")
+        module = load_module(Path(request["kernel_file"]), prefix="hawk_candidate", what="candidate kernel")
         fn = module.kernel
         for seed in seeds:
             inst = instances[seed]

@@ -7,11 +7,13 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, ValidationError
 
 # An absolute path of at least two components, not glued to a word ("in/output" is prose, not a path).
 _ABS_PATH = re.compile(r"(?<![\w.~:/-])/(?:[\w.+@-]+/)+[\w.+@-]+")  # not in URLs (hawk://docs/...)
@@ -97,3 +99,48 @@ class Workspace:
         if obj is None or isinstance(obj, (bool, int, float)):
             return obj
         return self.clean(json.loads(json.dumps(obj, default=str)), key)
+
+
+# pydantic error types -> what an agent should fix, in the words of `bad_argument`.
+_WANTS = {
+    "int": "an integer", "float": "a number", "bool": "true or false", "string": "a string",
+    "dict": "an object", "list": "an array", "model": "an object",
+}  # fmt: skip
+
+
+def _why(error: Mapping[str, Any]) -> str:
+    kind, ctx, given = str(error.get("type", "")), error.get("ctx") or {}, error.get("input")
+    got = f", got {_shown_value(given)}" if "input" in error else ""
+    if kind == "missing":
+        return "missing (required)"
+    for bound, words in (("ge", "at least"), ("gt", "more than"), ("le", "at most"), ("lt", "less than")):
+        if bound in ctx:
+            return f"must be {words} {ctx[bound]}{got}"
+    wanted = _WANTS.get(kind.split("_")[0])
+    if wanted:
+        return f"must be {wanted}{got}"
+    return f"{str(error.get('msg', 'invalid')).rstrip('.')}{got}"
+
+
+def _shown_value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def argument_errors(name: str, params: Mapping[str, Any], model: type[BaseModel], arguments: Any) -> ToolError | None:
+    """The tool error for a call's arguments (unknown names, wrong types, out of range), naming each
+    argument as `bad_argument` does, or None when the arguments fit. `params` is the tool's input schema."""
+    if not isinstance(arguments, Mapping):
+        return ToolError(f"Error executing tool {name}: arguments must be an object")
+    known = sorted(params.get("properties", {}))
+    unknown = sorted(str(k) for k in arguments if k not in known)
+    if unknown:
+        takes = ", ".join(known) or "no arguments"
+        why = "; ".join(f"argument `{k}`: unknown argument (this tool takes: {takes})" for k in unknown)
+        return ToolError(f"Error executing tool {name}: {why}")
+    try:
+        model.model_validate(dict(arguments))
+    except ValidationError as exc:
+        parts = [f"argument `{'.'.join(str(p) for p in e['loc']) or '?'}`: {_why(e)}" for e in exc.errors()]
+        return ToolError(f"Error executing tool {name}: {'; '.join(parts)}")
+    return None

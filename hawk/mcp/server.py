@@ -483,11 +483,11 @@ def run(config: ServerConfig, http: tuple[str, int] | None = None) -> None:
     def stop(signum: int) -> None:
         hawk.stop(f"signal {signal.Signals(signum).name}")
 
-    install_stop(stop, immediate=http is None)
+    handler = install_stop(stop, immediate=http is None)
     if http is None:
         anyio.run(serve_stdio, server)
     else:
-        anyio.run(serve_http, server, http[0], http[1], stop)
+        anyio.run(serve_http, server, http[0], http[1], handler)
 
 
 __all__ = ["Hawk", "HawkServer", "ServerConfig", "build_server", "run", "verdict_result"]

@@ -131,16 +131,18 @@ async def serve_stdio(server: MCPServer) -> None:
 class _Uvicorn(uvicorn.Server):
     """uvicorn whose signal handling first stops Hawk's evaluations (else it waits for them)."""
 
-    def __init__(self, config: uvicorn.Config, on_signal: Callable[[int], None]) -> None:
+    def __init__(self, config: uvicorn.Config, on_signal: Callable[[int, Any], None]) -> None:
         super().__init__(config)
         self._on_signal = on_signal
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        self._on_signal(sig)
+        self._on_signal(sig, frame)
         super().handle_exit(sig, frame)
 
 
-async def serve_http(server: MCPServer, host: str, port: int, on_signal: Callable[[int], None]) -> None:
+async def serve_http(server: MCPServer, host: str, port: int, on_signal: Callable[[int, Any], None]) -> None:
+    """Streamable HTTP at http://HOST:PORT/mcp; `on_signal` is `install_stop`'s handler (uvicorn replaces
+    the process's own while it serves)."""
     app = server.streamable_http_app(host=host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
     await _Uvicorn(config, on_signal).serve()
@@ -158,8 +160,9 @@ def exit_soon(code: int, after_s: float = STOP_GRACE_S) -> None:
     timer.start()
 
 
-def install_stop(stop: Callable[[int], None], immediate: bool) -> None:
-    """SIGINT and SIGTERM call `stop(signum)`, then exit (at once if `immediate`, else after the grace)."""
+def install_stop(stop: Callable[[int], None], immediate: bool) -> Callable[[int, Any], None]:
+    """SIGINT and SIGTERM call `stop(signum)`, then exit (at once if `immediate`, else after the grace);
+    returns the handler."""
 
     def handler(signum: int, frame: Any) -> None:
         stop(signum)
@@ -170,3 +173,4 @@ def install_stop(stop: Callable[[int], None], immediate: bool) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+    return handler

@@ -21,6 +21,7 @@ _KEY_LIKE = re.compile(r"\b(?:sk|pk|rk|ghp|gho|hf)[-_][A-Za-z0-9_-]{16,}\b")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL", re.I)
 # Kernel code is the agent's own text (or a proven fix): left verbatim, a rewrite could change what it computes.
 CODE_KEYS = frozenset({"source", "after_code", "before_code", "reference"})
+MAX_SOURCE_BYTES = 1 << 20  # a kernel or task file is a few KiB; more is a mistake or an attack on memory
 
 
 def bad_argument(name: str, why: str) -> ToolError:
@@ -54,9 +55,14 @@ class Workspace:
     def read(self, arg: str, value: str) -> str:
         path = self.resolve(arg, value)
         try:
-            return path.read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise bad_argument(arg, f"cannot read {value!r}: {exc}") from None
+            size = path.stat().st_size
+            if size > MAX_SOURCE_BYTES:
+                raise bad_argument(arg, f"{value!r} is {size} bytes; at most {MAX_SOURCE_BYTES} are read")
+            return path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise bad_argument(arg, f"{value!r} is not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            raise bad_argument(arg, f"cannot read {value!r}: {exc.strerror or exc}") from None
 
     def source(self, source: str | None, path: str | None, source_arg: str = "source", path_arg: str = "path") -> str:
         """Kernel text from exactly one of an inline source and a file path."""
@@ -68,6 +74,8 @@ class Workspace:
             raise bad_argument(
                 source_arg, f"missing: give the kernel as `{source_arg}` (text) or `{path_arg}` (a file)"
             )
+        if len(source) > MAX_SOURCE_BYTES:
+            raise bad_argument(source_arg, f"is {len(source)} characters; a kernel is at most {MAX_SOURCE_BYTES}")
         return source
 
     def shown(self, path: str | Path) -> str:

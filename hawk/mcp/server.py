@@ -137,6 +137,8 @@ def task_contract(the_task: Task) -> tuple[list[ArgSpec], list[dict[str, int]], 
         shapes, dynamic = shape_contract(the_task)
     except TaskError as exc:
         raise bad_argument("task", str(exc)) from None
+    except Exception as exc:  # the task's own code failed (get_inputs raising, returning junk): its fault
+        raise bad_argument("task", f"the task file failed: {type(exc).__name__}: {exc}") from None
     return specs, shapes, dynamic
 
 

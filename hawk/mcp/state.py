@@ -93,6 +93,7 @@ class Hawk:
         looks_like_path = ref.endswith(".py") or "/" in ref or (self.ws.root / ref).is_file()
         try:
             if looks_like_path:
+                self.ws.read(arg, ref)  # inside the root, a regular file of bounded size, UTF-8 text
                 return task_from_file(self.ws.resolve(arg, ref))
             # Suites only: resolve_task would also take a file of that name in the process's cwd.
             for name in suite_names():

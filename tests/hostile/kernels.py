@@ -87,13 +87,25 @@ def _cases() -> list[KernelCase]:
     cases = [KernelCase(f"import-{m}", _at_top(f"import {m}"), "invalid", f"imports '{m}'") for m in FORBIDDEN_MODULES]
     cases += [KernelCase(f"import-{m}-in-body", _in_body(f"import {m}"), "invalid", "imports") for m in ("os", "sys")]
     cases += [KernelCase(f"torch-{i}", _at_top(form), "invalid", "import") for i, form in enumerate(TORCH_FORMS)]
-    cases += [KernelCase(f"torch-in-body-{i}", _in_body(form), "invalid", "import") for i, form in enumerate(TORCH_FORMS[:3])]
-    cases += [KernelCase(f"reflection-{i}", _in_body(code), "invalid", needle) for i, (code, needle) in enumerate(REFLECTION)]
-    cases += [KernelCase(f"reflection-top-{i}", _at_top(code), "invalid", needle) for i, (code, needle) in enumerate(REFLECTION[:8])]
+    cases += [
+        KernelCase(f"torch-in-body-{i}", _in_body(form), "invalid", "import") for i, form in enumerate(TORCH_FORMS[:3])
+    ]
+    cases += [
+        KernelCase(f"reflection-{i}", _in_body(code), "invalid", needle) for i, (code, needle) in enumerate(REFLECTION)
+    ]
+    cases += [
+        KernelCase(f"reflection-top-{i}", _at_top(code), "invalid", needle)
+        for i, (code, needle) in enumerate(REFLECTION[:8])
+    ]
     cases += [KernelCase(f"tamper-{i}", _at_top("import math\n" + code) if code.startswith("math") else _in_body(code),
                          "invalid", needle) for i, (code, needle) in enumerate(TAMPERING)]  # fmt: skip
-    cases += [KernelCase(f"tamper-import-{i}", _at_top(code), "invalid", needle) for i, (code, needle) in enumerate(TAMPER_IMPORTS)]
-    cases += [KernelCase("global-cache", HEAD + "CACHE = {}\n\n" + SIG + "    global CACHE\n" + BODY, "invalid", "global")]
+    cases += [
+        KernelCase(f"tamper-import-{i}", _at_top(code), "invalid", needle)
+        for i, (code, needle) in enumerate(TAMPER_IMPORTS)
+    ]
+    cases += [
+        KernelCase("global-cache", HEAD + "CACHE = {}\n\n" + SIG + "    global CACHE\n" + BODY, "invalid", "global")
+    ]
     cases += [KernelCase("nonlocal-cache", HEAD + "def outer():\n    CACHE = 1\n    def f():\n        nonlocal CACHE\n"
                          "    return f\n\n" + SIG + BODY, "invalid", "global")]  # fmt: skip
     return cases + _broken() + _triton() + _sim()
@@ -137,8 +149,10 @@ def _triton() -> list[KernelCase]:
 def _sim() -> list[KernelCase]:
     """Cheats the static check cannot see: only running them shows they are wrong."""
     copy = HEAD + SIG + "    pypto.set_vec_tile_shapes(16, 512)\n    out.move(pypto.add(x, 0.0))\n"
-    cache = HEAD + "SEEN = {}\n\n" + SIG + "    pypto.set_vec_tile_shapes(16, 512)\n    if 'out' in SEEN:\n" \
+    cache = (
+        HEAD + "SEEN = {}\n\n" + SIG + "    pypto.set_vec_tile_shapes(16, 512)\n    if 'out' in SEEN:\n"
         "        out.move(SEEN['out'])\n        return\n    SEEN['out'] = pypto.add(x, 0.0)\n    out.move(SEEN['out'])\n"
+    )
     wrong_shape = GOOD.replace("pypto.Tensor([M, N], pypto.DT_FP32),\n):", "pypto.Tensor([M, 8], pypto.DT_FP32),\n):")
     wrong_dtype = GOOD.replace("out: pypto.Tensor([M, N], pypto.DT_FP32)", "out: pypto.Tensor([M, N], pypto.DT_FP16)")
     return [

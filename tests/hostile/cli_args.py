@@ -48,7 +48,7 @@ CLI_CASES = [
     CliCase("eval-latin1-kernel", ["eval", "latin1.py", "--task", TASK, "--seeds", "1"], 2, "latin1.py"),
     CliCase("eval-task-is-dir", ["eval", "good.py", "--task", "a_dir"], 2, "a_dir"),
     CliCase("eval-kernel-as-task", ["eval", "good.py", "--task", "good.py", "--seeds", "1"], 1, "`Model` is missing"),
-    CliCase("eval-task-traversal", ["eval", "good.py", "--task", "../../../etc/passwd"], 1, ""),
+    CliCase("eval-task-traversal", ["eval", "good.py", "--task", "../../../etc/passwd"], 2, "unknown task"),
     CliCase("eval-task-dev-null", ["eval", "good.py", "--task", "/dev/null"], 2, ""),
     CliCase("tune-budget-zero", ["tune", "good.py", "--task", TASK, "--budget", "0"], 2, "budget"),
     CliCase("tune-missing-kernel", ["tune", "nope.py", "--task", TASK], 2, "not found"),

@@ -16,7 +16,7 @@ from typing import Any
 from hawk.targets.base import EvalOptions
 from hawk.tasks.task import Task, task_from_file
 
-from .cli_args import CliCase
+from .cli_args import ANY_FAILURE, CliCase
 from .kernels import KernelCase
 from .mcp_calls import SECRET, McpCase, workspace
 from .task_files import TaskCase
@@ -118,7 +118,9 @@ def judge_cli(case: CliCase, root: Path) -> Outcome:
     # A traceback Hawk printed is a crash; one under "--- Logging error ---" is a library logging into a stream
     # an earlier in-process invocation closed (an artifact of running many commands in one process).
     crash = crash or output.count("Traceback") > output.count("--- Logging error ---")
-    ok = not crash and result.exit_code == case.code and case.needle.lower() in output.lower()
+    code_ok = result.exit_code != 0 if case.code == ANY_FAILURE else result.exit_code == case.code
+    flat = " ".join(output.split()).lower()  # rich wraps long lines at the terminal's width
+    ok = not crash and code_ok and " ".join(case.needle.split()).lower() in flat
     detail = f"exit {result.exit_code}: {output.strip()[-200:]}" + (f" [{result.exception!r}]" if crash else "")
     return Outcome(case.id, "cli", ok, crash=crash, detail=detail, seconds=time.monotonic() - started)
 

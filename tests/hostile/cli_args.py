@@ -57,7 +57,7 @@ CLI_CASES = [
     ),
     CliCase("eval-task-passwd", ["eval", "good.py", "--task", "/etc/passwd"], ANY_FAILURE, "passwd"),
     CliCase(
-        "eval-task-traversal", ["eval", "good.py", "--task", "../../../../../../../../no/such.py"], 2, "unknown task"
+        "eval-task-traversal", ["eval", "good.py", "--task", "../../../../../../../../no/such.py"], 2, "not found"
     ),
     CliCase("eval-task-dev-null", ["eval", "good.py", "--task", "/dev/null"], 2, ""),
     CliCase("tune-budget-zero", ["tune", "good.py", "--task", TASK, "--budget", "0"], 2, "budget"),

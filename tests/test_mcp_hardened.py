@@ -302,3 +302,79 @@ def _start_http_call(port: int, tool: str, args: dict[str, Any]) -> None:
             pass  # the server went away: what the test wants
 
     threading.Thread(target=hold, daemon=True).start()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[-1].split()
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(entry))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.sim
+def test_a_signal_kills_the_evaluation_child_too(tmp_path: Path) -> None:
+    """A hung kernel's evaluation child (on the real target) dies with the server, within seconds."""
+    import shutil
+
+    from .conftest import DATA, EXP_TASK_FILE
+
+    shutil.copy(EXP_TASK_FILE, tmp_path / "task.py")
+    shutil.copy(DATA / "kernels" / "endless_loop.py", tmp_path / "hang.py")
+    port = _free_port()
+    proc = _spawn(tmp_path, "--http", f"127.0.0.1:{port}")
+    try:
+        _wait_port(port, proc)
+        args = {"task": "task.py", "path": "hang.py", "seeds": 1, "timeout_s": 300, "eager": False}
+        _start_http_call(port, "evaluate_kernel", args)
+        end = time.monotonic() + 120
+        while not (children := _children(proc.pid)):
+            assert time.monotonic() < end, "no evaluation child started"
+            time.sleep(0.2)
+        time.sleep(2.0)  # the child is past its start-up, in the candidate's loop
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        assert time.monotonic() - sent < 8
+        time.sleep(0.5)
+        assert not [pid for pid in children if _running(pid)], "an evaluation child outlived the server"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_lessons_still_unproven_when_the_client_goes_are_dropped_after_the_drain(tmp_path: Path) -> None:
+    """With no time to drain (drain_s=0), a lesson the session just completed is dropped, not stored half-proven."""
+    ub = (
+        '# fake-verdict: {"status": "compile_error", "error": {"kind": "ub_capacity", "constraint": "ub_capacity",\n'
+        '#   "message": "UB overflow", "hardware_reason": "OP EXP in/output total size [262144] exceeds MEM_UB size [196608]!"}}\n'
+        "TILE = 64\n"
+    )
+    server = _server(tmp_path, allow_fake_target=True, drain_s=0.0)
+
+    async def scenario() -> list[str]:
+        async with Client(server, mode="legacy") as c:  # one connection: both calls in one Hawk session
+            args = {"task": TASK, "target": "fake", "seeds": 1}
+            await c.call_tool("evaluate_kernel", {**args, "source": ub + PASSING})
+            result = await c.call_tool("evaluate_kernel", {**args, "source": "TILE = 16\n" + PASSING})
+            return result.structured_content["learning"]
+
+    assert anyio.run(scenario) == ["repair"]
+    sessions = server.hawk.all_sessions
+    assert len(sessions) == 1 and sessions[0].summary()["learning_pending"] == 0
+    dropped, learned = server.hawk.dropped.read(), sessions[0].learned
+    # Either the lesson was proven before the client went (it is stored), or it was dropped and written down.
+    assert (len(learned) == 1 and not dropped) or (dropped[0]["lessons"] == 1 and not learned), (dropped, learned)

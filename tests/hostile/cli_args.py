@@ -56,9 +56,7 @@ CLI_CASES = [
         "`Model` is missing",
     ),
     CliCase("eval-task-passwd", ["eval", "good.py", "--task", "/etc/passwd"], ANY_FAILURE, "passwd"),
-    CliCase(
-        "eval-task-traversal", ["eval", "good.py", "--task", "../../../../../../../../no/such.py"], 2, "not found"
-    ),
+    CliCase("eval-task-traversal", ["eval", "good.py", "--task", "../../../../../../../../no/such.py"], 2, "not found"),
     CliCase("eval-task-dev-null", ["eval", "good.py", "--task", "/dev/null"], 2, ""),
     CliCase("tune-budget-zero", ["tune", "good.py", "--task", TASK, "--budget", "0"], 2, "budget"),
     CliCase("tune-missing-kernel", ["tune", "nope.py", "--task", TASK], 2, "not found"),

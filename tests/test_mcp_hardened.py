@@ -29,7 +29,12 @@ from hawk.mcp.transport import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, lin
 TASK = "l1_silu_fp32"  # a suite task: resolving it runs no task file
 PASSING = "def kernel(x, out):\n    pass\n"
 SECRET = "tok-hawk-hardened-0123456789"
-HANG_TASK = "import time\ntime.sleep(600)\n"  # a task file whose import never ends
+# A task file whose import never ends (a whole KernelBench file: a loader may check that before running it).
+TASK_BODY = (
+    "import torch\n\n\nclass Model(torch.nn.Module):\n    def forward(self, x):\n        return torch.exp(x)\n\n\n"
+    "def get_inputs():\n    return [torch.randn(8, 8)]\n\n\ndef get_init_inputs():\n    return []\n"
+)
+HANG_TASK = "import time\ntime.sleep(600)\n" + TASK_BODY
 
 
 def _server(root: Path, **kw: Any):
@@ -93,7 +98,8 @@ def test_argument_errors_name_the_argument(tmp_path: Path) -> None:
 
 def test_errors_are_masked_like_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HAWK_TEST_TOKEN", SECRET)
-    (tmp_path / "leaky_task.py").write_text('import os\nraise RuntimeError("token " + os.environ["HAWK_TEST_TOKEN"])\n')
+    # The secret is in the file itself: a sandboxed task never sees the server's secret-named variables.
+    (tmp_path / "leaky_task.py").write_text(f'raise RuntimeError("token {SECRET}")\n' + TASK_BODY)
 
     async def scenario() -> None:
         async with Client(_server(tmp_path, allow_fake_target=True)) as c:

@@ -18,7 +18,8 @@ from .hostile.mcp_calls import MCP_CASES
 from .hostile.replies import REPLY_CASES, ReplyCase
 from .hostile.task_files import TASK_CASES, TaskCase
 
-SANDBOX = importlib.util.find_spec("hawk.targets.task_sandbox") is not None
+# The sandboxed task loader (issue 20): task files run in a child, never in Hawk's process.
+SANDBOX = importlib.util.find_spec("hawk.tasks.sandboxed") is not None
 ALL = [KERNEL_CASES, REPLY_CASES, MCP_CASES, CLI_CASES, TASK_CASES]
 
 
@@ -77,7 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _task_params() -> list:
-    why = "task files run in the server process until the sandboxed task loader (hawk.targets.task_sandbox) lands"
+    why = "task files run in the server process until the sandboxed task loader (hawk.tasks.sandboxed) lands"
     return [
         pytest.param(c, id=c.id, marks=[pytest.mark.xfail(not SANDBOX, reason=why, run=False)] if c.sandbox else [])
         for c in TASK_CASES

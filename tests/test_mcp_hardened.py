@@ -260,7 +260,7 @@ def test_http_answers_malformed_bodies(tmp_path: Path) -> None:
         proc.wait()
 
 
-@pytest.mark.parametrize(("transport", "signum"), [("stdio", signal.SIGTERM), ("http", signal.SIGINT),
+@pytest.mark.parametrize(("transport", "signum"), [("stdio", signal.SIGTERM), ("stdio", signal.SIGINT), ("http", signal.SIGINT),
                                                     ("http", signal.SIGTERM)])  # fmt: skip
 def test_a_signal_stops_the_server_while_a_call_runs(tmp_path: Path, transport: str, signum: int) -> None:
     """A task file whose import hangs keeps `task_brief` busy; SIGINT/SIGTERM still stops the server in

@@ -85,8 +85,11 @@ def build_server(config: ServerConfig) -> HawkServer:
     )
     server.hawk = hawk  # for tests and embedding
     _catalog_tools(server, hawk)
-    _evaluation_tools(server, hawk)
-    _knowledge_tools(server, hawk)
+    _evaluate_tool(server, hawk)
+    _tune_tool(server, hawk)
+    _search_tool(server, hawk)
+    _record_fix_tool(server, hawk)
+    _kb_stats_tool(server, hawk)
     _resources(server, hawk)
     return server
 
@@ -201,7 +204,7 @@ def _catalog_tools(server: MCPServer, hawk: Hawk) -> None:
         return hawk.ws.clean(await anyio.to_thread.run_sync(work))
 
 
-def _evaluation_tools(server: MCPServer, hawk: Hawk) -> None:
+def _evaluate_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def evaluate_kernel(
         task: TaskRef,
@@ -230,6 +233,8 @@ def _evaluation_tools(server: MCPServer, hawk: Hawk) -> None:
         learning = [lesson.kind for lesson in lessons] if hawk.config.learn else []
         return hawk.ws.clean(verdict_result(step.verdict or {}, step=step.index, session=session.id, learning=learning))
 
+
+def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def tune_kernel(
         task: TaskRef,
@@ -248,7 +253,7 @@ def _evaluation_tools(server: MCPServer, hawk: Hawk) -> None:
         """Search a correct kernel's tile sizes and scheduling pass options on the simulator (no LLM); the fastest
         point is verified on every seed. Returns the tuned source and before/after times with the best points."""
         session = hawk.session(ctx)
-        progress = Progress()  # the heartbeat and the tuner's lines share it: never backwards
+        progress = Progress(hawk.ws.clean)  # the heartbeat and the tuner's lines share it: never backwards
         state: dict[str, Any] = {}
 
         def tuner_line(message: str) -> None:  # from the tuner's thread
@@ -319,7 +324,7 @@ def tune_result(result: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _knowledge_tools(server: MCPServer, hawk: Hawk) -> None:
+def _search_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def search_knowledge(
         code: Annotated[str | None, Field(description="kernel source: the syntactic query")] = None,
@@ -351,6 +356,8 @@ def _knowledge_tools(server: MCPServer, hawk: Hawk) -> None:
 
         return hawk.ws.clean(await anyio.to_thread.run_sync(work))
 
+
+def _record_fix_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def record_fix(
         task: TaskRef,
@@ -392,6 +399,8 @@ def _knowledge_tools(server: MCPServer, hawk: Hawk) -> None:
 
         return hawk.ws.clean(await hawk.in_thread(ctx, work, "recording the fix"))
 
+
+def _kb_stats_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def kb_stats(ctx: Context) -> dict[str, Any]:
         """The knowledge store: items by status, active items by hardware label, measured effect, what this

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,9 +169,11 @@ class Progress:
 
     The heartbeat (event loop) and the tuner's log lines (its thread, through `anyio.from_thread`) both
     report through it; the value is taken under an async lock just before sending, so two reports can
-    never reach the client out of order."""
+    never reach the client out of order. Messages are cleaned like replies (`clean`: no secret, no
+    scratch path)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clean: Callable[[str], str] = str) -> None:
+        self.clean = clean
         self.start = time.monotonic()
         self.last = 0.0
         self._lock = anyio.Lock()
@@ -181,7 +183,7 @@ class Progress:
         async with self._lock:
             self.last = max(round(time.monotonic() - self.start, 1), round(self.last + 0.1, 1))
             try:
-                await ctx.report_progress(self.last, total, message)
+                await ctx.report_progress(self.last, total, self.clean(message))
             except Exception:
                 pass
 

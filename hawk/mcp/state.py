@@ -195,7 +195,7 @@ class Hawk:
         """Run `fn` in a worker thread, sending a progress heartbeat while it runs."""
         done = anyio.Event()
         outcome: dict[str, Any] = {}
-        progress = progress or Progress()
+        progress = progress or Progress(self.ws.clean)
 
         async def beat() -> None:
             start = time.monotonic()

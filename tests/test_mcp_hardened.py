@@ -24,7 +24,7 @@ import hawk
 from hawk.mcp.server import build_server
 from hawk.mcp.session import Session
 from hawk.mcp.state import ServerConfig
-from hawk.mcp.transport import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, line_problem
+from hawk.mcp.transport import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, read_line
 
 TASK = "l1_silu_fp32"  # a suite task: resolving it runs no task file
 PASSING = "def kernel(x, out):\n    pass\n"
@@ -166,9 +166,10 @@ def test_lessons_pending_at_a_stop_are_reported_dropped(tmp_path: Path) -> None:
     ],
 )
 def test_line_problems(line: bytes, code: int | None) -> None:
-    problem = line_problem(line)
+    read = read_line(line)
+    problem = read if isinstance(read, tuple) else None
     if code == 0:
-        assert problem is None
+        assert problem is None and read is not None
     elif code is None:
         assert problem is not None  # no "jsonrpc": refused one way or another
     else:

@@ -36,8 +36,9 @@ STOP_GRACE_S = 3.0  # from the signal to a hard exit, whatever still runs
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
 
 
-def line_problem(raw: bytes) -> tuple[int, str, Any] | None:
-    """(JSON-RPC error code, message, request id or None) for a line the server cannot take, else None."""
+def read_line(raw: bytes) -> SessionMessage | tuple[int, str, Any] | None:
+    """The message on one line, or (JSON-RPC error code, message, request id or None) when the server
+    cannot take it; None for a blank line."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -53,11 +54,10 @@ def line_problem(raw: bytes) -> tuple[int, str, Any] | None:
     if where is not None:
         return INVALID_PARAMS, f"Invalid params: {where or 'the message'} holds a lone surrogate (not Unicode)", rid
     try:
-        types.jsonrpc_message_adapter.validate_json(text, by_name=False)
+        return SessionMessage(types.jsonrpc_message_adapter.validate_python(data, by_name=False))
     except Exception as exc:
         fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in getattr(exc, "errors", list)()})
         return INVALID_REQUEST, f"Invalid Request: not a JSON-RPC 2.0 message ({', '.join(fields)[:200]})", rid
-    return None
 
 
 def _lone_surrogate(value: Any, where: str) -> str | None:
@@ -85,13 +85,12 @@ async def _pump_stdin(stdin: Any, to_server: MemoryObjectSendStream, to_client: 
     """Lines from the client: good ones to the server, bad ones answered with an error (never dropped)."""
     async with to_server:
         async for raw in stdin:
-            problem = line_problem(raw)
-            if problem is None:
-                if raw.strip():
-                    message = types.jsonrpc_message_adapter.validate_json(raw.decode("utf-8"), by_name=False)
-                    await to_server.send(SessionMessage(message))
+            message = read_line(raw)
+            if not isinstance(message, tuple):
+                if message is not None:
+                    await to_server.send(message)
                 continue
-            code, text, rid = problem
+            code, text, rid = message
             log.info("refused a malformed message: %s", text)
             await to_client.send(_error_message(code, text, rid))
 
@@ -112,7 +111,7 @@ def _claim_stdio() -> tuple[Any, Any]:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    return anyio.wrap_file(os.fdopen(wire_in, "rb", buffering=0)), anyio.wrap_file(os.fdopen(wire_out, "wb"))
+    return anyio.wrap_file(os.fdopen(wire_in, "rb")), anyio.wrap_file(os.fdopen(wire_out, "wb"))
 
 
 async def serve_stdio(server: MCPServer) -> None:

@@ -214,7 +214,7 @@ def test_bad_arguments_are_tool_errors_naming_the_argument(tmp_path: Path) -> No
             assert len(tasks) == len(load_suite("npu-workloads").tasks)
             assert {"suite", "id", "level", "category", "description"} == set(tasks[0])
             names = [t["name"] for t in (await _call(s, "list_targets", {}))["targets"]]
-            assert names == ["ascend-pypto", "ascend-triton", "fake"]  # fake: scripted verdicts, for dry runs
+            assert names == ["ascend-pypto", "ascend-triton"]  # fake (scripted) only with --allow-fake-target
 
     anyio.run(scenario)
 

@@ -30,6 +30,12 @@ def mcp_cmd(
         Path | None, typer.Option(help="where sessions' trajectories are written (default ~/.cache/hawk/mcp)")
     ] = None,
     learn: Annotated[bool, typer.Option(help="learn proven knowledge from each session's evaluations")] = True,
+    allow_fake_target: Annotated[
+        bool,
+        typer.Option(
+            "--allow-fake-target", help="also offer the scripted `fake` target (tests, dry runs: it passes anything)"
+        ),
+    ] = False,
     root: Annotated[
         Path | None, typer.Option(help="working directory the agent's paths are confined to (default: the current one)")
     ] = None,
@@ -52,6 +58,7 @@ def mcp_cmd(
         workers=workers,
         trajectories=trajectories.resolve() if trajectories else None,
         learn=learn,
+        allow_fake_target=allow_fake_target,
     )
     if address:
         err.print(f"hawk mcp: streamable HTTP at http://{address[0]}:{address[1]}/mcp, working directory {root}")

@@ -172,6 +172,8 @@ def _syntax_error(source: str) -> str | None:
         return f"line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # e.g. null bytes
         return f"line ?: {exc}"
+    except (MemoryError, RecursionError):  # nested too deeply for the parser
+        return "line ?: nested too deeply to parse"
     return None
 
 
@@ -182,6 +184,6 @@ def _parses(source: str) -> bool:
 def _defines_entry(source: str, entry_point: str) -> bool:
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == entry_point for n in tree.body)

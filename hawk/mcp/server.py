@@ -13,10 +13,9 @@ come from Hawk's rules.
 """
 
 import logging
-import os
 import signal
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,15 +23,17 @@ from typing import Annotated, Any
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from anyio.abc import TaskGroup
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from hawk import targets
+from hawk import __version__
 from hawk.agent.prompts import contract_text, shape_contract
 from hawk.knowledge.item import code_hash
 from hawk.knowledge.synthesis import Lesson
-from hawk.mcp.safety import bad_argument
-from hawk.mcp.session import ServerClosing, kill_children
+from hawk.mcp.safety import argument_errors, bad_argument
+from hawk.mcp.session import Progress, ServerClosing
 from hawk.mcp.state import (
     CONTRACT_DOC,
     DEFAULT_TARGET,
@@ -40,11 +41,12 @@ from hawk.mcp.state import (
     ServerConfig,
     code_arg,
     item_brief,
-    report,
     verdict_result,
 )
+from hawk.mcp.transport import install_stop, serve_http, serve_stdio
 from hawk.records.trajectory import Step
 from hawk.tasks import TaskError, load_suite, suite_names
+from hawk.tasks.task import ArgSpec, Task
 
 log = logging.getLogger("hawk.mcp")
 
@@ -54,6 +56,7 @@ Typical session: list_tasks -> task_brief (contract, hardware spec, language gui
 evaluate_kernel (the verdict leads with the hardware reason) -> search_knowledge with the failing code and
 verdict -> fix -> evaluate_kernel until it passes -> tune_kernel -> record_fix for a failing -> passing pair.
 Paths are relative to the server's working directory; nothing outside it can be read."""
+MAX_SEEDS, MAX_TIMEOUT_S = 64, 3600.0  # an agent's typo must not hold an evaluation slot for a day
 
 
 def kernelbench_tasks(hawk: Hawk, folder: str) -> dict[str, Any]:
@@ -75,10 +78,43 @@ def kernelbench_tasks(hawk: Hawk, folder: str) -> dict[str, Any]:
          "shape_policy": t.extra.get("shape_policy")} for t in s.tasks]}  # fmt: skip
 
 
-def build_server(config: ServerConfig) -> MCPServer:
-    """The MCP server with Hawk's tools and resources (run it with `.run("stdio")` or `"streamable-http"`)."""
-    hawk = Hawk(config)
+class HawkServer(MCPServer):
+    """The SDK's server, with every tool call's arguments checked first (unknown names, types and ranges
+    as one error naming each argument, never raw pydantic text) and every tool error masked like a result."""
 
+    hawk: Hawk
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            tool = self._tool_manager.get_tool(name)
+            if tool is not None:
+                parsed = tool.fn_metadata.pre_parse_json(arguments) if isinstance(arguments, dict) else arguments
+                problem = argument_errors(name, tool.parameters, tool.fn_metadata.arg_model, parsed)
+                if problem is not None:
+                    raise problem
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:  # UnexpectedToolError keeps its type (and its generic text)
+            raise type(exc)(self.hawk.ws.clean(str(exc))) from exc.__cause__
+
+
+def build_server(config: ServerConfig) -> HawkServer:
+    """The MCP server with Hawk's tools and resources (serve it with `run`, or `.run("stdio")`)."""
+    hawk = Hawk(config)
+    server = HawkServer(
+        "hawk", version=__version__, instructions=INSTRUCTIONS, lifespan=_lifespan(hawk), log_level="WARNING"
+    )
+    server.hawk = hawk  # for tests and embedding
+    _catalog_tools(server, hawk)
+    _evaluate_tool(server, hawk)
+    _tune_tool(server, hawk)
+    _search_tool(server, hawk)
+    _record_fix_tool(server, hawk)
+    _kb_stats_tool(server, hawk)
+    _resources(server, hawk)
+    return server
+
+
+def _lifespan(hawk: Hawk) -> Callable[[MCPServer], AbstractAsyncContextManager[dict[str, Any]]]:
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[dict[str, Any]]:
         async with anyio.create_task_group() as tg:
@@ -86,28 +122,57 @@ def build_server(config: ServerConfig) -> MCPServer:
             try:
                 yield {}
             finally:
-                hawk.background = None  # no new lessons; the task group waits for those in flight
+                hawk.background = None  # no new lessons
+                await _drain(hawk, tg)
         await hawk.shutdown()
 
-    server = MCPServer("hawk", instructions=INSTRUCTIONS, lifespan=lifespan, log_level="WARNING")
-    server.hawk = hawk  # type: ignore[attr-defined]  # for tests and embedding
+    return lifespan
 
-    Src = Annotated[str | None, Field(description="kernel source text (or give `path`)")]
-    SrcPath = Annotated[str | None, Field(description="kernel file, relative to the server's working directory")]
-    TaskRef = Annotated[
-        str, Field(description="suite task id (list_tasks) or a KernelBench task file in the working directory")
-    ]
-    TargetName = Annotated[str, Field(description="hardware target (list_targets)")]
-    Seeds = Annotated[int, Field(description="random input seeds; every one must pass")]
-    Timeout = Annotated[float, Field(description="wall-clock limit of one evaluation, seconds")]
 
+async def _drain(hawk: Hawk, background: TaskGroup) -> None:
+    """Lessons being proven when the client goes may finish for `drain_s`; the rest are dropped."""
+    with anyio.move_on_after(hawk.config.drain_s):
+        while any(s.pending > 0 for s in hawk.all_sessions):
+            await anyio.sleep(0.1)
+    if any(s.pending > 0 for s in hawk.all_sessions):
+        hawk.stop(f"the client went; lessons still unproven after {hawk.config.drain_s:g} s")
+        background.cancel_scope.cancel()
+
+
+# Argument types of the tools (their descriptions are what an agent reads in the tool schema).
+Src = Annotated[str | None, Field(description="kernel source text (or give `path`)")]
+SrcPath = Annotated[str | None, Field(description="kernel file, relative to the server's working directory")]
+TaskRef = Annotated[
+    str, Field(description="suite task id (list_tasks) or a KernelBench task file in the working directory")
+]
+TargetName = Annotated[str, Field(description="hardware target (list_targets)")]
+Seeds = Annotated[int, Field(description="random input seeds; every one must pass", le=MAX_SEEDS)]
+Timeout = Annotated[float, Field(description="wall-clock limit of one evaluation, seconds", le=MAX_TIMEOUT_S)]
+
+
+def task_contract(the_task: Task) -> tuple[list[ArgSpec], list[dict[str, int]], dict[str, list[int]]]:
+    """The kernel arguments, shape set and dynamic axes of a task: the one place the server asks a task
+    file for them. (Task files are untrusted code: this must go through the sandboxed task loader.)"""
+    from hawk.tasks.sandboxed import task_spec
+
+    try:
+        specs = list(task_spec(the_task).args)
+        shapes, dynamic = shape_contract(the_task)
+    except TaskError as exc:
+        raise bad_argument("task", str(exc)) from None
+    except Exception as exc:  # the task's own code failed (get_inputs raising, returning junk): its fault
+        raise bad_argument("task", f"the task file failed: {type(exc).__name__}: {exc}") from None
+    return specs, shapes, dynamic
+
+
+def _catalog_tools(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def list_targets() -> dict[str, Any]:
         """Hardware targets: whether each runs here and in which mode, and the chip it models."""
 
         def work() -> dict[str, Any]:
             out = []
-            for name in targets.names():
+            for name in hawk.target_names():
                 t = hawk.target(name)
                 spec = t.spec()
                 out.append({
@@ -156,14 +221,8 @@ def build_server(config: ServerConfig) -> MCPServer:
         dtypes in order), the chip's spec and the target's language guide."""
 
         def work() -> dict[str, Any]:
-            from hawk.tasks.sandboxed import task_spec
-
             the_task, the_target = hawk.task(task), hawk.target(target)
-            try:
-                specs = list(task_spec(the_task).args)
-                shapes, dynamic = shape_contract(the_task)
-            except TaskError as exc:
-                raise bad_argument("task", str(exc)) from None
+            specs, shapes, dynamic = task_contract(the_task)
             return {
                 "task": the_task.id, "suite": the_task.suite, "level": the_task.level, "category": the_task.category,
                 "description": the_task.description, "target": the_target.name,
@@ -174,6 +233,8 @@ def build_server(config: ServerConfig) -> MCPServer:
 
         return hawk.ws.clean(await anyio.to_thread.run_sync(work))
 
+
+def _evaluate_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def evaluate_kernel(
         task: TaskRef,
@@ -202,6 +263,8 @@ def build_server(config: ServerConfig) -> MCPServer:
         learning = [lesson.kind for lesson in lessons] if hawk.config.learn else []
         return hawk.ws.clean(verdict_result(step.verdict or {}, step=step.index, session=session.id, learning=learning))
 
+
+def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def tune_kernel(
         task: TaskRef,
@@ -209,27 +272,27 @@ def build_server(config: ServerConfig) -> MCPServer:
         source: Src = None,
         path: SrcPath = None,
         target: TargetName = DEFAULT_TARGET,
-        budget: Annotated[int, Field(description="simulated points at most (the original included)")] = 24,
-        workers: Annotated[int, Field(description="points simulated in parallel (capped by the server's pool)")] = 2,
-        seeds: Annotated[int, Field(description="seeds the winner (and the kernel first) must pass")] = 3,
+        budget: Annotated[int, Field(description="simulated points at most (the original included)", le=1000)] = 24,
+        workers: Annotated[
+            int, Field(description="points simulated in parallel (capped by the server's pool)", le=64)
+        ] = 2,
+        seeds: Annotated[int, Field(description="seeds the winner (and the kernel first) must pass", le=MAX_SEEDS)] = 3,
         seed: Annotated[int, Field(description="the search's random seed")] = 0,
         timeout_s: Timeout = 300.0,
     ) -> dict[str, Any]:
         """Search a correct kernel's tile sizes and scheduling pass options on the simulator (no LLM); the fastest
         point is verified on every seed. Returns the tuned source and before/after times with the best points."""
         session = hawk.session(ctx)
+        progress = Progress(hawk.ws.clean)  # the heartbeat and the tuner's lines share it: never backwards
         state: dict[str, Any] = {}
 
-        def progress(message: str) -> None:  # the tuner's log lines, from its thread, as progress notifications
-            state["lines"] = state.get("lines", 0) + 1
+        def tuner_line(message: str) -> None:  # from the tuner's thread
             try:
-                anyio.from_thread.run(report, ctx, state["lines"], None, message.strip())
+                anyio.from_thread.run(progress.send, ctx, None, message.strip())
             except Exception:
                 pass
 
         def work() -> dict[str, Any]:
-            from hawk.tune import tune
-
             the_task, the_target = hawk.task(task), hawk.target(target)
             code = hawk.ws.source(source, path)
             if budget < 1:
@@ -240,42 +303,58 @@ def build_server(config: ServerConfig) -> MCPServer:
             state.update(task=the_task, target=the_target, opts=opts, lessons=[])
             first, lessons = hawk.judge(session, the_task, the_target, code, opts, "evaluate", reuse=True)
             state["lessons"] += lessons
-            v = first.verdict or {}
-            if v.get("status") != "pass":
-                why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
-                arg = code_arg(path, "source", "path")
-                raise bad_argument(
-                    arg, f"the kernel does not pass ({v.get('status')}: {why[:300]}); tune a correct kernel"
-                )
-            roofline = (v.get("perf") or {}).get("roofline_us")
+            _require_pass(first, code_arg(path, "source", "path"), "tune a correct kernel")
+            roofline = ((first.verdict or {}).get("perf") or {}).get("roofline_us")
             with hawk.pool.slots(workers) as held:
-                result = tune(code, the_task, the_target, budget=budget, workers=held, eval_options=opts, seed=seed,
-                              roofline_us=roofline, log=progress)  # fmt: skip
+                result = _tune(code, the_task, the_target, budget, held, opts, seed, roofline, tuner_line)
             if hawk.pool.closing:
                 raise ServerClosing("the server stopped during tuning")
             if result.changed and result.verdict:
                 _, more = session.record(the_task, the_target.name, result.source, result.verdict, "tune")
                 state["lessons"] += more
-            ranked = sorted((r for r in result.records if r.time_us is not None), key=lambda r: r.time_us or 0.0)
-            return {
-                "changed": result.changed, "source": result.source,
-                "before_us": result.before_us, "after_us": result.after_us, "speedup": result.speedup,
-                "roofline_us": result.roofline_us, "roofline_ratio": result.roofline_ratio,
-                "strategy": result.strategy, "points_tried": result.points_tried,
-                "points_pruned": result.points_pruned, "points_failed": result.points_failed,
-                "wall_s": result.wall_s, "points_per_minute": result.points_per_minute, "notes": result.notes,
-                "knobs": [{"name": k.name, "kind": k.kind, "original": k.original, "candidates": len(k.values)}
-                          for k in result.knobs],
-                "best_points": [{"values": r.values, "status": r.status, "time_us": r.time_us} for r in ranked[:10]],
-                "failed_points": [{"values": r.values, "reason": r.reason, "constraint": r.constraint}
-                                  for r in result.records if r.status == "failed"][:5],
-                "verdict": verdict_result(result.verdict) if result.changed and result.verdict else None,
-            }  # fmt: skip
+            return tune_result(result)
 
-        out = await hawk.in_thread(ctx, work, f"tuning on {target}")
+        out = await hawk.in_thread(ctx, work, f"tuning on {target}", progress=progress)
         hawk.learn_later(session, state["task"], state["target"], state["lessons"], state["opts"])
         return hawk.ws.clean(out)
 
+
+def _require_pass(step: Step, arg: str, then: str) -> None:
+    """A tool error naming `arg` unless the step's kernel passed."""
+    v = step.verdict or {}
+    if v.get("status") != "pass":
+        why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
+        raise bad_argument(arg, f"the kernel does not pass ({v.get('status')}: {why[:300]}); {then}")
+
+
+def _tune(code: str, task: Task, target: Any, budget: int, workers: int, opts: Any, seed: int,
+          roofline: float | None, log_line: Callable[[str], None]) -> Any:  # fmt: skip
+    from hawk.tune import tune
+
+    return tune(code, task, target, budget=budget, workers=workers, eval_options=opts, seed=seed,
+                roofline_us=roofline, log=log_line)  # fmt: skip
+
+
+def tune_result(result: Any) -> dict[str, Any]:
+    """What `tune_kernel` returns for a `hawk.tune` result."""
+    ranked = sorted((r for r in result.records if r.time_us is not None), key=lambda r: r.time_us or 0.0)
+    return {
+        "changed": result.changed, "source": result.source,
+        "before_us": result.before_us, "after_us": result.after_us, "speedup": result.speedup,
+        "roofline_us": result.roofline_us, "roofline_ratio": result.roofline_ratio,
+        "strategy": result.strategy, "points_tried": result.points_tried,
+        "points_pruned": result.points_pruned, "points_failed": result.points_failed,
+        "wall_s": result.wall_s, "points_per_minute": result.points_per_minute, "notes": result.notes,
+        "knobs": [{"name": k.name, "kind": k.kind, "original": k.original, "candidates": len(k.values)}
+                  for k in result.knobs],
+        "best_points": [{"values": r.values, "status": r.status, "time_us": r.time_us} for r in ranked[:10]],
+        "failed_points": [{"values": r.values, "reason": r.reason, "constraint": r.constraint}
+                          for r in result.records if r.status == "failed"][:5],
+        "verdict": verdict_result(result.verdict) if result.changed and result.verdict else None,
+    }  # fmt: skip
+
+
+def _search_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def search_knowledge(
         code: Annotated[str | None, Field(description="kernel source: the syntactic query")] = None,
@@ -287,15 +366,13 @@ def build_server(config: ServerConfig) -> MCPServer:
         error: Annotated[
             str | None, Field(description="error text or hardware reason, when there is no verdict")
         ] = None,
-        k: Annotated[int, Field(description="hits at most")] = 5,
+        k: Annotated[int, Field(description="hits at most", le=100)] = 5,
         target: Annotated[str | None, Field(description="only knowledge learned on this target")] = DEFAULT_TARGET,
     ) -> dict[str, Any]:
         """2D retrieval from Hawk's proven fixes: syntactic (code tokens, BM25) x hardware-semantic (taxonomy
         labels and error text) scores. Each hit has its labels, rationale, the proven diff and why it matched."""
 
         def work() -> dict[str, Any]:
-            from hawk.knowledge.retrieval import retrieve
-
             if k < 1:
                 raise bad_argument("k", f"must be a positive integer, got {k}")
             if target is not None:
@@ -305,23 +382,12 @@ def build_server(config: ServerConfig) -> MCPServer:
             query = hawk.ws.read("path", path) if path else (code or "")
             if not query.strip() and not error and not verdict:
                 raise bad_argument("code", "missing: give `code` or `path`, and/or `verdict` or `error`")
-            with hawk.store() as store:
-                hits = retrieve(store, query, error, verdict, k=k, target=target, gate=True)
-                return {
-                    "hits": [
-                        {**item_brief(h.item), "score": round(h.score, 4),
-                         "syntactic_score": round(h.syntactic_score, 4),
-                         "semantic_score": round(h.semantic_score, 4), "why": h.why, "after_code": h.item.after_code,
-                         "preconditions": h.check.describe() if h.check else None,
-                         "task": h.item.provenance.get("task"), "effect": asdict(h.item.effect)}
-                        for h in hits
-                    ],
-                    "searched": sum(1 for st in ("active", "demoted") for it in store.list(st)
-                                    if target is None or it.target == target),
-                }  # fmt: skip
+            return _search(hawk, query, error, verdict, k, target)
 
         return hawk.ws.clean(await anyio.to_thread.run_sync(work))
 
+
+def _record_fix_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def record_fix(
         task: TaskRef,
@@ -345,63 +411,89 @@ def build_server(config: ServerConfig) -> MCPServer:
             the_task, the_target = hawk.task(task), hawk.target(target)
             bad_code = hawk.ws.source(failing_source, failing_path, "failing_source", "failing_path")
             good_code = hawk.ws.source(passing_source, passing_path, "passing_source", "passing_path")
-            bad_arg = code_arg(failing_path, "failing_source", "failing_path")
             good_arg = code_arg(passing_path, "passing_source", "passing_path")
             if code_hash(bad_code) == code_hash(good_code):
                 raise bad_argument(good_arg, "is the same kernel as the failing one")
             opts = hawk.options(seeds, timeout_s)
             before, _ = hawk.judge(session, the_task, the_target, bad_code, opts, "record_fix", reuse=True)
             if (before.verdict or {}).get("status") == "pass":
+                bad_arg = code_arg(failing_path, "failing_source", "failing_path")
                 raise bad_argument(bad_arg, "this kernel passes: record_fix needs a failing kernel and its fix")
             after, _ = hawk.judge(session, the_task, the_target, good_code, opts, "record_fix", reuse=True)
-            v = after.verdict or {}
-            if v.get("status") != "pass":
-                why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
-                raise bad_argument(good_arg, f"this kernel does not pass ({v.get('status')}: {why[:300]})")
+            _require_pass(after, good_arg, "record_fix needs its fix to pass")
             try:
                 created, known = hawk.synthesize(session, the_task, the_target, before, after, opts)
             except ValueError as exc:  # the fix is the task's expert kernel
                 raise bad_argument(good_arg, str(exc)) from None
-            items = created or known
-            return {
-                "items": [item_brief(it) for it in items],
-                "created": bool(created),
-                "note": "" if created else "the store already holds this fix (same trigger and after code)",
-                "failing": {"status": before.verdict["status"] if before.verdict else None,
-                            "hardware_reason": ((before.verdict or {}).get("error") or {}).get("hardware_reason")},
-                "passing": {"status": v.get("status"), "time_us": (v.get("perf") or {}).get("time_us")},
-            }  # fmt: skip
+            return _fix_result(created, known, before, after)
 
         return hawk.ws.clean(await hawk.in_thread(ctx, work, "recording the fix"))
 
+
+def _kb_stats_tool(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def kb_stats(ctx: Context) -> dict[str, Any]:
-        """The knowledge store: items by status, active items by hardware label, measured effect, and what this
-        session taught it so far."""
+        """The knowledge store: items by status, active items by hardware label, measured effect, what this
+        session taught it so far, and lessons dropped unproven when a server stopped (`learning_dropped`)."""
         session = hawk.session(ctx)
+        return hawk.ws.clean(await anyio.to_thread.run_sync(_stats, hawk, session))
 
-        def work() -> dict[str, Any]:
-            with hawk.store() as store:
-                items = store.list()
-                shown = hawk.ws.shown(store.path)
-            by_status: dict[str, int] = {}
-            by_label: dict[str, int] = {}
-            for it in items:
-                by_status[it.status] = by_status.get(it.status, 0) + 1
-                for label in it.labels if it.status == "active" else []:
-                    by_label[label] = by_label.get(label, 0) + 1
-            used = [it for it in items if it.effect.injected]
-            return {
-                "store": shown, "items": len(items), "by_status": by_status,
-                "active_by_label": dict(sorted(by_label.items(), key=lambda kv: -kv[1])),
-                "injections": sum(it.effect.injected for it in used),
-                "passes_after": sum(it.effect.passes_after for it in used),
-                "session": session.summary(),
-            }  # fmt: skip
 
-        return hawk.ws.clean(await anyio.to_thread.run_sync(work))
+def _search(hawk: Hawk, query: str, error: str | None, verdict: Any, k: int, target: str | None) -> dict[str, Any]:
+    from hawk.knowledge.retrieval import retrieve
 
-    # --- resources: what an agent should read before writing a kernel ------------------------------
+    with hawk.store() as store:
+        hits = retrieve(store, query, error, verdict, k=k, target=target, gate=True)
+        return {
+            "hits": [
+                {**item_brief(h.item), "score": round(h.score, 4),
+                 "syntactic_score": round(h.syntactic_score, 4),
+                 "semantic_score": round(h.semantic_score, 4), "why": h.why, "after_code": h.item.after_code,
+                 "preconditions": h.check.describe() if h.check else None,
+                 "task": h.item.provenance.get("task"), "effect": asdict(h.item.effect)}
+                for h in hits
+            ],
+            "searched": sum(1 for st in ("active", "demoted") for it in store.list(st)
+                            if target is None or it.target == target),
+        }  # fmt: skip
+
+
+def _fix_result(created: list[Any], known: list[Any], before: Step, after: Step) -> dict[str, Any]:
+    v = after.verdict or {}
+    return {
+        "items": [item_brief(it) for it in created or known],
+        "created": bool(created),
+        "note": "" if created else "the store already holds this fix (same trigger and after code)",
+        "failing": {"status": before.verdict["status"] if before.verdict else None,
+                    "hardware_reason": ((before.verdict or {}).get("error") or {}).get("hardware_reason")},
+        "passing": {"status": v.get("status"), "time_us": (v.get("perf") or {}).get("time_us")},
+    }  # fmt: skip
+
+
+def _stats(hawk: Hawk, session: Any) -> dict[str, Any]:
+    with hawk.store() as store:
+        items = store.list()
+        shown = hawk.ws.shown(store.path)
+    by_status: dict[str, int] = {}
+    by_label: dict[str, int] = {}
+    for it in items:
+        by_status[it.status] = by_status.get(it.status, 0) + 1
+        for label in it.labels if it.status == "active" else []:
+            by_label[label] = by_label.get(label, 0) + 1
+    used = [it for it in items if it.effect.injected]
+    dropped = hawk.dropped.read()
+    return {
+        "store": shown, "items": len(items), "by_status": by_status,
+        "active_by_label": dict(sorted(by_label.items(), key=lambda kv: -kv[1])),
+        "injections": sum(it.effect.injected for it in used),
+        "passes_after": sum(it.effect.passes_after for it in used),
+        "session": session.summary(),
+        "learning_dropped": {"lessons": sum(int(d.get("lessons", 0)) for d in dropped), "last": dropped[-5:]},
+    }  # fmt: skip
+
+
+def _resources(server: MCPServer, hawk: Hawk) -> None:
+    """What an agent should read before writing a kernel: the kernel contract and each target's guide."""
 
     @server.resource("hawk://docs/kernel-contract", name="kernel-contract", mime_type="text/markdown",
                      description="The ascend-pypto kernel contract: argument order, fixed shapes, rules")  # fmt: skip
@@ -417,32 +509,26 @@ def build_server(config: ServerConfig) -> MCPServer:
         read.__name__ = f"guide_{name.replace('-', '_')}"
         return read
 
-    for name in targets.names():
+    for name in hawk.target_names():
         about = f"The {name} language guide an LLM gets: API, hardware rules, tiling"
         register = server.resource(f"hawk://guides/{name}", name=f"guide-{name}", mime_type="text/markdown",
                                    description=about)  # fmt: skip
         register(guide_reader(name))
 
-    return server
-
 
 def run(config: ServerConfig, http: tuple[str, int] | None = None) -> None:
-    """Serve until the client goes (stdio) or the process is interrupted (HTTP)."""
+    """Serve until the client goes (stdio) or a SIGINT/SIGTERM (both): see hawk/mcp/transport.py."""
     server = build_server(config)
-    hawk: Hawk = server.hawk  # type: ignore[attr-defined]
+    hawk = server.hawk
 
-    def on_term(signum: int, frame: Any) -> None:
-        # Clients stop a stdio server with SIGTERM a moment after closing its stdin: stop every
-        # evaluation child first (a hung candidate must not outlive us), and store nothing after.
-        hawk.pool.closing = True
-        kill_children()
-        os._exit(128 + signum)
+    def stop(signum: int) -> None:
+        hawk.stop(f"signal {signal.Signals(signum).name}")
 
-    signal.signal(signal.SIGTERM, on_term)
+    handler = install_stop(stop, immediate=http is None)
     if http is None:
-        server.run("stdio")
+        anyio.run(serve_stdio, server)
     else:
-        server.run("streamable-http", host=http[0], port=http[1])
+        anyio.run(serve_http, server, http[0], http[1], handler)
 
 
-__all__ = ["Hawk", "ServerConfig", "build_server", "run", "verdict_result"]
+__all__ = ["Hawk", "HawkServer", "ServerConfig", "build_server", "run", "verdict_result"]

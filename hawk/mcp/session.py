@@ -8,16 +8,19 @@ run-time synthesis can read lessons (failing -> passing, passing -> faster) off 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import anyio
 
 from hawk.knowledge.item import code_hash
 from hawk.knowledge.synthesis import Lesson, find_lessons
@@ -153,7 +156,66 @@ class Session:
                  "passed": sum(1 for s in r.trajectory.steps if (s.verdict or {}).get("status") == "pass")}
                 for r in self._runs.values()
             ]  # fmt: skip
-        return {"id": self.id, "trajectories": runs, "learned": list(self.learned), "learning_pending": self.pending}
+        return {
+            "id": self.id,
+            "trajectories": runs,
+            "learned": list(self.learned),
+            "learning_pending": max(0, self.pending),
+        }
+
+
+class Progress:
+    """One call's progress notifications: seconds since the call began, strictly increasing.
+
+    The heartbeat (event loop) and the tuner's log lines (its thread, through `anyio.from_thread`) both
+    report through it; the value is taken under an async lock just before sending, so two reports can
+    never reach the client out of order. Messages are cleaned like replies (`clean`: no secret, no
+    scratch path)."""
+
+    def __init__(self, clean: Callable[[str], str] = str) -> None:
+        self.clean = clean
+        self.start = time.monotonic()
+        self.last = 0.0
+        self._lock = anyio.Lock()
+
+    async def send(self, ctx: Any, total: float | None, message: str) -> None:
+        """A progress notification; a no-op when the client asked for none, and never an error."""
+        async with self._lock:
+            self.last = max(round(time.monotonic() - self.start, 1), round(self.last + 0.1, 1))
+            try:
+                await ctx.report_progress(self.last, total, self.clean(message))
+            except Exception:
+                pass
+
+
+@dataclass
+class DroppedLessons:
+    """Lessons still being proven when the server stopped: never stored half-proven, written down
+    instead (`dropped-lessons.jsonl` beside the sessions' trajectories) for the log and the next
+    `kb_stats`; their steps stay in the session's trajectory files."""
+
+    path: Path
+
+    def add(self, session: Session, count: int, reason: str) -> dict[str, Any]:
+        record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "session": session.id, "lessons": count,
+                  "reason": reason, "trajectories": str(session.dir)}  # fmt: skip
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        return record
+
+    def read(self) -> list[dict[str, Any]]:
+        try:
+            lines = self.path.read_text().splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines:
+            try:
+                out.append(json.loads(line))
+            except ValueError:  # a line cut by a hard exit
+                continue
+        return out
 
 
 def kill_children() -> int:

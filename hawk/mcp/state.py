@@ -24,7 +24,7 @@ from hawk.knowledge.item import KnowledgeItem, code_hash, normalize_error
 from hawk.knowledge.store import KnowledgeStore, StoreError
 from hawk.knowledge.synthesis import Lesson, synthesize_from_steps
 from hawk.mcp.safety import Workspace, bad_argument
-from hawk.mcp.session import EvalPool, PooledTarget, ServerClosing, Session, kill_children
+from hawk.mcp.session import DroppedLessons, EvalPool, PooledTarget, Progress, ServerClosing, Session, kill_children
 from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
@@ -34,7 +34,7 @@ from hawk.tasks.task import task_from_file
 log = logging.getLogger("hawk.mcp")
 
 DEFAULT_TARGET = "ascend-pypto"
-HEARTBEAT_S = 5.0  # progress notifications while a call waits on its thread
+SCRIPTED_TARGETS = frozenset({"fake"})  # verdicts from comments, not hardware: offered only when asked for
 CONTRACT_DOC = Path(__file__).resolve().parents[2] / "docs" / "kernel-contract.md"
 T = TypeVar("T")
 
@@ -46,6 +46,9 @@ class ServerConfig:
     workers: int = 2  # evaluation slots shared by all calls
     trajectories: Path | None = None  # where sessions' trajectories go; None: ~/.cache/hawk/mcp
     learn: bool = True  # synthesize knowledge from sessions' evaluations as lessons appear
+    allow_fake_target: bool = False  # offer the scripted `fake` target (tests, dry runs): it passes anything
+    drain_s: float = 10.0  # when the client goes: how long lessons being proven may still finish
+    heartbeat_s: float = 5.0  # progress notifications while a call waits on its thread
 
 
 class Hawk:
@@ -61,10 +64,19 @@ class Hawk:
         self._lock = threading.Lock()
         self._synth_lock = threading.Lock()  # one synthesis at a time: two would prove and store the same lesson
         self._sessions: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
+        self.all_sessions: list[Session] = []  # for lessons still pending at shutdown
+        self.dropped = DroppedLessons(self.trajectories / "dropped-lessons.jsonl")
 
     # --- arguments ------------------------------------------------------------------------------
 
+    def target_names(self) -> list[str]:
+        """The targets this server offers: the hardware ones, and the scripted one only when started so."""
+        return [n for n in targets.names() if self.config.allow_fake_target or n not in SCRIPTED_TARGETS]
+
     def target(self, name: str) -> Target:
+        if name in SCRIPTED_TARGETS and name not in self.target_names():
+            known = ", ".join(self.target_names())
+            raise bad_argument("target", f"'{name}' is a scripted target, not offered by this server (known: {known})")
         with self._lock:
             if name not in self._targets:
                 try:
@@ -81,6 +93,7 @@ class Hawk:
         looks_like_path = ref.endswith(".py") or "/" in ref or (self.ws.root / ref).is_file()
         try:
             if looks_like_path:
+                self.ws.read(arg, ref)  # inside the root, a regular file of bounded size, UTF-8 text
                 return task_from_file(self.ws.resolve(arg, ref))
             # Suites only: resolve_task would also take a file of that name in the process's cwd.
             for name in suite_names():
@@ -110,6 +123,7 @@ class Hawk:
         with self._lock:
             if key not in self._sessions:
                 self._sessions[key] = Session(self.trajectories)
+                self.all_sessions.append(self._sessions[key])
             return self._sessions[key]
 
     def store(self) -> KnowledgeStore:
@@ -170,20 +184,28 @@ class Hawk:
             session.learned.extend({**item_brief(it), "task": task.id} for it in created)
             return created, [] if created else same_fix(store, target.name, before, after)
 
-    async def in_thread(self, ctx: Context, fn: Callable[[], T], label: str, total: float | None = None) -> T:
+    async def in_thread(
+        self,
+        ctx: Context,
+        fn: Callable[[], T],
+        label: str,
+        total: float | None = None,
+        progress: Progress | None = None,
+    ) -> T:
         """Run `fn` in a worker thread, sending a progress heartbeat while it runs."""
         done = anyio.Event()
         outcome: dict[str, Any] = {}
+        progress = progress or Progress(self.ws.clean)
 
         async def beat() -> None:
             start = time.monotonic()
             while not done.is_set():
-                with anyio.move_on_after(HEARTBEAT_S):
+                with anyio.move_on_after(self.config.heartbeat_s):
                     await done.wait()
                 if not done.is_set():
                     waited = time.monotonic() - start
                     queued = f", {self.pool.busy}/{self.pool.size} evaluation slots busy"
-                    await report(ctx, round(waited, 1), total, f"{label}: {waited:.0f} s{queued}")
+                    await progress.send(ctx, total, f"{label}: {waited:.0f} s{queued}")
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(beat)
@@ -197,20 +219,23 @@ class Hawk:
             raise outcome["error"]
         return outcome["value"]
 
-    async def shutdown(self) -> None:
-        """After background learning drained: stop what is left (evaluations nobody waits for any more)."""
+    def stop(self, reason: str) -> None:
+        """Stop now (a signal, or the drain time ran out): no new verdicts, evaluation children killed,
+        lessons still pending written down as dropped. Safe to call more than once (and from a signal handler)."""
         self.pool.closing = True
         n = kill_children()
         if n:
-            log.info("stopped %d evaluation process(es) still running at shutdown", n)
+            log.warning("stopped %d evaluation process(es) still running (%s)", n, reason)
+        for session in list(self.all_sessions):
+            if session.pending > 0:
+                record = self.dropped.add(session, session.pending, reason)
+                log.warning("dropped %d lesson(s) being proven (%s); their steps are in %s", record["lessons"],
+                            reason, record["trajectories"])  # fmt: skip
+                session.pending = 0
 
-
-async def report(ctx: Context, progress: float, total: float | None, message: str) -> None:
-    """A progress notification; a no-op when the client asked for none, and never an error."""
-    try:
-        await ctx.report_progress(progress, total, message)
-    except Exception:
-        pass
+    async def shutdown(self) -> None:
+        """After background learning drained: stop what is left (evaluations nobody waits for any more)."""
+        self.stop("the server stopped")
 
 
 def verdict_result(verdict: Verdict | dict[str, Any], **extra: Any) -> dict[str, Any]:

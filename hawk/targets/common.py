@@ -63,3 +63,5 @@ def parse_candidate(source: str, filename: str = "kernel.py") -> ast.Module | Fi
         return Finding(
             Status.COMPILE_ERROR, ErrorContext(kind="syntax", message=msg, lines=source_line(source, lineno))
         )
+    except (MemoryError, RecursionError):  # nesting deep enough to exhaust the parser (e.g. 100000 unary minuses)
+        return invalid("contract", "the candidate is nested too deeply for Python's parser", source, None)

@@ -140,7 +140,11 @@ def test_mcp_session_learns_a_fix_and_tunes_on_the_fake_target(tmp_path):
     (root / "task.py").write_text(EXP_TASK_FILE.read_text())
     (root / "big.py").write_text(kernel(256))
     (root / "good.py").write_text(kernel(16))
-    server = build_server(ServerConfig(root=root, kb_path=root / "kb.sqlite", workers=1, trajectories=tmp_path / "tr"))
+    server = build_server(
+        ServerConfig(
+            root=root, kb_path=root / "kb.sqlite", workers=1, trajectories=tmp_path / "tr", allow_fake_target=True
+        )
+    )
 
     async def call(client, tool, args):
         result = await client.call_tool(tool, args)

@@ -33,7 +33,10 @@ candidate kernels:
      `addmm` -> `pypto.matmul`; an operand that is a transposed view is passed with `a_trans`/
      `b_trans` (no copy), as torch_npu's matmul does;
    - `where`, `masked_fill`, comparisons, `clamp`, `maximum`/`minimum`, `cat`, `topk` (values and
-     indices), and `contiguous`/`clone` of a two-axis transposed view (-> `pypto.transpose`).
+     indices), and `contiguous`/`clone` of a two-axis transposed view (-> `pypto.transpose`);
+   - max/avg pooling 1-D to 3-D (`nn.MaxPool2d`, `F.avg_pool3d`, ...; stride, padding, dilation,
+     ceil_mode, count_include_pad), `cumsum` over the last axis and `flip` of one axis, each ONE
+     kernel as torch_npu runs them (eager_pool_scan.py says how each is written).
 3. **Tile** each kernel by a simple rule, documented so anyone can check the baseline is fair.
    Elementwise kernels and casts see their tensors with adjacent axes merged where every operand
    spans or broadcasts them alike (a free view of contiguous GM, as eager elementwise kernels see
@@ -88,7 +91,8 @@ Limits
 - Elementwise ops reading a strided view (e.g. `x[..., :64]` of a wider tensor) are timed as if
   the view were contiguous; torch_npu may insert a copy kernel for them.
 - Ops that produce new tensors from nothing (`zeros_like`, `arange`, ...), gathers/indexing,
-  `cumsum`, `flip`, convolutions and other unlisted ops are estimated.
+  `cumsum` over a non-last axis, flips of several axes, adaptive pooling, convolutions and other
+  unlisted ops are estimated.
 - Ops fusing more than torch_npu fuses are never created; ops that torch_npu fuses beyond the
   ones listed (e.g. its fused RoPE or attention kernels) are not recognised when written out as
   primitives, as eager PyTorch would not recognise them either.
@@ -192,7 +196,9 @@ def _pypto_version() -> str:
 
 # Bump when the op mapping or the tiling search changes: cached baselines of an older model are
 # then recomputed instead of silently reused.
-EAGER_MODEL_VERSION = 2  # 2: each op's best tiling also tried with the scheduling pass options
+EAGER_MODEL_VERSION = (
+    3  # 2: each op's best tiling also tried with the scheduling pass options; 3: pooling, cumsum, flip simulated
+)
 
 
 def cache_path(task: Task, spec: HardwareSpec, cache_dir: Path) -> Path:

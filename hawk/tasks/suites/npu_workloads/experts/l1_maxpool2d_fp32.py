@@ -50,8 +50,14 @@ def kernel(
     out: pypto.Tensor([N, C, HO, WO], pypto.DT_FP32),
 ):
     r = N * C
+    # Tiles: one channel's whole plane per tile at each stage ([1, 56, 112] rows pass, [1, 112, 56]
+    # columns pass, two channels for the last transpose). Measured: 13.3 us; [1, 56, 112] for every
+    # stage 16.7 us; [8, 8, 112] 56.5 us; with pypto.maximum instead of where(gt) 114 us.
     pypto.set_vec_tile_shapes(1, 56, 112)
     rows = _pool_axis1(pypto.reshape(x, [r, H, W]), r, H, HO, W)  # [r, HO, W]
+    pypto.set_vec_tile_shapes(1, 56, 112)
     cols_first = pypto.transpose(rows, 1, 2)  # [r, W, HO]: the width axis becomes axis 1
+    pypto.set_vec_tile_shapes(1, 112, 56)
     cols = _pool_axis1(cols_first, r, W, WO, HO)  # [r, WO, HO]
+    pypto.set_vec_tile_shapes(2, 56, 56)
     out.move(pypto.reshape(pypto.transpose(cols, 1, 2), [N, C, HO, WO]))

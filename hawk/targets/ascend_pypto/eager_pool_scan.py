@@ -28,7 +28,11 @@ from typing import Any
 from hawk.targets.tracing import Call, EagerOp, TensorArg
 
 POOL_KIND = re.compile(r"^_?(?P<op>max|avg)_?pool(?P<d>[123])d$")
-SCAN_KINDS = ("cumsum", "flip")
+# The op kinds that cached baselines from before this mapping list as estimated ("maxpool2d" from
+# nn.MaxPool2d, "max_pool2d" from F.max_pool2d, ...): such a cache entry is stale and recomputed.
+ESTIMATED_BEFORE = frozenset(
+    [f"{op}{sep}pool{d}d" for op in ("max", "avg") for sep in ("", "_") for d in (1, 2, 3)] + ["cumsum", "flip"]
+)
 
 
 # ---------------------------------------------------------------------------------- classification

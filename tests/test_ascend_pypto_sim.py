@@ -55,6 +55,19 @@ def test_ub_overflow_is_compile_error_with_hardware_reason(target):
     assert any("pypto.exp" in line.text for line in v.error.lines)
 
 
+def test_alloc_overflow_names_the_producing_op_and_its_line(target):
+    # pypto reports "Alloc tensor [40] size [262144] exceeds MEM_UB" for a buffer that an op inside
+    # pypto.cumsum allocates: the verdict names that op and the kernel line that created it.
+    v = evaluate(target, "prefix_sum_ub_overflow", task_from_file(DATA / "tasks" / "prefix_sum.py"), seeds=1,
+                 stress=False, with_eager_baseline=False)  # fmt: skip
+    assert v.status == Status.COMPILE_ERROR and v.error.constraint == "ub_capacity"
+    assert v.error.op == "TRANSPOSE_VNCHWCONV"
+    assert "allocated by op TRANSPOSE_VNCHWCONV" in v.error.hardware_reason
+    assert "kernel line 6" in v.error.hardware_reason
+    assert [line.lineno for line in v.error.lines] == [6]
+    assert "pypto.cumsum" in v.error.lines[0].text
+
+
 def test_frontend_error_reports_the_first_cause_and_its_line(target):
     # pypto raises a derived "tile shape not set" error; the real cause is logged before it.
     v = evaluate(target, "row_center_bad_view", ROW_TASK, seeds=1, with_eager_baseline=False)

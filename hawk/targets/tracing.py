@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,10 +235,24 @@ def _module_call(mod: Any, node: str, args: list[Any], kwargs: dict[str, Any], o
             return Call(node, disp, kind, [x], {}, outs)
     if isinstance(mod, nn.GELU):
         return Call(node, disp, "gelu", [x], {"approximate": mod.approximate}, outs)
+    pool = _pool_module_call(mod, node, disp, x, outs)
+    if pool is not None:
+        return pool
     if isinstance(mod, (nn.Softmax, nn.LogSoftmax)):
         return Call(node, disp, "softmax" if isinstance(mod, nn.Softmax) else "log_softmax", [x, mod.dim], {}, outs)
     params = [param(p, n) for n, p in mod.named_parameters(recurse=False)]
     return Call(node, disp, cls.lower(), [a for a in args] + params, kwargs, outs)
+
+
+def _pool_module_call(mod: Any, node: str, disp: str, x: Any, outs: list[TensorInfo]) -> Call | None:
+    """nn.MaxPool1d..3d / nn.AvgPool1d..3d as their functional call (max_pool2d(x, kernel_size, ...))."""
+    m = re.match(r"^(Max|Avg)Pool([123])d$", type(mod).__name__)
+    if m is None:
+        return None
+    names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices", "count_include_pad",
+             "divisor_override")  # fmt: skip
+    kwargs = {k: getattr(mod, k) for k in names if hasattr(mod, k)}
+    return Call(node, disp, f"{m[1].lower()}_pool{m[2]}d", [x], kwargs, outs)
 
 
 def _fx_calls(model: Any, inputs: list[Any]) -> list[Call]:

@@ -39,7 +39,10 @@ candidate kernels:
      groups as a batched matmul; transposed: its col2im GEMM); depthwise -> one vector kernel of
      shifted multiply-adds (see eager_ops._classify_conv and docs/op-families.md);
    - `where`, `masked_fill`, comparisons, `clamp`, `maximum`/`minimum`, `cat`, `topk` (values and
-     indices), and `contiguous`/`clone` of a two-axis transposed view (-> `pypto.transpose`).
+     indices), and `contiguous`/`clone` of a two-axis transposed view (-> `pypto.transpose`);
+   - max/avg pooling 1-D to 3-D (`nn.MaxPool2d`, `F.avg_pool3d`, ...; stride, padding, dilation,
+     ceil_mode, count_include_pad), `cumsum` over the last axis and `flip` of one axis, each ONE
+     kernel as torch_npu runs them (eager_pool_scan.py says how each is written).
 3. **Tile** each kernel by a simple rule, documented so anyone can check the baseline is fair.
    Elementwise kernels and casts see their tensors with adjacent axes merged where every operand
    spans or broadcasts them alike (a free view of contiguous GM, as eager elementwise kernels see
@@ -97,7 +100,8 @@ Limits
 - Elementwise ops reading a strided view (e.g. `x[..., :64]` of a wider tensor) are timed as if
   the view were contiguous; torch_npu may insert a copy kernel for them.
 - Ops that produce new tensors from nothing (`zeros_like`, `arange`, ...), gathers/indexing,
-  `cumsum`, `flip` and other unlisted ops are estimated.
+  `cumsum` over a non-last axis, flips of several axes, adaptive pooling and other unlisted ops are
+  estimated.
 - Ops fusing more than torch_npu fuses are never created; ops that torch_npu fuses beyond the
   ones listed (e.g. its fused RoPE or attention kernels) are not recognised when written out as
   primitives, as eager PyTorch would not recognise them either.
@@ -250,8 +254,9 @@ def stale_estimates(baseline: EagerBaseline) -> bool:
     estimated an op, such as group norm or a convolution, mapped since): recomputed when a calibration
     is at hand."""
     from hawk.targets.ascend_pypto.eager_ops import CONV, CONV_TRANSPOSED
+    from hawk.targets.ascend_pypto.eager_pool_scan import ESTIMATED_BEFORE
 
-    mapped_since = CONV | CONV_TRANSPOSED
+    mapped_since = CONV | CONV_TRANSPOSED | ESTIMATED_BEFORE
     return any(o.source == "estimated" and (CALIBRATED not in o.detail or o.kind in mapped_since) for o in baseline.ops)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hawk.targets.ascend_pypto.eager_ops import BINARY, UNARY
+from hawk.targets.ascend_pypto.eager_pool_scan import pool_scan_plan
 from hawk.targets.ascend_pypto.eager_tiling import collapse_axes, cube_tiles, pad, tile_sizes, vec_tile
 from hawk.targets.judging import DTYPE_BYTES
 from hawk.targets.tracing import EagerOp
@@ -486,6 +487,8 @@ def kernel_plan(op: EagerOp, cube_cores: int = 24) -> Plan | None:
             return _topk_plan(op, name)
         if k == "transpose_copy":
             return _transpose_plan(op, name)
+        if k in ("max_pool", "avg_pool", "cumsum", "flip"):
+            return pool_scan_plan(op, name)
     except (KeyError, ValueError, StopIteration, IndexError, TypeError):
         return None
     return None

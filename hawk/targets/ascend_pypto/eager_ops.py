@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hawk.targets.ascend_pypto.eager_pool_scan import classify_pool_scan
 from hawk.targets.tracing import VIEWS, Call, EagerOp, TensorArg, TensorInfo, is_contiguous, trace_calls
 from hawk.targets.tracing import tensors as _tensors
 from hawk.tasks.task import Task
@@ -150,6 +151,9 @@ def _classify(call: Call, index: int) -> EagerOp | None:
         if op.consts["dim"] != len(x.info.shape) - 1:
             return unmapped("topk over a non-last axis: estimated")
         return op
+    family = classify_pool_scan(op, call)  # pooling, cumsum, flip
+    if family is not None:
+        return family
     if kind == "sdpa" and len(ins) >= 3:  # fused attention: its roofline counts the two matrix products
         q, k = ins[0].info, ins[1].info
         op.consts = {"flops": 4 * math.prod(q.shape[:-1]) * k.shape[-2] * q.shape[-1]}

@@ -8,6 +8,7 @@ to stdout; per-pipe usage, bubbles and traces are files under output/*/CostModel
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,16 @@ if TYPE_CHECKING:
 
 _PLOG_PREFIX = re.compile(r"^\[ERROR\] \S+:\S+ \S+ \[[^\]]*\]\[[^\]]*\]:(?:\[[^\]]*\]:)?\s*")
 _MEM_EXCEED = re.compile(
-    r"OP (?P<op>\w+)\[\d+\] in/output total size \[(?P<req>\d+)\] exceeds MEM_(?P<mem>\w+) size \[(?P<avail>\d+)\]"
+    r"OP (?P<op>\w+)\[(?P<magic>\d+)\] in/output total size \[(?P<req>\d+)\] exceeds MEM_(?P<mem>\w+) size \[(?P<avail>\d+)\]"
 )
 _ALLOC_EXCEED = re.compile(
     r"Alloc tensor \[\d+\] size \[(?P<req>\d+)\] exceeds MEM_(?P<mem>\w+) size \[(?P<avail>\d+)\]"
+)
+# An "Alloc tensor" overflow names only a tensor id; the next lines name the op that produced it:
+# "Tensor [40] producer info:" then "op: TRANSPOSE_VNCHWCONV[10008] | inputs: { RawTensor [30] <4 x 4096
+# x DT_FP32> ... } | outputs: { ... }". The number in brackets is the op's id ("magic") in the graph.
+_PRODUCER = re.compile(
+    r"op: (?P<op>[A-Z][A-Z_0-9]*)\[(?P<magic>\d+)\] \| inputs: \{(?P<ins>[^}]*)\} \| outputs: \{(?P<outs>[^}]*)\}"
 )
 # Lines pypto logs on paths that also pass (F7A001) or when the verifier meets a half-built graph
 # (FB4001): never the reason a kernel failed.
@@ -38,6 +45,8 @@ class HardwareReason:
     requested_bytes: int | None = None
     available_bytes: int | None = None
     all_errors: list[str] = field(default_factory=list)
+    op_magic: int | None = None  # the op's id in pypto's graph dumps (see op_location)
+    line: int | None = None  # the kernel line that created the op, once located
 
 
 def plog_errors(log_root: Path) -> list[str]:
@@ -55,21 +64,60 @@ def hardware_reason(log_root: Path) -> HardwareReason | None:
     errors = [e for e in plog_errors(log_root) if not _NOISE.search(e)]
     if not errors:
         return None
-    for msg in errors:
+    for i, msg in enumerate(errors):
         m = _MEM_EXCEED.search(msg) or _ALLOC_EXCEED.search(msg)
         if m:
             mem = m["mem"]
+            op, magic = m.groupdict().get("op"), m.groupdict().get("magic")
+            producer = next((p for p in map(_PRODUCER.search, errors[i + 1 : i + 4]) if p), None)
+            if producer is not None:
+                op, magic = op or producer["op"], magic or producer["magic"]
+                msg = f"{msg} (allocated by op {producer['op']}: {_shapes(producer['ins'])} -> {_shapes(producer['outs'])})"
             return HardwareReason(
                 reason=msg,
-                op=m.groupdict().get("op"),
+                op=op,
                 constraint=_MEM_LABEL.get(mem, f"{mem.lower()}_capacity"),
                 requested_bytes=int(m["req"]),
                 available_bytes=int(m["avail"]),
                 all_errors=errors,
+                op_magic=int(magic) if magic else None,
             )
     # No known pattern: the first error is the most specific (later ones are the pass unwinding).
     op = re.search(r"\bOP (\w+)\[", errors[0]) or re.search(r"\b([A-Z][A-Z_0-9]{2,})\[\d+\]", errors[0])
     return HardwareReason(reason=errors[0], op=op.group(1) if op else None, all_errors=errors)
+
+
+def _shapes(operands: str) -> str:
+    """'RawTensor [30] <4 x 4096 x DT_FP32> @30"..."' -> '[4 x 4096 DT_FP32]' (each operand)."""
+    found = [re.sub(r" x (DT_\w+)$", r" \1", t) for t in re.findall(r"<([^>]*)>", operands)]
+    return ", ".join(f"[{t}]" for t in found) or "?"
+
+
+def op_location(output_root: Path, magic: int) -> tuple[int, list[int]] | None:
+    """The kernel line (and vector tile) of the op with id `magic`, from pypto's graph dumps.
+
+    pypto writes per-pass graph dumps (output/output_*/Pass_*/*.json) only when compiled with
+    debug_options={"compile_debug_mode": 1}; their operations carry the "file" and "line" of the
+    kernel statement that created them, also for ops that a pypto call expands into (e.g. the
+    TRANSPOSE_VNCHWCONV inside pypto.cumsum). The latest pass that holds the op is read first.
+    """
+    dumps = sorted(output_root.glob("output_*/Pass_*/*.json"), key=_pass_number, reverse=True)
+    for path in dumps:
+        try:
+            graph = json.loads(path.read_text(errors="replace"))
+        except (OSError, ValueError):
+            continue
+        for function in graph.get("functions", []) if isinstance(graph, dict) else []:
+            for op in function.get("operations", []):
+                if op.get("opmagic") == magic and int(op.get("line") or 0) > 0:
+                    tile = (op.get("tile") or {}).get("vec") or []
+                    return int(op["line"]), [int(t) for t in tile]
+    return None
+
+
+def _pass_number(path: Path) -> int:
+    m = re.match(r"Pass_(\d+)", path.parent.name)
+    return int(m.group(1)) if m else -1
 
 
 _TIME = re.compile(r"AICore End-to-End Time:\s*([0-9.]+)")

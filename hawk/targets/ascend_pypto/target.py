@@ -142,13 +142,17 @@ class AscendPyptoTarget(TargetBase):
         hw = harvest.hardware_reason(workdir / "ascend_log")
         if hw is not None and hw.constraint is None and outcome != "compile_error":
             hw = None  # a Python-side error: the plog's lines are the verifier unwinding, not a reason
+        if hw is not None and hw.constraint and hw.op_magic is not None and outcome == "compile_error":
+            self._locate(job, hw)
 
         def error(kind: str, message: str, lines: list[int] | None = None) -> ErrorContext:
             ctx = ErrorContext(kind=kind, message=message, lines=source_lines(source, lines or []))
             if hw is not None:
                 ctx.hardware_reason, ctx.op, ctx.constraint = hw.reason, hw.op, hw.constraint
                 ctx.requested_bytes, ctx.available_bytes = hw.requested_bytes, hw.available_bytes
-                if not ctx.lines and hw.op:
+                if hw.line is not None:  # located exactly: the line that created the op
+                    ctx.lines = source_lines(source, [hw.line])
+                elif not ctx.lines and hw.op:
                     ctx.lines = _lines_calling(source, hw.op)
             return ctx
 
@@ -204,6 +208,25 @@ class AscendPyptoTarget(TargetBase):
         settle(verdict)
         verdict.artifacts.trace = verdict.perf.__dict__.pop("_trace", None)
         verdict.artifacts.swimlane = verdict.perf.__dict__.pop("_swimlane", None)
+
+    def _locate(self, job: Job, hw: harvest.HardwareReason) -> None:
+        """Name the kernel line of the op a capacity failure names: compile again in a child with
+        pypto's graph dumps on (they carry each op's source line) and look the op's id up there.
+        Costs one more compile (~10 s), only for kernels that failed this way."""
+        folder = job.workdir / "locate"
+        folder.mkdir(exist_ok=True)
+        request = job.request(cache_dir=str(config.cache_dir()), mode="sim", locate=True, workdir=str(folder),
+                              seeds=job.seeds[:1], stress=[], pass_options=kernel_pass_options(job.candidate))  # fmt: skip
+        (folder / "request.json").write_text(json.dumps(request, indent=1))
+        run_child([sys.executable, "-m", "hawk.targets.ascend_pypto.worker", str(folder / "request.json")],
+                  cwd=folder, env=child_env(folder / "ascend_log"), timeout_s=min(job.options.timeout_s, 180),
+                  memory_limit_mb=job.options.memory_limit_mb, log_path=folder / "worker.log")  # fmt: skip
+        found = harvest.op_location(folder / "output", hw.op_magic) if hw.op_magic is not None else None
+        shutil.rmtree(folder / "output", ignore_errors=True)  # the dumps: ~15 MB even for a small kernel
+        if found is None:
+            return
+        hw.line, tile = found
+        hw.reason += f"; the op comes from kernel line {hw.line}" + (f" (vector tile {tile})" if tile else "")
 
     def _judge_npu(self, verdict: Verdict, result: dict, seeds: list[int]) -> None:
         """Mode npu: outputs were compared on the host and the kernel timed on the device."""

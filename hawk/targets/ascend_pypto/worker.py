@@ -143,6 +143,9 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     if request.get("mode") == "npu":
         _run_on_npu(fn, instances, seeds, outputs, rec, kernel_file, pass_options)
         return
+    if request.get("locate"):
+        _compile_with_graph_dumps(fn, instances[seeds[0]], rec, pass_options)
+        return
 
     # Stage bookkeeping: compile (parse + passes + pass verification) vs simulate (cost model).
     orig_compile = JitCallableWrapper.compile
@@ -218,6 +221,26 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
         else:
             rec.data["seeds"].append({"seed": label, "verify_dir": str(verify_dir)})
         rec.flush()
+    rec.finish("ran")
+
+
+def _compile_with_graph_dumps(fn: Any, inst: Any, rec: Recorder, pass_options: dict) -> None:
+    """Compile once more with pypto's per-pass graph dumps on, to find which kernel line created
+    the op that a failed compile names (harvest.op_location reads the dumps). The dumps cost disk
+    and time, so this runs only after a capacity failure, in its own folder (target._locate)."""
+    import torch
+    from pypto.frontend import jit
+    from pypto.frontend.parser.entry import RunMode
+
+    kern = jit(fn, runtime_options={"run_mode": RunMode.SIM}, debug_options={"compile_debug_mode": 1},
+               use_cache=False, **pass_options)  # fmt: skip
+    args = [x.contiguous() for x in inst.inputs] + [p.contiguous() for _, p in inst.params]
+    rec.stage("compile")
+    try:
+        kern(*args, *[torch.zeros_like(y) for y in inst.outputs])
+    except Exception as exc:  # the failure being located
+        rec.finish("compile_error", message=f"{type(exc).__name__}: {exc}"[:500])
+        return
     rec.finish("ran")
 
 

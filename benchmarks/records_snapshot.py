@@ -122,6 +122,18 @@ def snapshot(out: Path) -> dict[str, Any]:
     return json.loads(text)
 
 
+def canonical(value: Any) -> Any:
+    """Lists of item names sorted: runs sort them by their random ids, so their order is noise."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [canonical(v) for v in value]
+        if items and all(isinstance(v, str) and re.fullmatch(r"item\d+", v) for v in items):
+            return sorted(items)
+        return items
+    return value
+
+
 def differences(a: Any, b: Any, where: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         out = [f"{where}/{k}: only in one" for k in sorted(set(a) ^ set(b))]
@@ -142,7 +154,8 @@ def main() -> int:
     print(f"{args.out}: {len(snap)} records")
     if args.compare is None:
         return 0
-    diffs = differences(json.loads(args.compare.read_text()), json.loads(args.out.read_text()))
+    old, new = (canonical(json.loads(p.read_text())) for p in (args.compare, args.out))
+    diffs = differences(old, new)
     print("\n".join(diffs[:60]) or "same records")
     return 1 if diffs else 0
 

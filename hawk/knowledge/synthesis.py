@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from hawk.knowledge.taxonomy import LABELS, labels_for
 from hawk.llm import LLM, LLMError, Message
 from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
+from hawk.targets.verdict import Verdict
 from hawk.tasks.suite import all_experts, expert_for
 from hawk.tasks.task import Task
 
@@ -91,8 +93,12 @@ def synthesize_from_steps(
     llm: LLM | None = None,
     run_id: str = "",
     eval_options: EvalOptions | None = None,
+    prove: Callable[[str, Task], Verdict] | None = None,
 ) -> list[KnowledgeItem]:
     """Derive, prove and store one item per lesson of the run; return the items newly added.
+
+    `prove` runs the after code (default: `target.evaluate` with `eval_options`); the caller decides
+    where that evaluation runs (the MCP server: on its pool).
 
     A lesson whose item (same dedup key: signature, labels, fix) is already in the store adds
     nothing. Raises ValueError, before anything is stored, if a lesson's after code is the task's
@@ -116,7 +122,7 @@ def synthesize_from_steps(
         complete(item, regimes)
         if _known(store, item.dedup_key()):
             continue
-        proof = target.evaluate(item.after_code, task, eval_options).to_dict()
+        proof = (prove or (lambda code, t: target.evaluate(code, t, eval_options)))(item.after_code, task).to_dict()
         item.proof_verdict = proof
         item.provenance["proof_status"] = proof["status"]
         if proof["status"] != "pass":

@@ -46,6 +46,12 @@ class Step:
             return self.tuning["source"], Verdict.from_dict(self.tuning["verdict"])
         return self.candidate, self.verdict_obj()
 
+    def kept_verdict(self) -> dict[str, Any] | None:
+        """The verdict of the kernel this step leaves behind: the tuned one when the tuner won."""
+        if self.tuning and self.tuning.get("changed") and self.tuning.get("verdict"):
+            return self.tuning["verdict"]
+        return self.verdict
+
     def verdict_obj(self) -> Verdict | None:
         return Verdict.from_dict(self.verdict) if self.verdict else None
 

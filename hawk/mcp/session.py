@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,25 +62,20 @@ class EvalPool:
                 self._cond.notify_all()
 
 
-class PooledTarget:
-    """A target whose every evaluation holds a pool slot, and whose verdicts stop at shutdown.
+def pooled_prove(target: Target, pool: EvalPool, options: EvalOptions | None) -> Callable[[str, Task], Verdict]:
+    """`target.evaluate` holding a pool slot, whose verdicts stop at shutdown.
 
-    Knowledge synthesis calls `evaluate` itself (the proof run): this wrapper is how those runs share
-    the pool, and how a proof cut short by a shutdown raises instead of storing a failed proof."""
+    Knowledge synthesis proves its items through this function: it is how those runs share the
+    pool, and how a proof cut short by a shutdown raises instead of storing a failed proof."""
 
-    def __init__(self, target: Target, pool: EvalPool) -> None:
-        self._target = target
-        self._pool = pool
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
-        with self._pool.slots(1):
-            verdict = self._target.evaluate(candidate, task, options)
-        if self._pool.closing:
+    def prove(candidate: str, task: Task) -> Verdict:
+        with pool.slots(1):
+            verdict = target.evaluate(candidate, task, options)
+        if pool.closing:
             raise ServerClosing("the server stopped during this evaluation")
         return verdict
+
+    return prove
 
 
 @dataclass

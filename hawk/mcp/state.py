@@ -18,13 +18,14 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from hawk import targets
+from hawk.agent.knowledge import DISTILL_EVERY, LearnSettings, Prove, StoreKnowledge
 from hawk.agent.prompts import verdict_text
 from hawk.config import cache_dir
 from hawk.knowledge.item import KnowledgeItem, code_hash, normalize_error
 from hawk.knowledge.store import KnowledgeStore, StoreError
-from hawk.knowledge.synthesis import Lesson, synthesize_from_steps
+from hawk.knowledge.synthesis import Lesson
 from hawk.mcp.safety import Workspace, bad_argument
-from hawk.mcp.session import EvalPool, PooledTarget, ServerClosing, Session, kill_children
+from hawk.mcp.session import EvalPool, ServerClosing, Session, kill_children, pooled_prove
 from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
@@ -46,6 +47,7 @@ class ServerConfig:
     workers: int = 2  # evaluation slots shared by all calls
     trajectories: Path | None = None  # where sessions' trajectories go; None: ~/.cache/hawk/mcp
     learn: bool = True  # synthesize knowledge from sessions' evaluations as lessons appear
+    distill_every: int = DISTILL_EVERY  # lessons learned between distillations of the store (0: never)
 
 
 class Hawk:
@@ -128,8 +130,12 @@ class Hawk:
         With `reuse`, a verdict this session already has for the same code is taken instead."""
         if reuse and (step := session.known(task, target.name, code, opts.seeds)) is not None:
             return step, []
-        verdict = PooledTarget(target, self.pool).evaluate(code, task, opts)
+        verdict = self.prove(target, opts)(code, task)
         return session.record(task, target.name, code, verdict.to_dict(), kind)
+
+    def prove(self, target: Target, opts: EvalOptions) -> Prove:
+        """Evaluations on the server's pool (a slot each); one cut short by a shutdown raises."""
+        return pooled_prove(target, self.pool, opts)
 
     def learn_later(
         self, session: Session, task: Task, target: Target, lessons: list[Lesson], opts: EvalOptions
@@ -161,14 +167,18 @@ class Hawk:
     def synthesize(
         self, session: Session, task: Task, target: Target, before: Step, after: Step, opts: EvalOptions
     ) -> tuple[list[KnowledgeItem], list[KnowledgeItem]]:
-        """(items created, items already known) for one lesson; the created ones were re-run as proof."""
+        """(items created, items already known) for one lesson; the created ones were re-run as proof.
+
+        Learning goes through method hawk's knowledge (hawk.agent.knowledge.StoreKnowledge), as a run of
+        `hawk generate` does: each lesson counts toward the store's next distillation, run when due."""
         with self._synth_lock, self.store() as store:
-            created = synthesize_from_steps(
-                [before, after], task, PooledTarget(target, self.pool), store, run_id=f"mcp-session-{session.id}",
-                eval_options=opts,
-            )  # fmt: skip
+            settings = LearnSettings(opts, self.config.distill_every, log.info)
+            knowledge = StoreKnowledge(store, target, self.prove(target, opts), settings=settings)
+            created = knowledge.synthesize([before, after], task, run_id=f"mcp-session-{session.id}")
             session.learned.extend({**item_brief(it), "task": task.id} for it in created)
-            return created, [] if created else same_fix(store, target.name, before, after)
+            known = [] if created else same_fix(store, target.name, before, after)
+            knowledge.distill_if_due()
+            return created, known
 
     async def in_thread(self, ctx: Context, fn: Callable[[], T], label: str, total: float | None = None) -> T:
         """Run `fn` in a worker thread, sending a progress heartbeat while it runs."""

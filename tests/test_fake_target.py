@@ -94,7 +94,7 @@ def test_loop_tunes_each_new_kernel_and_prompts_with_the_tuned_one(fake, tmp_pat
     result = run_agent(TASK, fake, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
     tuned = steps[0].tuning
-    assert tuned["changed"] and "TILE = 128" in tuned["source"]  # the largest tile that fits
+    assert tuned.changed and "TILE = 128" in tuned.source  # the largest tile that fits
     assert "TILE = 128" in steps[1].messages[-1]["content"]  # the model sees the tuned kernel
     assert result.best_time_us == pytest.approx(1000 / 128 + 10, rel=1e-3) and result.sim_points > 0
 

@@ -41,7 +41,7 @@ def fake():
 
 def judged(fake, index: int, tile: int) -> Step:
     v = fake.evaluate(kernel(tile), TASK, OPTS)
-    return Step(index, "generate", [], "r", kernel(tile), None, v.to_dict())
+    return Step(index, "generate", [], "r", kernel(tile), None, v)
 
 
 def parts(fake, tmp_path, llm=None, meter=None) -> RunParts:

@@ -143,7 +143,7 @@ def _new_step(i: int, traj: Trajectory, method: Method, runner: StepRunner, stra
     method.label(step, attempt, advice, best_us)
     traj.append(step)
     method.after_step(step, best_us, runner.task)
-    status = step.verdict["status"] if step.verdict else f"no kernel ({step.parse_error})"
+    status = step.verdict.status.value if step.verdict else f"no kernel ({step.parse_error})"
     runner.log(f"[{runner.task.id}] step {i} ({step.kind}): {status}" + (" [cache hit]" if step.cached else ""))
     return step
 
@@ -163,9 +163,9 @@ def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | No
         task=runner.task.id, method=method.name, steps=len(steps), stop_reason=stop,
         best_step=best.step.index if best else None,
         best_time_us=perf.time_us if perf else None, best_speedup=perf.speedup if perf else None,
-        statuses=[(s.verdict or {}).get("status", "no_kernel") for s in steps],
+        statuses=[s.status for s in steps],
         tokens={"total_tokens": meter.tokens(DRAW), **runner.ledger.to_dict().get("run", {})},
-        exemplar=method.exemplar_name, sim_points=sum(int((s.tuning or {}).get("points_tried", 0)) for s in seen),
+        exemplar=method.exemplar_name, sim_points=sum(s.tuning.points_tried for s in seen if s.tuning),
         best_roofline_ratio=perf.roofline_ratio if perf else None, knowledge=knowledge,
     )  # fmt: skip
     if best:
@@ -177,7 +177,7 @@ def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | No
 
 def history(steps: list[Step]) -> list[str]:
     """One line per earlier attempt: what was asked, what the target said (the hardware reason first)."""
-    return [_history_line(s, s.verdict_obj()) for s in steps]
+    return [_history_line(s, s.verdict) for s in steps]
 
 
 def _history_line(s: Step, v: Verdict | None) -> str:
@@ -188,9 +188,9 @@ def _history_line(s: Step, v: Verdict | None) -> str:
         what += f": {v.error.hardware_reason or v.error.message}"[:200]
     elif v.perf and v.perf.time_us:
         what += f", {v.perf.time_us} us, bottleneck {v.perf.bottleneck}"
-        t = s.tuning or {}
-        if t.get("changed"):
-            what += f"; tuned to {t['after_us']} us ({t['points_tried']} points)"
+        t = s.tuning
+        if t and t.changed:
+            what += f"; tuned to {t.after_us} us ({t.points_tried} points)"
         elif t:
-            what += f"; the tuner found nothing faster in {t.get('points_tried', 0)} points"
+            what += f"; the tuner found nothing faster in {t.points_tried} points"
     return f"- attempt {s.index} ({s.kind}): {what}"

@@ -17,7 +17,7 @@ from hawk.agent.prompts import build_messages
 from hawk.agent.strategy import Attempt
 from hawk.llm import LLM, Completion, Message, UsageLedger, extract_kernel
 from hawk.llm.parse import ParsedReply
-from hawk.records.trajectory import Step
+from hawk.records.trajectory import Sample, Step, TunedPoint, Tuning
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
 from hawk.tasks.task import ArgSpec, Task
@@ -59,7 +59,7 @@ class StepRunner:
             reply=completions[pick].text,
             candidate=chosen.code,
             parse_error=chosen.reason if chosen.code is None else None,
-            verdict=verdict.to_dict() if verdict else None,
+            verdict=verdict,
             tokens=step_tokens(completions),
             timings={"llm_s": round(llm_s, 3), "eval_s": round(eval_s + tune_s, 3), "tune_s": round(tune_s, 3)},
             cached=all(c.cached for c in completions),
@@ -111,14 +111,15 @@ def _time_of(v: Verdict | None) -> float:
 
 def _alternatives(
     completions: list[Completion], parsed: list[ParsedReply], verdicts: list[Verdict | None], pick: int
-) -> list[dict[str, Any]]:
+) -> list[Sample]:
     """The samples not kept, as the step records them."""
     return [
-        {"sample": j, "reply": completions[j].text, "candidate": parsed[j].code,
-         "parse_error": parsed[j].reason if parsed[j].code is None else None,
-         "verdict": verdicts[j].to_dict() if verdicts[j] else None}
-        for j in range(len(completions)) if j != pick
-    ]  # fmt: skip
+        Sample(
+            j, completions[j].text, parsed[j].code, parsed[j].reason if parsed[j].code is None else None, verdicts[j]
+        )
+        for j in range(len(completions))
+        if j != pick
+    ]
 
 
 def step_tokens(completions: list[Completion]) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def step_tokens(completions: list[Completion]) -> dict[str, Any]:
     return tokens
 
 
-def tune_step(source: str, verdict: Verdict, run: StepRunner) -> dict[str, Any]:
+def tune_step(source: str, verdict: Verdict, run: StepRunner) -> Tuning:
     """Tune a new correct kernel before the next LLM call, so the model never spends a call on tile sizes."""
     from hawk.tune import tune
 
@@ -142,31 +143,31 @@ def tune_step(source: str, verdict: Verdict, run: StepRunner) -> dict[str, Any]:
     if r.changed:
         run.log(f"[{task_id}] tuned {r.before_us} -> {r.after_us} us ({r.points_tried} points, {r.wall_s} s)")
     best = sorted((p for p in r.records if p.time_us), key=lambda p: p.time_us)[:5]
-    return {
-        "changed": r.changed, "source": r.source if r.changed else None, "verdict": r.verdict,
-        "before_us": r.before_us, "after_us": r.after_us, "roofline_us": r.roofline_us,
-        "points_tried": r.points_tried, "points_pruned": r.points_pruned, "points_failed": r.points_failed,
-        "strategy": r.strategy, "wall_s": r.wall_s, "notes": r.notes,
-        "knobs": [k.name for k in r.knobs],
-        "top": [{"values": p.values, "time_us": p.time_us, "status": p.status} for p in best],
-    }  # fmt: skip
+    return Tuning(
+        changed=r.changed, source=r.source if r.changed else None,
+        verdict=Verdict.from_dict(r.verdict) if r.verdict else None,
+        before_us=r.before_us, after_us=r.after_us, roofline_us=r.roofline_us,
+        points_tried=r.points_tried, points_pruned=r.points_pruned, points_failed=r.points_failed,
+        strategy=r.strategy, wall_s=r.wall_s, notes=list(r.notes), knobs=[k.name for k in r.knobs],
+        top=[TunedPoint(p.values, p.time_us, p.status) for p in best],
+    )  # fmt: skip
 
 
-def tuning_note(tuning: dict[str, Any] | None) -> str | None:
+def tuning_note(tuning: Tuning | None) -> str | None:
     """What the optimize prompt says of the tuner's work on the best kernel."""
     if not tuning:
         return None
     lines = [
-        f"Hawk's tuner searched {tuning['points_tried']} points of this kernel's tile sizes and pass options "
-        f"on the simulator ({tuning['points_pruned']} pruned by the hardware rules, {tuning['points_failed']} "
-        f"failed to compile or run): {tuning['before_us']} us as you wrote it, {tuning['after_us']} us now."
+        f"Hawk's tuner searched {tuning.points_tried} points of this kernel's tile sizes and pass options "
+        f"on the simulator ({tuning.points_pruned} pruned by the hardware rules, {tuning.points_failed} "
+        f"failed to compile or run): {tuning.before_us} us as you wrote it, {tuning.after_us} us now."
     ]
-    if tuning.get("changed"):
+    if tuning.changed:
         lines[0] += " The kernel shown is the tuned one."
-    for p in tuning.get("top", []):
-        values = ", ".join(f"{k}={v}" for k, v in p["values"].items())
-        lines.append(f"  {values}: {p['time_us']} us")
-    lines.extend(f"  (not tuned: {n})" for n in tuning.get("notes", [])[:3])
+    for p in tuning.top:
+        values = ", ".join(f"{k}={v}" for k, v in p.values.items())
+        lines.append(f"  {values}: {p.time_us} us")
+    lines.extend(f"  (not tuned: {n})" for n in tuning.notes[:3])
     lines.append(
         "The tuner will search the numbers of whatever you write next, so spend this step on structure: "
         "fusion, data layout and views, the algorithm, fewer passes over global memory, enough parallel tiles."

@@ -69,7 +69,7 @@ class Chain:
     def next_attempt(self, index: int) -> Attempt:
         last, best = self.last, self.best
         note = last.parse_error if last is not None and last.candidate is None else None
-        last_v = last.verdict_obj() if last is not None else None
+        last_v = last.verdict if last is not None else None
         if last is not None and last_v is not None and not last_v.passed:
             return Attempt(index, "repair", last.candidate, last_v, note, parent=last)
         if last is not None and best is not None:

@@ -213,7 +213,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
 
     u = spec.unit
     steps = Trajectory(d / "trajectory.jsonl").steps
-    statuses = [(s.verdict or {}).get("status", "no_kernel") for s in steps]
+    statuses = [s.status for s in steps]
     knowledge_tokens = int(read_json(d / "knowledge.json").get("llm_tokens") or 0)
     best = None
     if (d / "best_verdict.json").is_file() and (d / "summary.json").is_file():
@@ -230,7 +230,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         best_step=summary.get("best_step") if best else None,
         best_time_us=perf.get("time_us"), eager_time_us=perf.get("eager_time_us"), speedup=perf.get("speedup"),
         time_estimated=bool(perf.get("estimate")), roofline_ratio=perf.get("roofline_ratio"),
-        sim_points=sum(int((s.tuning or {}).get("points_tried", 0)) for s in steps),
+        sim_points=sum(s.tuning.points_tried for s in steps if s.tuning),
         prompt_tokens=sum(int(s.tokens.get("prompt_tokens") or 0) for s in steps),
         completion_tokens=sum(int(s.tokens.get("completion_tokens") or 0) for s in steps),
         total_tokens=sum(int(s.tokens.get("total_tokens") or 0) for s in steps) + knowledge_tokens,

@@ -64,20 +64,16 @@ def find_lessons(steps: list[Step]) -> list[Lesson]:
     lessons: list[Lesson] = []
     for i, early in enumerate(judged):
         later = judged[i + 1 :]
-        if early.verdict["status"] != "pass":
-            fix = next((s for s in later if s.verdict["status"] == "pass"), None)
+        if not early.verdict.passed:
+            fix = next((s for s in later if s.verdict.passed), None)
             if fix is not None and fix.candidate != early.candidate:
                 lessons.append(Lesson("repair", early, fix))
             continue
-        t0 = _time_us(early.verdict)
+        t0 = _time_of(early.verdict)
         if t0 is None:
             continue
         faster = next(
-            (
-                s
-                for s in later
-                if s.verdict["status"] == "pass" and (_time_us(s.verdict) or t0) <= t0 * (1 - MIN_SPEEDUP)
-            ),
+            (s for s in later if s.verdict.passed and (_time_of(s.verdict) or t0) <= t0 * (1 - MIN_SPEEDUP)),
             None,
         )
         if faster is not None:
@@ -162,7 +158,7 @@ def _draft(
     expert: str | None,
     tools: dict[str, str],
 ) -> KnowledgeItem:
-    before_v, after_v = lesson.before.verdict or {}, lesson.after.verdict or {}
+    before_v, after_v = _as_dict(lesson.before.verdict), _as_dict(lesson.after.verdict)
     before_code, after_code = lesson.before.candidate or "", lesson.after.candidate or ""
     diff = unified_diff(before_code, after_code)
     trigger = _trigger(lesson.kind, before_v)
@@ -338,6 +334,15 @@ def _known(store: KnowledgeStore, key: str) -> bool:
 
 def _time_us(verdict: dict[str, Any]) -> float | None:
     return (verdict.get("perf") or {}).get("time_us")
+
+
+def _time_of(verdict: Verdict) -> float | None:
+    return verdict.perf.time_us if verdict.perf else None
+
+
+def _as_dict(verdict: Verdict | None) -> dict[str, Any]:
+    """The verdict in the form the item keeps (its trigger and rationale are read from it)."""
+    return verdict.to_dict() if verdict else {}
 
 
 def _expert_text(task: Task, target: str) -> str | None:

@@ -40,9 +40,11 @@ from hawk.mcp.state import (
     code_arg,
     item_brief,
     report,
+    verdict_dict,
     verdict_result,
 )
 from hawk.records.trajectory import Step
+from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, suite_names
 
 log = logging.getLogger("hawk.mcp")
@@ -170,7 +172,7 @@ def build_server(config: ServerConfig) -> MCPServer:
         step, lessons = await hawk.in_thread(ctx, work, f"evaluating on {target}", total=timeout_s)
         hawk.learn_later(session, state["task"], state["target"], lessons, state["opts"])
         learning = [lesson.kind for lesson in lessons] if hawk.config.learn else []
-        return hawk.ws.clean(verdict_result(step.verdict or {}, step=step.index, session=session.id, learning=learning))
+        return hawk.ws.clean(verdict_result(step.verdict, step=step.index, session=session.id, learning=learning))
 
     @server.tool()
     async def tune_kernel(
@@ -210,7 +212,7 @@ def build_server(config: ServerConfig) -> MCPServer:
             state.update(task=the_task, target=the_target, opts=opts, lessons=[])
             first, lessons = hawk.judge(session, the_task, the_target, code, opts, "evaluate", reuse=True)
             state["lessons"] += lessons
-            v = first.verdict or {}
+            v = verdict_dict(first)
             if v.get("status") != "pass":
                 why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
                 arg = code_arg(path, "source", "path")
@@ -224,7 +226,8 @@ def build_server(config: ServerConfig) -> MCPServer:
             if hawk.pool.closing:
                 raise ServerClosing("the server stopped during tuning")
             if result.changed and result.verdict:
-                _, more = session.record(the_task, the_target.name, result.source, result.verdict, "tune")
+                tuned = Verdict.from_dict(result.verdict)
+                _, more = session.record(the_task, the_target.name, result.source, tuned, "tune")
                 state["lessons"] += more
             ranked = sorted((r for r in result.records if r.time_us is not None), key=lambda r: r.time_us or 0.0)
             return {
@@ -321,10 +324,10 @@ def build_server(config: ServerConfig) -> MCPServer:
                 raise bad_argument(good_arg, "is the same kernel as the failing one")
             opts = hawk.options(seeds, timeout_s)
             before, _ = hawk.judge(session, the_task, the_target, bad_code, opts, "record_fix", reuse=True)
-            if (before.verdict or {}).get("status") == "pass":
+            if before.status == "pass":
                 raise bad_argument(bad_arg, "this kernel passes: record_fix needs a failing kernel and its fix")
             after, _ = hawk.judge(session, the_task, the_target, good_code, opts, "record_fix", reuse=True)
-            v = after.verdict or {}
+            v = verdict_dict(after)
             if v.get("status") != "pass":
                 why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
                 raise bad_argument(good_arg, f"this kernel does not pass ({v.get('status')}: {why[:300]})")
@@ -337,8 +340,8 @@ def build_server(config: ServerConfig) -> MCPServer:
                 "items": [item_brief(it) for it in items],
                 "created": bool(created),
                 "note": "" if created else "the store already holds this fix (same trigger and after code)",
-                "failing": {"status": before.verdict["status"] if before.verdict else None,
-                            "hardware_reason": ((before.verdict or {}).get("error") or {}).get("hardware_reason")},
+                "failing": {"status": before.verdict.status.value if before.verdict else None,
+                            "hardware_reason": (verdict_dict(before).get("error") or {}).get("hardware_reason")},
                 "passing": {"status": v.get("status"), "time_us": (v.get("perf") or {}).get("time_us")},
             }  # fmt: skip
 

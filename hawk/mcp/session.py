@@ -110,15 +110,13 @@ class Session:
             self._runs[key] = TaskRun(task, target, Trajectory(self.dir / name))
         return self._runs[key]
 
-    def record(
-        self, task: Task, target: str, candidate: str, verdict: dict[str, Any], kind: str
-    ) -> tuple[Step, list[Lesson]]:
+    def record(self, task: Task, target: str, candidate: str, verdict: Verdict, kind: str) -> tuple[Step, list[Lesson]]:
         """Append one judged kernel; return its step and the lessons it completes (it is their later step)."""
         with self._lock:
             traj = self._run(task, target).trajectory
             step = Step(
                 index=len(traj.steps), kind=kind, messages=[], reply=None, candidate=candidate, parse_error=None,
-                verdict=verdict, timings=dict(verdict.get("timings") or {}),
+                verdict=verdict, timings=dict(verdict.timings),
             )  # fmt: skip
             traj.append(step)
             lessons = [lesson for lesson in find_lessons(traj.steps) if lesson.after.index == step.index]
@@ -133,10 +131,8 @@ class Session:
         for step in reversed(steps):
             if step.candidate is None or step.verdict is None or code_hash(step.candidate) != want:
                 continue
-            if (
-                step.verdict["status"] == "pass"
-                and len((step.verdict.get("correctness") or {}).get("seeds", [])) < seeds
-            ):
+            correctness = step.verdict.correctness
+            if step.verdict.passed and len(correctness.seeds if correctness else []) < seeds:
                 continue
             return step
         return None
@@ -145,7 +141,7 @@ class Session:
         with self._lock:
             runs = [
                 {"task": r.task.id, "target": r.target, "evaluations": len(r.trajectory.steps),
-                 "passed": sum(1 for s in r.trajectory.steps if (s.verdict or {}).get("status") == "pass")}
+                 "passed": sum(1 for s in r.trajectory.steps if s.status == "pass")}
                 for r in self._runs.values()
             ]  # fmt: skip
         return {"id": self.id, "trajectories": runs, "learned": list(self.learned), "learning_pending": self.pending}

@@ -131,7 +131,7 @@ class Hawk:
         if reuse and (step := session.known(task, target.name, code, opts.seeds)) is not None:
             return step, []
         verdict = self.prove(target, opts)(code, task)
-        return session.record(task, target.name, code, verdict.to_dict(), kind)
+        return session.record(task, target.name, code, verdict, kind)
 
     def prove(self, target: Target, opts: EvalOptions) -> Prove:
         """Evaluations on the server's pool (a slot each); one cut short by a shutdown raises."""
@@ -235,6 +235,11 @@ def verdict_result(verdict: Verdict | dict[str, Any], **extra: Any) -> dict[str,
     return {**head, "summary": verdict_text(v), **d, **extra}
 
 
+def verdict_dict(step: Step) -> dict[str, Any]:
+    """A step's verdict in the form the tools return it ({} when the step has none)."""
+    return step.verdict.to_dict() if step.verdict else {}
+
+
 def item_brief(item: KnowledgeItem) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -251,11 +256,10 @@ def item_brief(item: KnowledgeItem) -> dict[str, Any]:
 
 def same_fix(store: KnowledgeStore, target: str, before: Step, after: Step) -> list[KnowledgeItem]:
     """Stored items with this lesson's trigger and after code (what synthesis de-duplicated against)."""
-    err = (before.verdict or {}).get("error") or {}
-    signature = normalize_error(
-        err.get("hardware_reason") or err.get("message") or (before.verdict or {}).get("status", "")
-    )
-    if (before.verdict or {}).get("status") == "pass":
+    v = before.verdict
+    err = v.error if v else None
+    signature = normalize_error(((err.hardware_reason or err.message) if err else "") or (v.status.value if v else ""))
+    if v is not None and v.passed:
         signature = ""  # a perf lesson: its items carry a bottleneck, not an error signature
     want = code_hash(after.candidate or "")
     return [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TUNE_BUDGET = 24  # simulated points per correct kernel (~30 s for a vector kernel on 2 cores)
+from hawk.tune import TUNE_BUDGET
+
 ROOFLINE_STOP = 1.2  # stop optimizing once the best kernel is within this factor of the roofline bound
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from hawk.cli import options as opt
+from hawk.tune import TUNE_BUDGET
 
 console = Console()
 err = Console(stderr=True)
@@ -36,7 +37,7 @@ def bench_cmd(
     iterations: Annotated[int, typer.Option(min=1, help="LLM calls per unit at most (every method)")] = 5,
     max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="tokens per unit at most")] = None,
     wall_s: Annotated[float | None, typer.Option("--wall-budget", help="seconds per unit at most")] = None,
-    tune_budget: opt.TuneBudget = 24,
+    tune_budget: opt.TuneBudget = TUNE_BUDGET,
     tune_workers: opt.TuneWorkers = 2,
     candidates: opt.Candidates = 1,
     roofline_stop: opt.RooflineStop = 1.2,

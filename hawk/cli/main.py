@@ -15,6 +15,7 @@ from hawk.cli import options as opt
 from hawk.targets.base import EvalOptions
 from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, resolve_task, suite_names
+from hawk.tune import TUNE_BUDGET
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Hawk: LLM-written NPU kernels, judged on the target."
@@ -141,7 +142,7 @@ def generate_cmd(
     iterations: Annotated[int, typer.Option(min=1, help="LLM calls at most")] = 5,
     max_tokens_budget: Annotated[int | None, typer.Option("--token-budget", help="stop after this many tokens")] = None,
     wall_s: Annotated[float | None, typer.Option("--wall-budget", help="stop after this many seconds")] = None,
-    tune_budget: opt.TuneBudget = 24,
+    tune_budget: opt.TuneBudget = TUNE_BUDGET,
     tune_workers: opt.TuneWorkers = 2,
     candidates: opt.Candidates = 1,
     roofline_stop: opt.RooflineStop = 1.2,

@@ -12,6 +12,7 @@ from rich.table import Table
 from hawk import targets
 from hawk.targets.base import EvalOptions
 from hawk.tasks import TaskError, resolve_task
+from hawk.tune import TUNE_BUDGET
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the terminal width
@@ -21,7 +22,7 @@ def tune_cmd(
     kernel: Annotated[Path, typer.Argument(help="a correct kernel file")],
     task: Annotated[str, typer.Option("--task", help="suite task id or path of a KernelBench-format task file")],
     target: Annotated[str, typer.Option(help="hardware target")] = "ascend-pypto",
-    budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = 40,
+    budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = TUNE_BUDGET,
     workers: Annotated[int, typer.Option(min=1, help="points simulated in parallel")] = 2,
     seeds: Annotated[int, typer.Option(min=1, help="seeds the winner must pass")] = 3,
     seed: Annotated[int, typer.Option(help="the search's random seed")] = 0,

@@ -46,6 +46,7 @@ from hawk.mcp.state import (
 from hawk.records.trajectory import Step
 from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, suite_names
+from hawk.tune import TUNE_BUDGET
 
 log = logging.getLogger("hawk.mcp")
 
@@ -181,7 +182,7 @@ def build_server(config: ServerConfig) -> MCPServer:
         source: Src = None,
         path: SrcPath = None,
         target: TargetName = DEFAULT_TARGET,
-        budget: Annotated[int, Field(description="simulated points at most (the original included)")] = 24,
+        budget: Annotated[int, Field(description="simulated points at most (the original included)")] = TUNE_BUDGET,
         workers: Annotated[int, Field(description="points simulated in parallel (capped by the server's pool)")] = 2,
         seeds: Annotated[int, Field(description="seeds the winner (and the kernel first) must pass")] = 3,
         seed: Annotated[int, Field(description="the search's random seed")] = 0,

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hawk.agent import transplant
 from hawk.agent.knowledge import DISTILL_EVERY, Advice, LearnSettings, NoKnowledge, Prove, StoreKnowledge
 from hawk.agent.meter import TokenMeter
 from hawk.agent.strategy import Attempt
+from hawk.agent.transplant import retrieve as most_similar_kernel
 from hawk.knowledge.facts import task_facts
 from hawk.knowledge.store import KnowledgeStore
 from hawk.llm import LLM
@@ -101,7 +101,7 @@ class Transplant(Feedback):
     def from_corpus(cls, corpus: Path | None, task: Task) -> Transplant:
         if corpus is None:
             raise ValueError("method 'transplant' needs a corpus of kernels (--corpus DIR)")
-        hit = transplant.retrieve(corpus, task.source, exclude=task.id)
+        hit = most_similar_kernel(corpus, task.source, exclude=task.id)
         if hit is None:
             return cls()
         return cls(exemplar=hit[0].read_text(), exemplar_name=f"{hit[0].name} (similarity {hit[1]:.2f})")

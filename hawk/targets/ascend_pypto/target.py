@@ -22,7 +22,7 @@ from hawk.targets.ascend_pypto.knobs import PyptoSpace, find_space
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
-from hawk.targets.base import Availability, HardwareSpec, TargetBase
+from hawk.targets.base import Availability, HardwareSpec
 from hawk.targets.common import Finding, read_json, source_lines
 from hawk.targets.judging import (
     add_stress,
@@ -34,7 +34,7 @@ from hawk.targets.judging import (
     settle,
     signature_bytes,
 )
-from hawk.targets.pipeline import Job
+from hawk.targets.pipeline import Job, TargetBase
 from hawk.targets.sandbox import run_child
 from hawk.targets.stress import scaled
 from hawk.targets.tuning import PointTiming

@@ -30,10 +30,10 @@ from hawk.fileio import atomic_write_json
 from hawk.targets.ascend_triton import envs, estimate, rules
 from hawk.targets.ascend_triton import spec as chip
 from hawk.targets.ascend_triton.static_check import check_source
-from hawk.targets.base import Availability, HardwareSpec, TargetBase
+from hawk.targets.base import Availability, HardwareSpec
 from hawk.targets.common import Finding, read_json, source_lines
 from hawk.targets.judging import add_stress, child_failure, correctness, dtype_bytes, roofline_us, seed_check, settle
-from hawk.targets.pipeline import Job
+from hawk.targets.pipeline import Job, TargetBase
 from hawk.targets.sandbox import run_child
 from hawk.targets.tracing import TRACE_VERSION
 from hawk.targets.verdict import ErrorContext, Perf, SeedCheck, Status, Verdict

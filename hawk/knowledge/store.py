@@ -67,6 +67,9 @@ class KnowledgeStore:
 
     def __init__(self, path: str | Path | None = None, busy_timeout_ms: int = 30000) -> None:
         self.path = Path(path) if path else default_path()
+        # Embedding vectors read from this store (hawk.knowledge.retrieval): a vector never changes for
+        # its key, and there is one key per item text and embedder, so this is bounded by the store.
+        self.vector_memo: dict[str, Any] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), not sqlite3's implicit ones.
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)

@@ -178,7 +178,9 @@ class AscendPyptoTarget(TargetBase):
             return
 
         verdict.correctness = self._correctness(result, job)
-        verdict.perf = self._perf(workdir, stdout, result)
+        verdict.perf, report = self._perf(workdir, stdout)
+        if report is not None:
+            verdict.artifacts.trace, verdict.artifacts.swimlane = report.trace, report.swimlane
         set_roofline(verdict, self._roofline(result))
         if verdict.perf is None:
             verdict.error = ErrorContext(
@@ -190,8 +192,6 @@ class AscendPyptoTarget(TargetBase):
             verdict.status = Status.RUNTIME_ERROR
             return
         settle(verdict)
-        verdict.artifacts.trace = verdict.perf.__dict__.pop("_trace", None)
-        verdict.artifacts.swimlane = verdict.perf.__dict__.pop("_swimlane", None)
 
     def _judge_npu(self, verdict: Verdict, result: dict, seeds: list[int]) -> None:
         """Mode npu: outputs were compared on the host and the kernel timed on the device."""
@@ -255,11 +255,12 @@ class AscendPyptoTarget(TargetBase):
             )
         return compared, ""
 
-    def _perf(self, workdir: Path, stdout: str, result: dict) -> Perf | None:
+    def _perf(self, workdir: Path, stdout: str) -> tuple[Perf | None, harvest.SimReport | None]:
+        """The profile, and the simulator's report (its trace and swimlane become the verdict's artifacts)."""
         time_us, util = harvest.sim_summary(stdout)
         out = harvest.sim_output_dir(workdir)
         if time_us is None or out is None:
-            return None
+            return None, None
         report = harvest.sim_report(out)
         perf = Perf(
             time_us=time_us,
@@ -269,9 +270,7 @@ class AscendPyptoTarget(TargetBase):
             bubbles=report.bubbles,
             bottleneck=harvest.bottleneck(report, self.spec()),
         )
-        perf._trace = report.trace  # type: ignore[attr-defined]
-        perf._swimlane = report.swimlane  # type: ignore[attr-defined]
-        return perf
+        return perf, report
 
 
 class PyptoTimer:

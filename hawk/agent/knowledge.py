@@ -124,7 +124,7 @@ class StoreKnowledge:
     def synthesize(self, steps: list[Step], task: Task, run_id: str) -> list[KnowledgeItem]:
         """Prove and store the run's lessons; ValueError when a lesson's fix is the expert kernel."""
         return synthesize_from_steps(steps, task, self.target, self.store, self.llm, run_id=run_id,
-                                     eval_options=self.settings.eval_options, prove=self.prove)  # fmt: skip
+                                     eval_options=self.settings.eval_options, prove=self.prove, facts=self.facts)  # fmt: skip
 
     def distill_if_due(self) -> DistillReport | None:
         """Count one finished task toward the next distillation (in the store, across processes); run it when due."""

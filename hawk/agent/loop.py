@@ -25,13 +25,14 @@ from hawk.agent.budget import ROOFLINE_STOP, TUNE_BUDGET, Budget
 from hawk.agent.knowledge import DISTILL_EVERY
 from hawk.agent.meter import DRAW, TokenMeter
 from hawk.agent.methods import METHODS, Method, MethodOptions, RunParts, make_method
+from hawk.agent.prompts import task_contract
 from hawk.agent.step import StepRunner
 from hawk.agent.strategy import Chain, Kept, Strategy
 from hawk.llm import LLM, LLMError, UsageLedger
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
-from hawk.tasks.task import Task, signature
+from hawk.tasks.task import Task
 
 __all__ = ["METHODS", "ROOFLINE_STOP", "TUNE_BUDGET", "AgentResult", "Budget", "run_agent"]
 
@@ -81,11 +82,11 @@ def run_agent(
     out_dir.mkdir(parents=True, exist_ok=True)
     traj = Trajectory(out_dir / "trajectory.jsonl")
     meter = TokenMeter()
+    runner = StepRunner(task, target, meter.metered(llm, DRAW), task_contract(task), budget or Budget(), eval_options,
+                        ledger or UsageLedger(), log)  # fmt: skip
     parts = RunParts(task, target, out_dir, llm, meter, lambda code, t: target.evaluate(code, t, eval_options),
                      eval_options, log)  # fmt: skip
     chosen = make_method(method, parts, MethodOptions(corpus, knowledge_path, distill_every, ablate_knowledge))
-    runner = StepRunner(task, target, meter.metered(llm, DRAW), signature(task), budget or Budget(), eval_options,
-                        ledger or UsageLedger(), log)  # fmt: skip
     try:
         return _run(traj, chosen, runner, Chain(), meter, out_dir)
     finally:

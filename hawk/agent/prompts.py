@@ -78,7 +78,7 @@ def build_messages(
     kind: str,
     task: Task,
     target: Target,
-    specs: list[ArgSpec],
+    contract: str,
     *,
     candidate: str | None = None,
     verdict: Verdict | None = None,
@@ -92,7 +92,7 @@ def build_messages(
         f"# Target: {target.name}\n{target.spec().describe()}",
         f"# Language guide\n{target.language_guide()}",
         f"# Task `{task.id}`: the PyTorch reference to implement\n```python\n{task.source}\n```",
-        f"# Kernel contract\n{contract_text(specs, *shape_contract(task))}",
+        f"# Kernel contract\n{contract}",
     ]
     if exemplar:
         parts.append(
@@ -123,6 +123,13 @@ def build_messages(
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+
+
+def task_contract(task: Task) -> str:
+    """The kernel contract of `task` as the prompt states it (the same for every step of a run)."""
+    from hawk.tasks.task import signature
+
+    return contract_text(signature(task), *shape_contract(task))
 
 
 def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:

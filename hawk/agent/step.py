@@ -20,7 +20,7 @@ from hawk.llm.parse import ParsedReply
 from hawk.records.trajectory import Sample, Step, TunedPoint, Tuning
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
-from hawk.tasks.task import ArgSpec, Task
+from hawk.tasks.task import Task
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class StepRunner:
     task: Task
     target: Target
     llm: LLM  # metered: every draw counts toward the run's token budget
-    specs: list[ArgSpec]
+    contract: str  # the kernel contract's text (hawk.agent.prompts.task_contract), worked out once
     budget: Budget
     eval_options: EvalOptions | None
     ledger: UsageLedger
@@ -72,7 +72,7 @@ class StepRunner:
     def messages(self, attempt: Attempt, advice: Advice, history: list[str]) -> list[Message]:
         tuned = attempt.parent.tuning if attempt.kind == "optimize" and attempt.parent is not None else None
         return build_messages(
-            attempt.kind, self.task, self.target, self.specs, candidate=attempt.candidate, verdict=attempt.verdict,
+            attempt.kind, self.task, self.target, self.contract, candidate=attempt.candidate, verdict=attempt.verdict,
             exemplar=advice.exemplar, note=attempt.note, history=history, knowledge=advice.text,
             tuning=tuning_note(tuned),
         )  # fmt: skip

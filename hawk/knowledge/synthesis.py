@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hawk.knowledge.facts import task_facts
+from hawk.knowledge.facts import Facts, task_facts
 from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, Trigger, code_hash, normalize_error
 from hawk.knowledge.rule import complete
 from hawk.knowledge.store import KnowledgeStore
@@ -90,10 +90,11 @@ def synthesize_from_steps(
     run_id: str = "",
     eval_options: EvalOptions | None = None,
     prove: Callable[[str, Task], Verdict] | None = None,
+    facts: Facts | None = None,
 ) -> list[KnowledgeItem]:
     """Derive, prove and store one item per lesson of the run; return the items newly added.
 
-    `prove` runs the after code (default: `target.evaluate` with `eval_options`); the caller decides
+    `facts`: the task's, when the caller has them already. `prove` runs the after code (default: `target.evaluate` with `eval_options`); the caller decides
     where that evaluation runs (the MCP server: on its pool).
 
     A lesson whose item (same dedup key: signature, labels, fix) is already in the store adds
@@ -112,7 +113,7 @@ def synthesize_from_steps(
     spec = target.spec()
     tools = target.tool_versions() if hasattr(target, "tool_versions") else {}
     created: list[KnowledgeItem] = []
-    regimes = task_facts(task, spec).regimes if lessons else set()
+    regimes = (facts or task_facts(task, spec)).regimes if lessons else set()
     for lesson in lessons:
         item = _draft(lesson, task, target.name, spec.sku, llm, run_id, expert, tools)
         complete(item, regimes)

@@ -118,10 +118,12 @@ def _run(traj: Trajectory, method: Method, runner: StepRunner, strategy: Strateg
                 break
         strategy.observe(step)
         seen.append(step)
-        stop = _near_roofline(strategy.best, budget, i + 1 < iterations) or "iterations"
-        if stop != "iterations":
-            log(f"[{task.id}] best kernel is {strategy.best.verdict.perf.roofline_ratio}x the roofline bound: stopping")  # type: ignore[union-attr]
+        ratio = strategy.best.verdict.perf.roofline_ratio if strategy.best and strategy.best.verdict.perf else None
+        if budget.roofline_stop and ratio is not None and ratio <= budget.roofline_stop and i + 1 < iterations:
+            stop = f"near the roofline ({ratio}x the bound <= {budget.roofline_stop})"
+            log(f"[{task.id}] best kernel is {ratio}x the roofline bound: stopping")
             break
+        stop = "iterations"
     knowledge = method.after_run(traj.steps, task, stop)
     return _finish(traj.steps, seen, method, strategy.best, stop, meter, out_dir, runner, knowledge)
 
@@ -147,13 +149,6 @@ def _new_step(i: int, traj: Trajectory, method: Method, runner: StepRunner, stra
     status = step.verdict.status.value if step.verdict else f"no kernel ({step.parse_error})"
     runner.log(f"[{runner.task.id}] step {i} ({step.kind}): {status}" + (" [cache hit]" if step.cached else ""))
     return step
-
-
-def _near_roofline(best: Kept | None, budget: Budget, more_to_come: bool) -> str:
-    ratio = best.verdict.perf.roofline_ratio if best and best.verdict.perf else None
-    if budget.roofline_stop and ratio is not None and ratio <= budget.roofline_stop and more_to_come:
-        return f"near the roofline ({ratio}x the bound <= {budget.roofline_stop})"
-    return ""
 
 
 def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | None, stop: str, meter: TokenMeter, out_dir: Path,

@@ -118,30 +118,10 @@ class AscendTritonTarget(TargetBase):
         launches = _unique(interp.extra.get("launches") or [])
         compiled: dict[str, Any] = {}
         if launches and mode == "cpu":
-            creq = {"workdir": str(workdir), "kernel_file": str(kernel_file), "sku": chip.SKU, "launches": launches,
-                    "torch_site": str(envs.site_packages(envs.TRITON_INTERP))}  # fmt: skip
-            (workdir / "compile_request.json").write_text(json.dumps(creq, indent=1))
-            cchild = run_child(
-                [str(envs.python(envs.TRITON_ASCEND)), str(HERE / "worker_compile.py"),
-                 str(workdir / "compile_request.json")],
-                cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
-                memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
-            )  # fmt: skip
-            compiled = read_json(workdir / "compile.json")
-            verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
-            for entry in compiled.get("launches", []):
-                for k, v in entry.get("timings", {}).items():
-                    verdict.timings[f"compile_{k}"] = round(verdict.timings.get(f"compile_{k}", 0.0) + v, 3)
-            if cchild.timed_out:
-                verdict.status = Status.TIMEOUT
-                verdict.error = ErrorContext(
-                    kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s"
-                )
+            done = self._compile(job, launches, verdict, deadline)
+            if done is None:  # the compile worker timed out or failed: the verdict says so
                 return
-            if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
-                verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
-                                             + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
-                return
+            compiled = done
 
         summaries = self._summaries(compiled, str(kernel_file))
         for i, launch in enumerate(launches):
@@ -164,6 +144,33 @@ class AscendTritonTarget(TargetBase):
             verdict.perf = Perf(time_us=t, note="measured on the NPU with device events (worker_npu.py)")
         else:
             verdict.perf = self._estimate(launches, summaries, interp)
+
+    def _compile(self, job: Job, launches: list[dict], verdict: Verdict, deadline: float) -> dict[str, Any] | None:
+        """Every launch through triton-ascend's real compiler (worker_compile.py, in the triton-ascend env);
+        what it recorded, or None when it timed out or failed (the verdict then says so)."""
+        workdir, opts = job.workdir, job.options
+        creq = {"workdir": str(workdir), "kernel_file": str(job.kernel_file), "sku": chip.SKU, "launches": launches,
+                "torch_site": str(envs.site_packages(envs.TRITON_INTERP))}  # fmt: skip
+        (workdir / "compile_request.json").write_text(json.dumps(creq, indent=1))
+        cchild = run_child(
+            [str(envs.python(envs.TRITON_ASCEND)), str(HERE / "worker_compile.py"), str(workdir / "compile_request.json")],
+            cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
+            memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
+        )  # fmt: skip
+        compiled = read_json(workdir / "compile.json")
+        verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
+        for entry in compiled.get("launches", []):
+            for k, v in entry.get("timings", {}).items():
+                verdict.timings[f"compile_{k}"] = round(verdict.timings.get(f"compile_{k}", 0.0) + v, 3)
+        if cchild.timed_out:
+            verdict.status = Status.TIMEOUT
+            verdict.error = ErrorContext(kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s")
+            return None
+        if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
+            verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
+                                         + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
+            return None
+        return compiled
 
     def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
         """The eager model estimated with the same IR model (mode cpu only: like with like)."""

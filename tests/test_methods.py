@@ -134,3 +134,27 @@ def test_a_pooled_proof_cut_short_by_shutdown_raises(fake):
     pool.closing = True
     with pytest.raises(ServerClosing):
         prove(kernel(16), TASK)
+
+
+def test_the_mcp_server_learns_through_the_same_knowledge_and_distills_when_due(fake, tmp_path):
+    from hawk.mcp.session import Session
+    from hawk.mcp.state import Hawk as ServerState
+    from hawk.mcp.state import ServerConfig
+
+    root = tmp_path / "work"
+    root.mkdir()
+    state = ServerState(ServerConfig(root=root, kb_path=tmp_path / "kb.db", workers=1, distill_every=2))
+    session = Session(tmp_path / "sessions")
+    before, after = judged(fake, 0, 256), judged(fake, 1, 16)
+
+    def since_distill() -> int:
+        with KnowledgeStore(tmp_path / "kb.db") as store:
+            row = store.conn.execute("SELECT value FROM meta WHERE key='tasks_since_distill'").fetchone()
+        return row[0]
+
+    created, known = state.synthesize(session, TASK, fake, before, after, OPTS)
+    assert len(created) == 1 and known == [] and session.learned[0]["id"] == created[0].id
+    assert since_distill() == 1  # one lesson counted toward the next distillation
+    again, known = state.synthesize(session, TASK, fake, before, after, OPTS)
+    assert again == [] and [k.id for k in known] == [created[0].id]  # the store already holds this fix
+    assert since_distill() == 0  # the second lesson made it due: distilled, counter reset

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from hawk.agent.meter import LEARN, TokenMeter
 from hawk.agent.strategy import Attempt
@@ -68,6 +68,18 @@ class LearnReport:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         return {k: v for k, v in d.items() if v is not None or k not in ("refused", "distilled")}
+
+
+class Knowledge(Protocol):
+    """What a method's knowledge does in the loop (after the run, method hawk calls `learn` itself)."""
+
+    def advise(self, attempt: Attempt) -> Advice: ...
+
+    def label(self, step: Step, attempt: Attempt, advice: Advice, best_us: float | None) -> None: ...
+
+    def after_step(self, step: Step, best_us: float | None, task: Task) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class NoKnowledge:

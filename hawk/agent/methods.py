@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hawk.agent.knowledge import DISTILL_EVERY, Advice, LearnSettings, NoKnowledge, Prove, StoreKnowledge
+from hawk.agent.knowledge import DISTILL_EVERY, Advice, Knowledge, LearnSettings, NoKnowledge, Prove, StoreKnowledge
 from hawk.agent.meter import TokenMeter
 from hawk.agent.strategy import Attempt
 from hawk.agent.transplant import retrieve as most_similar_kernel
@@ -59,7 +59,7 @@ class Feedback:
 
     name: str = "feedback"
     exemplar_name: str | None = None
-    knowledge: NoKnowledge | StoreKnowledge = field(default_factory=NoKnowledge)
+    knowledge: Knowledge = field(default_factory=NoKnowledge)
 
     def iterations(self, budgeted: int) -> int:
         return budgeted

@@ -158,3 +158,17 @@ def test_the_mcp_server_learns_through_the_same_knowledge_and_distills_when_due(
     again, known = state.synthesize(session, TASK, fake, before, after, OPTS)
     assert again == [] and [k.id for k in known] == [created[0].id]  # the store already holds this fix
     assert since_distill() == 0  # the second lesson made it due: distilled, counter reset
+
+
+def test_a_step_that_cannot_be_read_is_never_dropped_unless_it_is_the_torn_tail(fake, tmp_path):
+    path = tmp_path / "t.jsonl"
+    traj = Trajectory(path)
+    traj.append(judged(fake, 0, 256))
+    traj.append(judged(fake, 1, 16))
+    again = Trajectory(path)
+    assert [s.verdict.status.value for s in again.steps] == ["compile_error", "pass"]  # typed, as written
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0].replace('"status": "compile_error"', '"status": "no_such_status"'), lines[1]]))
+    with pytest.raises(ValueError, match="line 1 is not a step"):
+        Trajectory(path)
+    assert path.read_text().count("\n") == 1  # nothing rewritten

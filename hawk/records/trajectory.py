@@ -131,10 +131,15 @@ class Trajectory:
         if not self.path.exists():
             return []
         steps = []
-        for line in self.path.read_text().splitlines():
+        lines = self.path.read_text().splitlines()
+        for n, line in enumerate(lines, 1):
             try:
                 steps.append(Step.from_dict(json.loads(line)))
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError) as exc:
+                if n < len(lines):  # not a torn tail: a record this version cannot read; never drop it
+                    raise ValueError(
+                        f"{self.path}: line {n} is not a step this version of Hawk reads ({exc})"
+                    ) from None
                 break  # a torn last line from a crash: everything before it is good
         return steps
 

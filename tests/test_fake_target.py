@@ -101,7 +101,7 @@ def test_loop_tunes_each_new_kernel_and_prompts_with_the_tuned_one(fake, tmp_pat
 
 def test_tuner_prunes_overflowing_points_and_verifies_the_winner(fake, tmp_path):
     result = tune(kernel(8), TASK, fake, budget=10, workers=1, eval_options=OPTS, log=lambda m: None)
-    assert result.changed and "TILE = 128" in result.source and result.verdict["status"] == "pass"
+    assert result.changed and "TILE = 128" in result.source and result.verdict.status.value == "pass"
     assert result.before_us == pytest.approx(135.0) and result.after_us == pytest.approx(1000 / 128 + 10, rel=1e-3)
     failed = [r for r in result.records if r.status == "failed"]
     assert result.points_failed == len(failed) >= 1 and all(

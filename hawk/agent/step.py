@@ -145,7 +145,7 @@ def tune_step(source: str, verdict: Verdict, run: StepRunner) -> Tuning:
     best = sorted((p for p in r.records if p.time_us), key=lambda p: p.time_us)[:5]
     return Tuning(
         changed=r.changed, source=r.source if r.changed else None,
-        verdict=Verdict.from_dict(r.verdict) if r.verdict else None,
+        verdict=r.verdict,
         before_us=r.before_us, after_us=r.after_us, roofline_us=r.roofline_us,
         points_tried=r.points_tried, points_pruned=r.points_pruned, points_failed=r.points_failed,
         strategy=r.strategy, wall_s=r.wall_s, notes=list(r.notes), knobs=[k.name for k in r.knobs],

@@ -44,7 +44,6 @@ from hawk.mcp.state import (
     verdict_result,
 )
 from hawk.records.trajectory import Step
-from hawk.targets.verdict import Verdict
 from hawk.tasks import TaskError, load_suite, suite_names
 from hawk.tune import TUNE_BUDGET
 
@@ -227,8 +226,7 @@ def build_server(config: ServerConfig) -> MCPServer:
             if hawk.pool.closing:
                 raise ServerClosing("the server stopped during tuning")
             if result.changed and result.verdict:
-                tuned = Verdict.from_dict(result.verdict)
-                _, more = session.record(the_task, the_target.name, result.source, tuned, "tune")
+                _, more = session.record(the_task, the_target.name, result.source, result.verdict, "tune")
                 state["lessons"] += more
             ranked = sorted((r for r in result.records if r.time_us is not None), key=lambda r: r.time_us or 0.0)
             return {

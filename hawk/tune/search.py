@@ -288,7 +288,7 @@ def _verify(search: _Search, result: TuneResult, original: Point, eval_options, 
             rec.status = "verified"
             result.source, result.changed = candidate, True
             result.after_us = verdict.perf.time_us
-            result.verdict = verdict.to_dict()
+            result.verdict = verdict
             result.roofline_us = verdict.perf.roofline_us or result.roofline_us
             log(f"  tune: verified {rec.time_us} us on every seed")
             return

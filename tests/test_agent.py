@@ -38,8 +38,8 @@ def test_overflow_repair_optimize(target, tmp_path):
     assert "exceeds MEM_UB size [196608]" in repair_text and "ub_capacity" in repair_text
     assert "Bottleneck:" in steps[2].messages[-1]["content"]  # the optimize prompt shows the profile
     # The faster correct kernel (16-row tiles) is kept over the slower one (8-row tiles).
-    t1 = steps[1].verdict["perf"]["time_us"]
-    t2 = steps[2].verdict["perf"]["time_us"]
+    t1 = steps[1].verdict.perf.time_us
+    t2 = steps[2].verdict.perf.time_us
     assert t2 < t1 and result.best_step == 2 and result.best_time_us == t2
     assert "set_vec_tile_shapes(16, 512)" in (tmp_path / "best_kernel.py").read_text()
     assert json.loads((tmp_path / "summary.json").read_text())["best_step"] == 2

@@ -68,7 +68,7 @@ def test_killed_generate_resumes(tmp_path):
     output = proc.stdout.read()
     steps = Trajectory(traj).steps
     assert [s.index for s in steps] == [0, 1, 2], output
-    assert [s.verdict["status"] for s in steps] == ["compile_error", "pass", "pass"]
+    assert [s.status for s in steps] == ["compile_error", "pass", "pass"]
     assert "step 0 (generate) replayed from the trajectory" in output
     # The request the killed run was waiting on has a stable id, so the rerun asked for it once.
     assert len(requests()) == 3 and not replies

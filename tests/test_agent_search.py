@@ -42,16 +42,16 @@ def test_loop_tunes_each_correct_kernel_and_the_next_prompt_shows_it(target, tmp
     result = run_agent(TASK, target, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
     first = steps[0].tuning
-    assert first["changed"] and first["after_us"] < first["before_us"] == steps[0].verdict["perf"]["time_us"]
-    assert 1 <= first["points_tried"] <= 8 and "set_vec_tile_shapes(2, 512)" not in first["source"]
+    assert first.changed and first.after_us < first.before_us == steps[0].verdict.perf.time_us
+    assert 1 <= first.points_tried <= 8 and "set_vec_tile_shapes(2, 512)" not in first.source
     # The optimize prompt shows the tuned kernel (not the model's), what the tuner did, and the gap.
     prompt = steps[1].messages[-1]["content"]
-    assert steps[1].kind == "optimize" and first["source"] in prompt
-    assert "What Hawk's tuner already did" in prompt and f"{first['points_tried']} points" in prompt
+    assert steps[1].kind == "optimize" and first.source in prompt
+    assert "What Hawk's tuner already did" in prompt and f"{first.points_tried} points" in prompt
     assert "x the bound)" in prompt and "spend this step on structure" in prompt
-    assert result.best_time_us == first["after_us"] and (tmp_path / "best_kernel.py").read_text() == first["source"]
+    assert result.best_time_us == first.after_us and (tmp_path / "best_kernel.py").read_text() == first.source
     # Simulator points and LLM tokens are counted apart.
-    assert result.sim_points == sum(s.tuning["points_tried"] for s in steps) and result.tokens["total_tokens"] > 0
+    assert result.sim_points == sum(s.tuning.points_tried for s in steps) and result.tokens["total_tokens"] > 0
     assert result.best_roofline_ratio and result.best_roofline_ratio >= 1.0
 
 
@@ -62,8 +62,8 @@ def test_parallel_candidates_keep_the_fastest(target, tmp_path):
     (step,) = Trajectory(tmp_path / "trajectory.jsonl").steps
     assert len(llm.calls) == 2 and "set_vec_tile_shapes(16, 512)" in step.candidate  # 16-row tiles are faster
     (other,) = step.alternatives
-    assert "set_vec_tile_shapes(8, 512)" in other["candidate"] and other["verdict"]["status"] == "pass"
-    assert other["verdict"]["perf"]["time_us"] > step.verdict["perf"]["time_us"] == result.best_time_us
+    assert "set_vec_tile_shapes(8, 512)" in other.candidate and other.verdict.status.value == "pass"
+    assert other.verdict.perf.time_us > step.verdict.perf.time_us == result.best_time_us
     assert step.tokens["total_tokens"] > 0
 
 

@@ -94,14 +94,14 @@ def test_loop_tunes_each_new_kernel_and_prompts_with_the_tuned_one(fake, tmp_pat
     result = run_agent(TASK, fake, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
     tuned = steps[0].tuning
-    assert tuned["changed"] and "TILE = 128" in tuned["source"]  # the largest tile that fits
+    assert tuned.changed and "TILE = 128" in tuned.source  # the largest tile that fits
     assert "TILE = 128" in steps[1].messages[-1]["content"]  # the model sees the tuned kernel
     assert result.best_time_us == pytest.approx(1000 / 128 + 10, rel=1e-3) and result.sim_points > 0
 
 
 def test_tuner_prunes_overflowing_points_and_verifies_the_winner(fake, tmp_path):
     result = tune(kernel(8), TASK, fake, budget=10, workers=1, eval_options=OPTS, log=lambda m: None)
-    assert result.changed and "TILE = 128" in result.source and result.verdict["status"] == "pass"
+    assert result.changed and "TILE = 128" in result.source and result.verdict.status.value == "pass"
     assert result.before_us == pytest.approx(135.0) and result.after_us == pytest.approx(1000 / 128 + 10, rel=1e-3)
     failed = [r for r in result.records if r.status == "failed"]
     assert result.points_failed == len(failed) >= 1 and all(

@@ -166,7 +166,7 @@ def test_distill_merges_duplicates_and_prunes_harmful(target, endpoint: FakeEndp
         item = store.get(old)
         assert item.status == "merged" and item.merged_into == merged.id and "same UB fix" in item.status_reason
     # Retrieval now finds the merged item, not its sources.
-    hits = retrieve(store, BIG_RC, verdict=steps[0].verdict, k=5, record=False)
+    hits = retrieve(store, BIG_RC, verdict=steps[0].verdict.to_dict(), k=5, record=False)
     assert hits[0].item.id == merged.id and {ub1_id, ub2.id}.isdisjoint(h.item.id for h in hits)
 
     # Demoted, the perf item keeps failing: the next pass prunes it (no duplicates left to arbitrate).

@@ -102,7 +102,7 @@ def test_llm_rationale_is_used(target, steps, tmp_path):
 
 def test_llm_labels_only_when_rules_find_none_and_strictly_parsed(target, steps, tmp_path):
     # Strip the profile's bottleneck so rules find no label for the perf lesson; the LLM's unknown label is dropped.
-    bare = [dataclasses.replace(s, verdict={**s.verdict, "perf": {**s.verdict["perf"], "bottleneck": None}})
+    bare = [dataclasses.replace(s, verdict=dataclasses.replace(s.verdict, perf=dataclasses.replace(s.verdict.perf, bottleneck=None)))
             for s in steps[1:]]  # fmt: skip
     llm = ScriptedLLM(["LABELS: core_count_load_balance, made_up_label", "Fewer tiles, fewer idle waits."])
     with KnowledgeStore(tmp_path / "kb.db") as store:

@@ -19,7 +19,8 @@ from hawk.knowledge.item import Preconditions
 from hawk.knowledge.retrieval import Hit
 from hawk.knowledge.store import StoreError
 from hawk.knowledge.tuner_lessons import find_tuner_lessons, knob_family, learn_from_tuner
-from hawk.records.trajectory import Step
+from hawk.records.trajectory import Step, Tuning
+from hawk.targets.verdict import Verdict
 
 from .knowledge_items import PERF_AFTER, PERF_BEFORE, QUERY_CODE, pass_verdict, perf_item
 
@@ -90,8 +91,9 @@ def _tuned_step(index: int, task: str, before: str, after: str, t0: float, t1: f
     fast["perf"]["time_us"] = t1
     slow = pass_verdict(task, "vector_bound")
     slow["perf"]["time_us"] = t0
-    tuning = {"changed": True, "source": after, "verdict": fast, "before_us": t0, "after_us": t1}
-    return Step(index, "generate", [], "", before, None, slow, tuning=tuning)
+    tuning = Tuning(changed=True, source=after, verdict=Verdict.from_dict(fast), before_us=t0, after_us=t1,
+                    roofline_us=None)  # fmt: skip
+    return Step(index, "generate", [], "", before, None, Verdict.from_dict(slow), tuning=tuning)
 
 
 def test_a_tuner_result_becomes_one_item_and_a_second_task_makes_it_general():

@@ -247,7 +247,7 @@ def test_tuner_finds_faster_verified_point_on_simulator(pypto_target, tmp_path):
     r = tune(slow, task, pypto_target, budget=10, workers=2, eval_options=EvalOptions(seeds=3), log=lambda m: None)
     assert r.changed and r.after_us < r.before_us, (r.notes, r.records)
     assert r.points_tried <= 10
-    v = Verdict.from_dict(r.verdict)
+    v = r.verdict
     assert v.passed and v.correctness.seeds == [0, 1, 2] and v.perf.time_us == r.after_us
     # The tuned kernel is the same program with other numbers: judged again from scratch, it passes.
     again = pypto_target.evaluate(r.source, task, EvalOptions(seeds=2, with_eager_baseline=False))

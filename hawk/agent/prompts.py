@@ -84,7 +84,7 @@ def build_messages(
     kind: str,
     task: Task,
     target: Target,
-    specs: list[ArgSpec],
+    contract: str,
     *,
     candidate: str | None = None,
     verdict: Verdict | None = None,
@@ -98,7 +98,7 @@ def build_messages(
         f"# Target: {target.name}\n{target.spec().describe()}",
         f"# Language guide\n{target.language_guide()}",
         f"# Task `{task.id}`: the PyTorch reference to implement\n```python\n{task.source}\n```" + _shape_run(task),
-        f"# Kernel contract\n{contract_text(specs, *shape_contract(task))}",
+        f"# Kernel contract\n{contract}",
     ]
     if exemplar:
         parts.append(
@@ -138,6 +138,13 @@ def _shape_run(task: Task) -> str:
         return ""
     return (f"\nThis task runs at a smaller shape than the file sets (too large for the simulator): "
             f"{task.shape_label}. The kernel contract below has the shapes that run.")  # fmt: skip
+
+
+def task_contract(task: Task) -> str:
+    """The kernel contract of `task` as the prompt states it (the same for every step of a run)."""
+    from hawk.tasks.sandboxed import task_spec
+
+    return contract_text(list(task_spec(task).args), *shape_contract(task))
 
 
 def shape_contract(task: Task) -> tuple[list[dict[str, int]], dict[str, list[int]]]:

@@ -67,6 +67,7 @@ class BenchConfig:
     experts: bool = True  # evaluate each task's expert kernel once (speedup over expert)
     swimlane: bool = False  # draw the best kernel's swimlane per correct unit (one more evaluation each)
     ablate_knowledge: bool = False  # method hawk withholds a random half of each step's retrieved items (A/B)
+    base_kb: bool = True  # method hawk: the base layer shipped with Hawk lies beneath the run's store
     # A KernelBench-format folder instead of a suite (hawk/tasks/kernelbench.py): its levels, a filter
     # on task ids, and a shape-override file for the shape policy.
     tasks_dir: Path | None = None
@@ -163,7 +164,7 @@ def git_commit() -> dict[str, Any] | None:
 
 
 # Settings that decide results: a rerun into the same DIR must agree on them, or it would mix two runs.
-_FIXED = ("suite", "target", "budget", "eval", "llm_identity", "kb_path", "corpus", "ablate_knowledge")
+_FIXED = ("suite", "target", "budget", "eval", "llm_identity", "kb_path", "corpus", "ablate_knowledge", "base_kb")
 # LLM settings that do not change replies (transport, accounting, where files go).
 _LLM_NOT_IDENTITY = {"api_key", "timeout_s", "max_retries", "retry_backoff_s", "retry_backoff_max_s", "concurrency",
                      "price_prompt_per_mtok", "price_completion_per_mtok", "exchange_dir", "exchange_timeout_s",
@@ -191,6 +192,7 @@ def manifest_for(config: BenchConfig, suite_name: str, tasks: list[Task], llm_se
         "experts": config.experts,
         # Only written when set, so runs from before the option still resume (absent == off).
         **({"ablate_knowledge": True} if config.ablate_knowledge else {}),
+        **({"base_kb": False} if not config.base_kb else {}),
         **_shape_policies(tasks),
         "hawk_version": __version__,
         "git": git_commit(),

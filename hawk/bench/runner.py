@@ -118,7 +118,7 @@ def run_bench(
         todo.append(UnitSpec(unit=u, out=out, task=by_id[u.task], target=config.target, budget=config.budget,
                              eval_options=config.eval_options, llm_settings=llm_settings, kb_path=kb,
                              corpus=config.corpus, swimlane=config.swimlane,
-                             ablate_knowledge=config.ablate_knowledge, scripted_replies=scripted_replies))  # fmt: skip
+                             ablate_knowledge=config.ablate_knowledge, base_kb=config.base_kb, scripted_replies=scripted_replies))  # fmt: skip
     slots = f"{workers}" if workers else "all the cluster's"
     log(f"bench: {len(units)} units ({len(config.methods)} methods x {len(tasks)} tasks x {config.samples} samples), "
         f"{skipped} already done, {len(todo)} work items to run on {slots} {backend} worker slot(s)")  # fmt: skip

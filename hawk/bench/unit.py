@@ -46,6 +46,7 @@ class UnitSpec:
     corpus: Path | None = None
     swimlane: bool = False
     ablate_knowledge: bool = False  # method hawk: withhold a random half of each step's retrieved items
+    base_kb: bool = True  # method hawk: the base layer shipped with Hawk lies beneath the store
     # Only for the scripted provider (tests, the throughput benchmark): replies per task id ("*": any).
     scripted_replies: dict[str, list[str]] | None = None
 
@@ -195,7 +196,7 @@ def run_unit(spec: UnitSpec) -> UnitRecord:
         llm = make_unit_llm(spec)
         result = run_agent(spec.task, target, llm, u.method, d, spec.budget, spec.eval_options,
                            corpus=spec.corpus, log=log, knowledge_path=spec.kb_path,
-                           ablate_knowledge=spec.ablate_knowledge)  # fmt: skip
+                           ablate_knowledge=spec.ablate_knowledge, base_kb=spec.base_kb)  # fmt: skip
         stop = result.stop_reason
     except Exception as exc:  # a unit's failure must not take the run down; it is recorded and retried
         error = f"{type(exc).__name__}: {exc}"
@@ -214,7 +215,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
 
     u = spec.unit
     steps = Trajectory(d / "trajectory.jsonl").steps
-    statuses = [(s.verdict or {}).get("status", "no_kernel") for s in steps]
+    statuses = [s.status for s in steps]
     knowledge_tokens = int(read_json(d / "knowledge.json").get("llm_tokens") or 0)
     best = None
     if (d / "best_verdict.json").is_file() and (d / "summary.json").is_file():
@@ -232,7 +233,7 @@ def _record(spec: UnitSpec, d: Path, stop: str, error: str | None, steps_before:
         best_time_us=perf.get("time_us"), eager_time_us=perf.get("eager_time_us"), speedup=perf.get("speedup"),
         time_estimated=bool(perf.get("estimate")), roofline_ratio=perf.get("roofline_ratio"),
         bound_ratio=perf.get("bound_ratio"),
-        sim_points=sum(int((s.tuning or {}).get("points_tried", 0)) for s in steps),
+        sim_points=sum(s.tuning.points_tried for s in steps if s.tuning),
         prompt_tokens=sum(int(s.tokens.get("prompt_tokens") or 0) for s in steps),
         completion_tokens=sum(int(s.tokens.get("completion_tokens") or 0) for s in steps),
         total_tokens=sum(int(s.tokens.get("total_tokens") or 0) for s in steps) + knowledge_tokens,

@@ -53,6 +53,7 @@ def bench_cmd(
     timeout: opt.Timeout = 300.0,
     corpus: opt.Corpus = None,
     kb: opt.Kb = None,
+    no_base_kb: opt.NoBaseKb = False,
     experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True,
     swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False,
     ablate_knowledge: Annotated[
@@ -93,7 +94,7 @@ def bench_cmd(
             suite=suite, methods=[m.strip() for m in method.split(",") if m.strip()], out=out, target=target,
             samples=samples, tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
             budget=search.budget(), eval_options=EvalOptions(seeds=seeds, timeout_s=timeout), corpus=corpus, kb_path=kb,
-            experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge,
+            experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge, base_kb=not no_base_kb,
             tasks_dir=tasks_dir, levels=opt.csv_ints(levels, "--levels"), only=opt.csv(only),
             shape_overrides=shape_overrides,
         )  # fmt: skip

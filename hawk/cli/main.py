@@ -220,6 +220,7 @@ def generate_cmd(
     seeds: opt.Seeds = 3,
     kb: opt.Kb = None,
     distill_every: Annotated[int, typer.Option(min=0, help="method hawk: distill the store every N tasks")] = 10,
+    no_base_kb: opt.NoBaseKb = False,
     *,
     llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
     search: opt.SearchArgs,  # the search budget options (opt.search_options adds them)
@@ -239,7 +240,7 @@ def generate_cmd(
         result = run_agent(
             the_task, the_target, model, method, out, search.budget(),
             EvalOptions(seeds=seeds), corpus=corpus, log=lambda m: console.print(m, highlight=False, markup=False),
-            knowledge_path=kb, distill_every=distill_every,
+            knowledge_path=kb, distill_every=distill_every, base_kb=not no_base_kb,
         )  # fmt: skip
     except (TaskError, KeyError, LLMError, ValueError) as exc:
         fail(str(exc).strip("'\""))

@@ -17,6 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
+from hawk.tune import TUNE_BUDGET
+
 # ---------------------------------------------------------------- single options
 Target = Annotated[str, typer.Option("--target", help="hardware target (hawk targets lists them)")]
 TaskRef = Annotated[str, typer.Option("--task", help="suite task id or path of a KernelBench-format task file")]
@@ -34,6 +36,9 @@ Kb = Annotated[
         "--db is the old spelling",
     ),
 ]  # fmt: skip
+NoBaseKb = Annotated[
+    bool, typer.Option("--no-base-kb", help="method hawk: without the base layer of knowledge shipped with Hawk")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON (for scripts) instead of a table")]
 
 
@@ -105,7 +110,7 @@ class SearchArgs:
     wall_budget: Annotated[float | None, typer.Option("--wall-budget", help="stop after this many seconds")] = None
     tune_budget: Annotated[
         int, typer.Option("--tune-budget", min=0, help="tuner points simulated per new correct kernel (0: no tuning)")
-    ] = 24
+    ] = TUNE_BUDGET
     tune_workers: Annotated[
         int, typer.Option("--tune-workers", min=1, help="points the tuner simulates in parallel")
     ] = 2

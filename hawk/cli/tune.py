@@ -13,6 +13,7 @@ from hawk.cli import options as opt
 from hawk.cli.tables import print_records
 from hawk.targets.base import EvalOptions
 from hawk.tasks import TaskError, resolve_task
+from hawk.tune import TUNE_BUDGET
 
 console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
 err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the terminal width
@@ -22,7 +23,7 @@ def tune_cmd(
     kernel: Annotated[Path, typer.Argument(help="a correct kernel file")],
     task: opt.TaskRef,
     target: opt.Target = "ascend-pypto",
-    budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = 40,
+    budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = TUNE_BUDGET,
     workers: Annotated[int, typer.Option(min=1, help="points simulated in parallel")] = 2,
     seeds: opt.Seeds = 3,
     seed: Annotated[int, typer.Option(help="the search's random seed")] = 0,

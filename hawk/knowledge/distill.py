@@ -40,6 +40,8 @@ from hawk.knowledge.store import KnowledgeStore
 from hawk.knowledge.tokens import code_tokens
 from hawk.llm import LLM, LLMError, Message
 from hawk.targets.base import EvalOptions
+from hawk.targets.verdict import Verdict
+from hawk.tasks.task import Task
 
 MIN_EVIDENCE = 3  # injections before an item's help rate is believed
 WEAK_RATE = 0.25  # help rate at or below which an item is demoted (then pruned)
@@ -48,6 +50,29 @@ SEMANTIC_DUP = 0.85
 SYNTACTIC_DUP = 0.5
 MAX_CLUSTER = 6  # items shown to the arbiter at once; larger clusters are cut to the best-evidenced
 _CHUNK = 1024  # rows of the similarity matrix computed at once (memory stays ~N * 4 KiB)
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A re-run of an item's fix: the verdict, or why there could be none (its task or target is gone)."""
+
+    verdict: Verdict | None
+    reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is not None and self.verdict.passed
+
+    @property
+    def outcome(self) -> str:
+        """The verdict's status, or `not run` (not a status: nothing was judged)."""
+        return self.verdict.status.value if self.verdict is not None else "not run"
+
+    def why(self) -> str:
+        if self.verdict is None:
+            return self.reason
+        err = self.verdict.error
+        return (err.hardware_reason or err.message) if err else ""
 
 
 @dataclass
@@ -77,11 +102,11 @@ def distill(
     *,
     eval_options: EvalOptions | None = None,
     embedder: Embedder | None = None,
-    evaluate: Callable[[KnowledgeItem], dict[str, Any]] | None = None,
+    evaluate: Callable[[KnowledgeItem], Recheck] | None = None,
     log: Callable[[str], None] = print,
 ) -> DistillReport:
     """One distillation pass over `store` (see the module docstring). `evaluate` re-runs an item's
-    executable part and returns the verdict dict; by default on the item's own target and task."""
+    executable part; by default on the item's own target and task."""
     report = DistillReport()
     evaluate = evaluate or (lambda item: reverify(item, eval_options))
     _apply_effects(store, report)
@@ -304,11 +329,13 @@ def _arbitrate_and_apply(store, cluster, llm, evaluate, report: DistillReport, l
         return
     base = next((it for it in survivors if it.id == decision.base), survivors[0])
     merged = merge_items(base, survivors, decision)
-    verdict = evaluate(merged)
-    merged.proof_verdict = verdict
-    merged.provenance["proof_status"] = verdict.get("status")
-    if verdict.get("status") != "pass":
-        reason = f"re-verification of the merged fix gave {verdict.get('status')}"
+    recheck = evaluate(merged)
+    merged.proof_verdict = recheck.verdict.to_dict() if recheck.verdict else None
+    merged.provenance["proof_status"] = recheck.outcome
+    if not recheck.passed:
+        reason = f"re-verification of the merged fix gave {recheck.outcome}" + (
+            f" ({recheck.reason})" if recheck.reason else ""
+        )
         report.failed_merges.append({"sources": [it.id for it in survivors], "reason": reason})
         log(f"distill: merge of {[it.id for it in survivors]} not applied: {reason}")
         return
@@ -354,32 +381,35 @@ def merge_items(base: KnowledgeItem, items: list[KnowledgeItem], decision: Decis
     return merged
 
 
-def reverify(item: KnowledgeItem, eval_options: EvalOptions | None = None) -> dict[str, Any]:
-    """Run the item's executable part on its own target and task now; the verdict as a dict.
+def reverify(
+    item: KnowledgeItem, eval_options: EvalOptions | None = None, prove: Callable[[str, Task], Verdict] | None = None
+) -> Recheck:
+    """Run the item's executable part on its task now: through `prove` when given (the caller's target),
+    else on the item's own target from the registry (`hawk kb distill --reverify`).
 
-    A task that cannot be found any more gives a verdict-shaped failure instead of an exception,
-    so a merge that cannot be checked is simply not applied."""
-    from hawk import targets
+    A task or target that cannot be found any more gives a Recheck without a verdict, so a merge
+    that cannot be checked is simply not applied."""
     from hawk.tasks import TaskError, resolve_task
 
+    if prove is None:
+        from hawk import targets
+
+        try:
+            target = targets.get(item.target)
+        except KeyError as exc:
+            return Recheck(None, f"cannot re-verify: {exc}")
+        prove = lambda code, task: target.evaluate(code, task, eval_options)  # noqa: E731
     prov = item.provenance
-    try:
-        target = targets.get(item.target)
-    except KeyError as exc:
-        return {"status": "not_run", "error": {"message": f"cannot re-verify: {exc}"}}
     # A registered suite's task by id (its manifest carries tolerances), else the task file itself.
     refs = [(prov["task"], prov["suite"])] if prov.get("suite") and prov.get("task") else []
     refs += [(prov["task_path"], None)] if prov.get("task_path") else [(prov["task"], None)] if prov.get("task") else []
-    task = None
     for ref, suite in refs:
         try:
             task = resolve_task(str(ref), suite)
-            break
         except TaskError:
             continue
-    if task is None:
-        return {"status": "not_run", "error": {"message": f"cannot re-verify: task {prov.get('task')} not found"}}
-    return target.evaluate(item.after_code, task, eval_options).to_dict()
+        return Recheck(prove(item.after_code, task))
+    return Recheck(None, f"cannot re-verify: task {prov.get('task')} not found")
 
 
 def reverify_items(
@@ -387,7 +417,7 @@ def reverify_items(
     eval_options: EvalOptions | None = None,
     *,
     item_ids: list[str] | None = None,
-    evaluate: Callable[[KnowledgeItem], dict[str, Any]] | None = None,
+    evaluate: Callable[[KnowledgeItem], Recheck] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, str]:
     """Re-run the executable part of proven items (all, or `item_ids`) on the target as it is now,
@@ -397,15 +427,14 @@ def reverify_items(
     items = [store.get(i) for i in item_ids] if item_ids else store.list("active") + store.list("demoted")
     outcome: dict[str, str] = {}
     for item in items:
-        verdict = evaluate(item)
+        recheck = evaluate(item)
         fresh = store.get(item.id)
-        fresh.history.append({"at": now(), "event": "reverified", "status": verdict.get("status")})
-        if verdict.get("status") == "pass":
-            fresh.proof_verdict = verdict
+        fresh.history.append({"at": now(), "event": "reverified", "status": recheck.outcome})
+        if recheck.passed and recheck.verdict is not None:
+            fresh.proof_verdict = recheck.verdict.to_dict()
         else:
-            err = (verdict.get("error") or {}).get("hardware_reason") or (verdict.get("error") or {}).get("message")
-            fresh.status, fresh.status_reason = "candidate", f"re-verification gave {verdict.get('status')}: {err}"
+            fresh.status, fresh.status_reason = "candidate", f"re-verification gave {recheck.outcome}: {recheck.why()}"
         store.update(fresh)
-        outcome[item.id] = verdict.get("status", "?")
+        outcome[item.id] = recheck.outcome
         log(f"reverify {item.id}: {outcome[item.id]}")
     return outcome

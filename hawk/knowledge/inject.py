@@ -24,6 +24,7 @@ from typing import Any
 from hawk.knowledge.retrieval import Hit
 from hawk.knowledge.rule import describe as rule_line
 from hawk.knowledge.store import KnowledgeStore
+from hawk.targets.verdict import Verdict
 
 MAX_ITEM_LINES = 12  # one item in a prompt: a model takes it in at a glance; `hawk kb show` has the rest
 MAX_DIFF_LINES = 6
@@ -100,10 +101,10 @@ def _cut(line: str) -> str:
     return line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
 
 
-def step_helped(kind: str, verdict: dict[str, Any], best_time_us: float | None) -> tuple[bool, float | None]:
+def step_helped(kind: str, verdict: Verdict, best_time_us: float | None) -> tuple[bool, float | None]:
     """(did the step help, its speed-up over the best so far for an optimize step)."""
-    passed = verdict.get("status") == "pass"
-    time_us = (verdict.get("perf") or {}).get("time_us")
+    passed = verdict.passed
+    time_us = verdict.perf.time_us if verdict.perf else None
     speedup = round(best_time_us / time_us, 4) if passed and kind == "optimize" and best_time_us and time_us else None
     return (passed if kind != "optimize" else bool(speedup and speedup > 1.0)), speedup
 
@@ -112,7 +113,7 @@ def record_outcome(
     store: KnowledgeStore,
     item_ids: list[str],
     kind: str,
-    verdict: dict[str, Any] | None,
+    verdict: Verdict | None,
     best_time_us: float | None,
     applied: list[str] | None = None,
     withheld: list[str] | None = None,

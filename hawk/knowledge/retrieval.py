@@ -101,7 +101,7 @@ def _embed_cached(store: KnowledgeStore, embedder: Embedder, texts: list[str]) -
     """Item texts are embedded once per model and text, then read back from the store."""
     keys = [f"{embedder.name}:{hashlib.sha256(t.encode()).hexdigest()}" for t in texts]
     # Vectors never change for a key, so this process keeps the ones it has read (warm queries skip SQLite).
-    memo: dict[str, np.ndarray] = store.__dict__.setdefault("_vector_memo", {})
+    memo: dict[str, np.ndarray] = store.vector_memo
     unread = [key for key in keys if key not in memo]
     if unread:
         memo.update({key: np.frombuffer(blob, dtype=np.float32) for key, blob in store.cached_vectors(unread).items()})

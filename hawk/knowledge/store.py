@@ -73,6 +73,9 @@ class KnowledgeStore:
         retrieval and distillation."""
         self.path = Path(path) if path else default_path()
         self.layers: tuple[str, ...] = ("base", "user") if base else ("user",)
+        # Embedding vectors read from this store (hawk.knowledge.retrieval): a vector never changes for
+        # its key, and there is one key per item text and embedder, so this is bounded by the store.
+        self.vector_memo: dict[str, Any] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), not sqlite3's implicit ones.
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hawk.knowledge.facts import task_facts
+from hawk.knowledge.facts import Facts, task_facts
 from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, Trigger, code_hash, normalize_error
 from hawk.knowledge.rule import complete
 from hawk.knowledge.store import KnowledgeStore
@@ -33,6 +34,7 @@ from hawk.llm import LLM, LLMError, Message
 from hawk.records.trajectory import Step
 from hawk.scrub import scrub
 from hawk.targets.base import EvalOptions, Target
+from hawk.targets.verdict import Verdict
 from hawk.tasks.suite import all_experts, expert_for
 from hawk.tasks.task import Task
 
@@ -65,20 +67,16 @@ def find_lessons(steps: list[Step]) -> list[Lesson]:
     lessons: list[Lesson] = []
     for i, early in enumerate(judged):
         later = judged[i + 1 :]
-        if early.verdict["status"] != "pass":
-            fix = next((s for s in later if s.verdict["status"] == "pass"), None)
+        if not early.verdict.passed:
+            fix = next((s for s in later if s.verdict.passed), None)
             if fix is not None and fix.candidate != early.candidate:
                 lessons.append(Lesson("repair", early, fix))
             continue
-        t0 = _time_us(early.verdict)
+        t0 = _time_of(early.verdict)
         if t0 is None:
             continue
         faster = next(
-            (
-                s
-                for s in later
-                if s.verdict["status"] == "pass" and (_time_us(s.verdict) or t0) <= t0 * (1 - MIN_SPEEDUP)
-            ),
+            (s for s in later if s.verdict.passed and (_time_of(s.verdict) or t0) <= t0 * (1 - MIN_SPEEDUP)),
             None,
         )
         if faster is not None:
@@ -94,8 +92,13 @@ def synthesize_from_steps(
     llm: LLM | None = None,
     run_id: str = "",
     eval_options: EvalOptions | None = None,
+    prove: Callable[[str, Task], Verdict] | None = None,
+    facts: Facts | None = None,
 ) -> list[KnowledgeItem]:
     """Derive, prove and store one item per lesson of the run; return the items newly added.
+
+    `facts`: the task's, when the caller has them already. `prove` runs the after code (default: `target.evaluate` with `eval_options`); the caller decides
+    where that evaluation runs (the MCP server: on its pool).
 
     A lesson whose item (same dedup key: signature, labels, fix) is already in the store adds
     nothing. Raises ValueError, before anything is stored, if a lesson's after code is the task's
@@ -116,13 +119,13 @@ def synthesize_from_steps(
     spec = target.spec()
     tools = target.tool_versions() if hasattr(target, "tool_versions") else {}
     created: list[KnowledgeItem] = []
-    regimes = task_facts(task, spec).regimes if lessons else set()
+    regimes = (facts or task_facts(task, spec)).regimes if lessons else set()
     for lesson in lessons:
         item = _draft(lesson, task, target.name, spec.sku, llm, run_id, expert, tools)
         complete(item, regimes)
         if _known(store, item.dedup_key()):
             continue
-        proof = target.evaluate(item.after_code, task, eval_options).to_dict()
+        proof = (prove or (lambda code, t: target.evaluate(code, t, eval_options)))(item.after_code, task).to_dict()
         item.proof_verdict = proof
         item.provenance["proof_status"] = proof["status"]
         if proof["status"] != "pass":
@@ -161,7 +164,7 @@ def _draft(
     expert: str | None,
     tools: dict[str, str],
 ) -> KnowledgeItem:
-    before_v, after_v = lesson.before.verdict or {}, lesson.after.verdict or {}
+    before_v, after_v = _as_dict(lesson.before.verdict), _as_dict(lesson.after.verdict)
     before_code, after_code = lesson.before.candidate or "", lesson.after.candidate or ""
     diff = unified_diff(before_code, after_code)
     trigger = _trigger(lesson.kind, before_v)
@@ -340,6 +343,15 @@ def _known(store: KnowledgeStore, key: str) -> bool:
 
 def _time_us(verdict: dict[str, Any]) -> float | None:
     return (verdict.get("perf") or {}).get("time_us")
+
+
+def _time_of(verdict: Verdict) -> float | None:
+    return verdict.perf.time_us if verdict.perf else None
+
+
+def _as_dict(verdict: Verdict | None) -> dict[str, Any]:
+    """The verdict in the form the item keeps (its trigger and rationale are read from it)."""
+    return verdict.to_dict() if verdict else {}
 
 
 def _expert_text(task: Task, target: str) -> str | None:

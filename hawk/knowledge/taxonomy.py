@@ -11,7 +11,7 @@ from typing import Any
 from hawk import targets
 from hawk.targets.labels import ASCEND_BOTTLENECKS, ASCEND_PATTERNS, LabelRules
 
-LABELS: dict[str, str] = {
+_SHARED_LABELS: dict[str, str] = {
     "ub_capacity": "Unified Buffer (vector scratch) too small for the op's in/out tiles.",
     "l1_capacity": "L1 buffer too small for the cube operands staged from global memory.",
     "l0a_capacity": "L0A (cube left operand) buffer overflow.",
@@ -29,10 +29,17 @@ LABELS: dict[str, str] = {
     "scheduling_bubbles": "Cores wait on the scheduler or predecessors more than they work.",
 }
 
-# Labels a target adds to the vocabulary (e.g. ascend-triton's grid and lowering labels) come
-# from its LabelRules; the order is fixed (these first, then targets by name) for label vectors.
-for _rules in targets.all_label_rules():
-    LABELS.update({k: v for k, v in _rules.descriptions.items() if k not in LABELS})
+
+def _vocabulary() -> dict[str, str]:
+    """The shared labels, then those the targets add (e.g. ascend-triton's grid and lowering labels,
+    from its LabelRules), targets by name: a fixed order, as label vectors need."""
+    vocabulary = dict(_SHARED_LABELS)
+    for rules in targets.all_label_rules():
+        vocabulary.update({k: v for k, v in rules.descriptions.items() if k not in vocabulary})
+    return vocabulary
+
+
+LABELS: dict[str, str] = _vocabulary()  # built once from the registry's rules, never changed after
 
 
 def labels_of(target: str) -> tuple[str, ...]:

@@ -40,14 +40,13 @@ def find_tuner_lessons(steps: list[Step]) -> list[TunerLesson]:
     """Steps whose kernel the tuner made faster and verified."""
     lessons = []
     for s in steps:
-        t = s.tuning or {}
-        if not (t.get("changed") and t.get("source") and s.candidate and s.verdict and t.get("verdict")):
+        t = s.tuning
+        if not (t and t.changed and t.source and s.candidate and s.verdict is not None and t.verdict is not None):
             continue
-        if s.verdict.get("status") != "pass" or t["verdict"].get("status") != "pass":
+        if s.verdict.status.value != "pass" or t.verdict.status.value != "pass":
             continue
-        before, after = t.get("before_us"), t.get("after_us")
-        if before and after and before / after >= MIN_TUNER_SPEEDUP:
-            lessons.append(TunerLesson(s, s.candidate, t["source"], s.verdict, t["verdict"]))
+        if t.before_us and t.after_us and t.before_us / t.after_us >= MIN_TUNER_SPEEDUP:
+            lessons.append(TunerLesson(s, s.candidate, t.source, s.verdict.to_dict(), t.verdict.to_dict()))
     return lessons
 
 

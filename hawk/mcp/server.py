@@ -41,12 +41,14 @@ from hawk.mcp.state import (
     ServerConfig,
     code_arg,
     item_brief,
+    verdict_dict,
     verdict_result,
 )
 from hawk.mcp.transport import install_stop, serve_http, serve_stdio
 from hawk.records.trajectory import Step
 from hawk.tasks import TaskError, load_suite, suite_names
 from hawk.tasks.task import ArgSpec, Task
+from hawk.tune import TUNE_BUDGET
 
 log = logging.getLogger("hawk.mcp")
 
@@ -261,7 +263,7 @@ def _evaluate_tool(server: MCPServer, hawk: Hawk) -> None:
         step, lessons = await hawk.in_thread(ctx, work, f"evaluating on {target}", total=timeout_s)
         hawk.learn_later(session, state["task"], state["target"], lessons, state["opts"])
         learning = [lesson.kind for lesson in lessons] if hawk.config.learn else []
-        return hawk.ws.clean(verdict_result(step.verdict or {}, step=step.index, session=session.id, learning=learning))
+        return hawk.ws.clean(verdict_result(step.verdict, step=step.index, session=session.id, learning=learning))
 
 
 def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
@@ -272,7 +274,9 @@ def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
         source: Src = None,
         path: SrcPath = None,
         target: TargetName = DEFAULT_TARGET,
-        budget: Annotated[int, Field(description="simulated points at most (the original included)", le=1000)] = 24,
+        budget: Annotated[
+            int, Field(description="simulated points at most (the original included)", le=1000)
+        ] = TUNE_BUDGET,
         workers: Annotated[
             int, Field(description="points simulated in parallel (capped by the server's pool)", le=64)
         ] = 2,
@@ -304,7 +308,7 @@ def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
             first, lessons = hawk.judge(session, the_task, the_target, code, opts, "evaluate", reuse=True)
             state["lessons"] += lessons
             _require_pass(first, code_arg(path, "source", "path"), "tune a correct kernel")
-            roofline = ((first.verdict or {}).get("perf") or {}).get("roofline_us")
+            roofline = (verdict_dict(first).get("perf") or {}).get("roofline_us")
             with hawk.pool.slots(workers) as held:
                 result = _tune(code, the_task, the_target, budget, held, opts, seed, roofline, tuner_line)
             if hawk.pool.closing:
@@ -321,7 +325,7 @@ def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
 
 def _require_pass(step: Step, arg: str, then: str) -> None:
     """A tool error naming `arg` unless the step's kernel passed."""
-    v = step.verdict or {}
+    v = verdict_dict(step)
     if v.get("status") != "pass":
         why = (v.get("error") or {}).get("hardware_reason") or (v.get("error") or {}).get("message") or ""
         raise bad_argument(arg, f"the kernel does not pass ({v.get('status')}: {why[:300]}); {then}")
@@ -416,7 +420,7 @@ def _record_fix_tool(server: MCPServer, hawk: Hawk) -> None:
                 raise bad_argument(good_arg, "is the same kernel as the failing one")
             opts = hawk.options(seeds, timeout_s)
             before, _ = hawk.judge(session, the_task, the_target, bad_code, opts, "record_fix", reuse=True)
-            if (before.verdict or {}).get("status") == "pass":
+            if before.status == "pass":
                 bad_arg = code_arg(failing_path, "failing_source", "failing_path")
                 raise bad_argument(bad_arg, "this kernel passes: record_fix needs a failing kernel and its fix")
             after, _ = hawk.judge(session, the_task, the_target, good_code, opts, "record_fix", reuse=True)
@@ -459,13 +463,12 @@ def _search(hawk: Hawk, query: str, error: str | None, verdict: Any, k: int, tar
 
 
 def _fix_result(created: list[Any], known: list[Any], before: Step, after: Step) -> dict[str, Any]:
-    v = after.verdict or {}
+    v, b = verdict_dict(after), verdict_dict(before)
     return {
         "items": [item_brief(it) for it in created or known],
         "created": bool(created),
         "note": "" if created else "the store already holds this fix (same trigger and after code)",
-        "failing": {"status": before.verdict["status"] if before.verdict else None,
-                    "hardware_reason": ((before.verdict or {}).get("error") or {}).get("hardware_reason")},
+        "failing": {"status": b.get("status"), "hardware_reason": (b.get("error") or {}).get("hardware_reason")},
         "passing": {"status": v.get("status"), "time_us": (v.get("perf") or {}).get("time_us")},
     }  # fmt: skip
 

@@ -65,25 +65,20 @@ class EvalPool:
                 self._cond.notify_all()
 
 
-class PooledTarget:
-    """A target whose every evaluation holds a pool slot, and whose verdicts stop at shutdown.
+def pooled_prove(target: Target, pool: EvalPool, options: EvalOptions | None) -> Callable[[str, Task], Verdict]:
+    """`target.evaluate` holding a pool slot, whose verdicts stop at shutdown.
 
-    Knowledge synthesis calls `evaluate` itself (the proof run): this wrapper is how those runs share
-    the pool, and how a proof cut short by a shutdown raises instead of storing a failed proof."""
+    Knowledge synthesis proves its items through this function: it is how those runs share the
+    pool, and how a proof cut short by a shutdown raises instead of storing a failed proof."""
 
-    def __init__(self, target: Target, pool: EvalPool) -> None:
-        self._target = target
-        self._pool = pool
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
-        with self._pool.slots(1):
-            verdict = self._target.evaluate(candidate, task, options)
-        if self._pool.closing:
+    def prove(candidate: str, task: Task) -> Verdict:
+        with pool.slots(1):
+            verdict = target.evaluate(candidate, task, options)
+        if pool.closing:
             raise ServerClosing("the server stopped during this evaluation")
         return verdict
+
+    return prove
 
 
 @dataclass
@@ -118,15 +113,13 @@ class Session:
             self._runs[key] = TaskRun(task, target, Trajectory(self.dir / name))
         return self._runs[key]
 
-    def record(
-        self, task: Task, target: str, candidate: str, verdict: dict[str, Any], kind: str
-    ) -> tuple[Step, list[Lesson]]:
+    def record(self, task: Task, target: str, candidate: str, verdict: Verdict, kind: str) -> tuple[Step, list[Lesson]]:
         """Append one judged kernel; return its step and the lessons it completes (it is their later step)."""
         with self._lock:
             traj = self._run(task, target).trajectory
             step = Step(
                 index=len(traj.steps), kind=kind, messages=[], reply=None, candidate=candidate, parse_error=None,
-                verdict=verdict, timings=dict(verdict.get("timings") or {}),
+                verdict=verdict, timings=dict(verdict.timings),
             )  # fmt: skip
             traj.append(step)
             lessons = [lesson for lesson in find_lessons(traj.steps) if lesson.after.index == step.index]
@@ -141,10 +134,8 @@ class Session:
         for step in reversed(steps):
             if step.candidate is None or step.verdict is None or code_hash(step.candidate) != want:
                 continue
-            if (
-                step.verdict["status"] == "pass"
-                and len((step.verdict.get("correctness") or {}).get("seeds", [])) < seeds
-            ):
+            correctness = step.verdict.correctness
+            if step.verdict.passed and len(correctness.seeds if correctness else []) < seeds:
                 continue
             return step
         return None
@@ -153,7 +144,7 @@ class Session:
         with self._lock:
             runs = [
                 {"task": r.task.id, "target": r.target, "evaluations": len(r.trajectory.steps),
-                 "passed": sum(1 for s in r.trajectory.steps if (s.verdict or {}).get("status") == "pass")}
+                 "passed": sum(1 for s in r.trajectory.steps if s.status == "pass")}
                 for r in self._runs.values()
             ]  # fmt: skip
         return {

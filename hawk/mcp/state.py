@@ -18,13 +18,14 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from hawk import targets
+from hawk.agent.knowledge import DISTILL_EVERY, LearnSettings, Prove, StoreKnowledge
 from hawk.agent.prompts import verdict_text
 from hawk.config import cache_dir
 from hawk.knowledge.item import KnowledgeItem, code_hash, normalize_error
 from hawk.knowledge.store import KnowledgeStore, StoreError
-from hawk.knowledge.synthesis import Lesson, synthesize_from_steps
+from hawk.knowledge.synthesis import Lesson
 from hawk.mcp.safety import Workspace, bad_argument
-from hawk.mcp.session import DroppedLessons, EvalPool, PooledTarget, Progress, ServerClosing, Session, kill_children
+from hawk.mcp.session import DroppedLessons, EvalPool, Progress, ServerClosing, Session, kill_children, pooled_prove
 from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
@@ -49,6 +50,7 @@ class ServerConfig:
     allow_fake_target: bool = False  # offer the scripted `fake` target (tests, dry runs): it passes anything
     drain_s: float = 10.0  # when the client goes: how long lessons being proven may still finish
     heartbeat_s: float = 5.0  # progress notifications while a call waits on its thread
+    distill_every: int = DISTILL_EVERY  # lessons learned between distillations of the store (0: never)
 
 
 class Hawk:
@@ -142,8 +144,12 @@ class Hawk:
         With `reuse`, a verdict this session already has for the same code is taken instead."""
         if reuse and (step := session.known(task, target.name, code, opts.seeds)) is not None:
             return step, []
-        verdict = PooledTarget(target, self.pool).evaluate(code, task, opts)
-        return session.record(task, target.name, code, verdict.to_dict(), kind)
+        verdict = self.prove(target, opts)(code, task)
+        return session.record(task, target.name, code, verdict, kind)
+
+    def prove(self, target: Target, opts: EvalOptions) -> Prove:
+        """Evaluations on the server's pool (a slot each); one cut short by a shutdown raises."""
+        return pooled_prove(target, self.pool, opts)
 
     def learn_later(
         self, session: Session, task: Task, target: Target, lessons: list[Lesson], opts: EvalOptions
@@ -175,14 +181,18 @@ class Hawk:
     def synthesize(
         self, session: Session, task: Task, target: Target, before: Step, after: Step, opts: EvalOptions
     ) -> tuple[list[KnowledgeItem], list[KnowledgeItem]]:
-        """(items created, items already known) for one lesson; the created ones were re-run as proof."""
+        """(items created, items already known) for one lesson; the created ones were re-run as proof.
+
+        Learning goes through method hawk's knowledge (hawk.agent.knowledge.StoreKnowledge), as a run of
+        `hawk generate` does: each lesson counts toward the store's next distillation, run when due."""
         with self._synth_lock, self.store() as store:
-            created = synthesize_from_steps(
-                [before, after], task, PooledTarget(target, self.pool), store, run_id=f"mcp-session-{session.id}",
-                eval_options=opts,
-            )  # fmt: skip
+            settings = LearnSettings(opts, self.config.distill_every, log.info)
+            knowledge = StoreKnowledge(store, target, self.prove(target, opts), settings=settings)
+            created = knowledge.synthesize([before, after], task, run_id=f"mcp-session-{session.id}")
             session.learned.extend({**item_brief(it), "task": task.id} for it in created)
-            return created, [] if created else same_fix(store, target.name, before, after)
+            known = [] if created else same_fix(store, target.name, before, after)
+            knowledge.distill_if_due()
+            return created, known
 
     async def in_thread(
         self,
@@ -250,6 +260,11 @@ def verdict_result(verdict: Verdict | dict[str, Any], **extra: Any) -> dict[str,
     return {**head, "summary": verdict_text(v), **d, **extra}
 
 
+def verdict_dict(step: Step) -> dict[str, Any]:
+    """A step's verdict in the form the tools return it ({} when the step has none)."""
+    return step.verdict.to_dict() if step.verdict else {}
+
+
 def item_brief(item: KnowledgeItem) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -266,11 +281,10 @@ def item_brief(item: KnowledgeItem) -> dict[str, Any]:
 
 def same_fix(store: KnowledgeStore, target: str, before: Step, after: Step) -> list[KnowledgeItem]:
     """Stored items with this lesson's trigger and after code (what synthesis de-duplicated against)."""
-    err = (before.verdict or {}).get("error") or {}
-    signature = normalize_error(
-        err.get("hardware_reason") or err.get("message") or (before.verdict or {}).get("status", "")
-    )
-    if (before.verdict or {}).get("status") == "pass":
+    v = before.verdict
+    err = v.error if v else None
+    signature = normalize_error(((err.hardware_reason or err.message) if err else "") or (v.status.value if v else ""))
+    if v is not None and v.passed:
         signature = ""  # a perf lesson: its items carry a bottleneck, not an error signature
     want = code_hash(after.candidate or "")
     return [

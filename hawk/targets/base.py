@@ -1,8 +1,9 @@
 """The small protocol every hardware target implements, and its hardware description.
 
 `Target` is what callers use (agent, tuner, bench, MCP). A target implements it by subclassing
-`TargetBase`, whose `evaluate` is the harness's one evaluation flow (hawk.targets.pipeline), and
-supplying the steps of `Steps`: static rules, the worker run, the eager baseline, clean-up.
+`hawk.targets.pipeline.TargetBase`, whose `evaluate` is the harness's one evaluation flow, and
+supplying the steps of `pipeline.Steps`: static rules, the worker run, the eager baseline,
+clean-up. This module imports neither (the flow imports it), so there is no import circle.
 README.md, "Adding a target", walks through one."""
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from hawk.targets.common import Finding
-    from hawk.targets.pipeline import Job
     from hawk.targets.verdict import Verdict
     from hawk.tasks.task import Task
 
@@ -108,55 +107,3 @@ class Target(Protocol):
     def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
         """Judge one candidate kernel (its source text) on `task`. Never raises for bad candidates."""
         ...
-
-
-class Steps(Target, Protocol):
-    """What a target supplies to the evaluation flow (hawk.targets.pipeline.evaluate)."""
-
-    scratch_prefix: str  # scratch directory names start with it (tells targets' folders apart)
-    stress_inputs: bool  # whether value-stress cases mean anything here (False where nothing runs)
-
-    def static_check(self, source: str) -> Finding | None:
-        """What the target's rules reject before anything runs (syntax, contract, cheating)."""
-        ...
-
-    def run(self, job: Job, verdict: Verdict) -> None:
-        """Run the candidate in sandboxed children and fill `verdict` (status, error, correctness, perf,
-        findings, timings, artifacts) from what they recorded."""
-        ...
-
-    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
-        """(eager time in us, note) for `job.task` in `job.mode`, or None where there is no baseline."""
-        ...
-
-    def cleanup(self, job: Job) -> None:
-        """Drop what need not be kept of the scratch directory, once the verdict is written."""
-        ...
-
-
-class TargetBase:
-    """Defaults for a target's steps, and `evaluate` as the harness's flow over them."""
-
-    name = "target"
-    scratch_prefix = ""
-    stress_inputs = True
-
-    def default_mode(self) -> str:
-        """Real hardware (`npu`) where it is available, else the first mode the target lists."""
-        modes = self.modes()  # type: ignore[attr-defined]
-        npu = [m for m in modes if m.mode == "npu" and m.available]
-        return npu[0].mode if npu else modes[0].mode
-
-    def setup(self, log: Callable[[str], None] = print, force: bool = False) -> dict[str, float]:
-        return {}
-
-    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
-        return None
-
-    def cleanup(self, job: Job) -> None:
-        return None
-
-    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
-        from hawk.targets.pipeline import evaluate
-
-        return evaluate(self, candidate, task, options)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
-"""Judging code every target shares: a worker's fate to a status, seed checks to `Correctness`,
-the roofline bound, byte sizes of dtypes, speedup against an eager baseline.
+"""Judging code every target shares: a worker's result decoded once (`WorkerResult`), its fate to
+a status (`worker_failure`), seed checks to `Correctness`, the roofline bound, byte sizes of
+dtypes, speedup against an eager baseline.
 
 Targets call these from their steps (hawk.targets.pipeline owns the order); keeping one copy
 here is what keeps the targets' verdicts comparable (same tolerance rule, same bound).
@@ -7,8 +8,11 @@ here is what keeps the targets' verdicts comparable (same tolerance rule, same b
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hawk.targets.common import read_json
 from hawk.targets.verdict import Correctness, ErrorContext, SeedCheck, Status, StressCheck, Verdict
 
 if TYPE_CHECKING:
@@ -21,6 +25,53 @@ DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 
 _ALIASES = {"f32": "float32", "fp32": "float32", "f16": "float16", "fp16": "float16", "bf16": "bfloat16",
             "f64": "float64", "fp64": "float64", "i8": "int8", "ui8": "uint8", "u8": "uint8", "i16": "int16",
             "i32": "int32", "i64": "int64", "i1": "bool"}  # fmt: skip
+
+
+@dataclass
+class WorkerResult:
+    """What a worker recorded in its result file (hawk.targets.worker_kit.Recorder), decoded once."""
+
+    outcome: str | None = None  # None: the worker died or hung before recording one
+    stage: str = "start"  # the last stage it reached
+    message: str = ""
+    lines: list[int] = field(default_factory=list)  # the candidate's lines in the failure's traceback
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # each output's name, index, dtype, atol, rtol
+    signature: list[dict[str, Any]] = field(default_factory=list)  # the kernel's argument specs
+    stress: list[dict[str, Any]] = field(default_factory=list)  # the stress cases' results
+    extra: dict[str, Any] = field(default_factory=dict)  # what only this target's worker records
+
+    @classmethod
+    def read(cls, path: Path) -> WorkerResult:
+        data = read_json(path)
+        known = {f.name for f in fields(cls)} - {"extra"}
+        typed = {k: data[k] for k in known if data.get(k) is not None}
+        typed["message"] = str(typed.get("message", ""))
+        return cls(**typed, extra={k: v for k, v in data.items() if k not in known})
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: Status
+    kind: str  # ErrorContext.kind
+    message: str
+    lines: list[int] = field(default_factory=list)
+
+
+def worker_failure(
+    result: WorkerResult, child: ChildResult, log_text: str, process: str = "the evaluation process",
+    compiles: bool = True,
+) -> Failure | None:  # fmt: skip
+    """The outcomes every worker can end with before its outputs mean anything: hung or dead
+    (`child_failure`), an invalid candidate (the contract), Hawk's own failure. None otherwise."""
+    if child.timed_out or result.outcome is None:
+        status, kind, message = child_failure(child, result.stage, log_text, process, compiles)
+        return Failure(status, kind, message)
+    if result.outcome == "invalid":
+        return Failure(Status.INVALID, "contract", result.message, result.lines)
+    if result.outcome == "harness_error":
+        return Failure(Status.RUNTIME_ERROR, "harness", f"Hawk's worker failed: {result.message}")
+    return None
 
 
 def dtype_bytes(name: str, default: int = 4) -> int:

@@ -15,12 +15,14 @@ import dataclasses
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hawk import config
-from hawk.targets.common import slug
+from hawk.targets.base import EvalOptions, Target
+from hawk.targets.common import Finding, slug
 from hawk.targets.judging import set_speedup
 from hawk.targets.stress import stress_cases
 from hawk.targets.verdict import Artifacts, ErrorContext, ShapeResult, Status, Verdict
@@ -28,7 +30,6 @@ from hawk.tasks.sandboxed import task_spec
 from hawk.tasks.task import TaskError
 
 if TYPE_CHECKING:
-    from hawk.targets.base import EvalOptions, Steps
     from hawk.tasks.task import Task
 
 
@@ -64,11 +65,59 @@ class Job:
         }
 
 
+class Steps(Target, Protocol):
+    """What a target supplies to the evaluation flow (hawk.targets.pipeline.evaluate)."""
+
+    scratch_prefix: str  # scratch directory names start with it (tells targets' folders apart)
+    stress_inputs: bool  # whether value-stress cases mean anything here (False where nothing runs)
+
+    def static_check(self, source: str) -> Finding | None:
+        """What the target's rules reject before anything runs (syntax, contract, cheating)."""
+        ...
+
+    def run(self, job: Job, verdict: Verdict) -> None:
+        """Run the candidate in sandboxed children and fill `verdict` (status, error, correctness, perf,
+        findings, timings, artifacts) from what they recorded."""
+        ...
+
+    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
+        """(eager time in us, note) for `job.task` in `job.mode`, or None where there is no baseline."""
+        ...
+
+    def cleanup(self, job: Job) -> None:
+        """Drop what need not be kept of the scratch directory, once the verdict is written."""
+        ...
+
+
+class TargetBase:
+    """Defaults for a target's steps, and `evaluate` as the harness's flow over them."""
+
+    name = "target"
+    scratch_prefix = ""
+    stress_inputs = True
+
+    def default_mode(self) -> str:
+        """Real hardware (`npu`) where it is available, else the first mode the target lists."""
+        modes = self.modes()  # type: ignore[attr-defined]
+        npu = [m for m in modes if m.mode == "npu" and m.available]
+        return npu[0].mode if npu else modes[0].mode
+
+    def setup(self, log: Callable[[str], None] = print, force: bool = False) -> dict[str, float]:
+        return {}
+
+    def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
+        return None
+
+    def cleanup(self, job: Job) -> None:
+        return None
+
+    def evaluate(self, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
+        return evaluate(self, candidate, task, options)  # type: ignore[arg-type]
+
+
 def evaluate(target: Steps, candidate: str, task: Task, options: EvalOptions | None = None) -> Verdict:
     """Judge one candidate (its source text) on `task` with `target`'s steps. Never raises for a bad
     candidate: whatever the candidate does becomes the verdict."""
-    from hawk.targets.base import EvalOptions
-
     opts = options or EvalOptions()
     mode = opts.mode or target.default_mode()
     started = time.perf_counter()

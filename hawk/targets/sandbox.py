@@ -14,6 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from hawk.scrub import is_secret_name
 
@@ -69,9 +70,15 @@ def run_child(
     return ChildResult(rc, timed_out, sig, time.perf_counter() - start, log_path)
 
 
-def start_child(
-    cmd: list[str], cwd: Path, env: dict[str, str], memory_limit_mb: int, log_path: Path
-) -> subprocess.Popen:
+@dataclass
+class LiveChild:
+    """A long-lived child process and the log file it writes to (ours to close)."""
+
+    proc: subprocess.Popen
+    log: BinaryIO
+
+
+def start_child(cmd: list[str], cwd: Path, env: dict[str, str], memory_limit_mb: int, log_path: Path) -> LiveChild:
     """A long-lived child with the same limits as run_child, fed through its stdin (a pipe).
 
     The caller owns its lifetime: `stop_child` ends it (and everything it started)."""
@@ -80,19 +87,19 @@ def start_child(
         cmd, cwd=cwd, env=without_secrets(env), stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=_limits(memory_limit_mb),
     )  # fmt: skip
-    proc._hawk_log = log  # type: ignore[attr-defined]
-    return proc
+    return LiveChild(proc, log)
 
 
-def stop_child(proc: subprocess.Popen) -> None:
-    """Kill `proc`'s process group (no-op once it ended) and release its pipe and log."""
+def stop_child(child: LiveChild) -> None:
+    """Kill the child's process group (no-op once it ended) and release its pipe and log."""
+    proc = child.proc
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         proc.wait()
-    for fh in (proc.stdin, getattr(proc, "_hawk_log", None)):
+    for fh in (proc.stdin, child.log):
         try:
             if fh is not None:
                 fh.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hawk.targets.tuning import Knob, Point
+from hawk.targets.verdict import Verdict
 
 
 @dataclass
@@ -34,7 +35,7 @@ class TuneResult:
     points_failed: int = 0
     wall_s: float = 0.0  # everything: search and verification
     search_s: float = 0.0  # proposing and simulating points (what points per minute is measured on)
-    verdict: dict | None = None  # the tuned kernel's full verdict (every seed), when it changed
+    verdict: Verdict | None = None  # the tuned kernel's full verdict (every seed), when it changed
     records: list[PointRecord] = field(default_factory=list)
 
     @property

@@ -35,7 +35,10 @@ from hawk.targets.tuning import Knob, Point, PointTimer, PointTiming, Tunable, T
 from hawk.tasks.task import Task
 from hawk.tune.records import PointRecord, TuneResult
 
-DEFAULT_BUDGET = 40  # simulated points: ~1 s each for a vector kernel, ~7 s for a 1024^3 matmul
+# The tuner's budget, one setting wherever it is asked for (`hawk tune --budget`, `--tune-budget` per correct
+# kernel of the loop, the MCP tool): simulated points, ~1 s each for a vector kernel, ~7 s for a 1024^3
+# matmul, so ~30 s for a vector kernel on 2 cores.
+TUNE_BUDGET = 24
 VERIFY_TRIES = 3
 GRID_MAX = 20000  # spaces up to this many points are enumerated (to see whether a grid fits the budget)
 POINTS_PER_CHILD = 2  # points per worker per TPE batch: the sampler learns between batches, slots stay busy
@@ -136,7 +139,7 @@ def tune(
     task: Task,
     target: Target,
     *,
-    budget: int = DEFAULT_BUDGET,
+    budget: int = TUNE_BUDGET,
     workers: int = 2,
     eval_options: EvalOptions | None = None,
     seed: int = 0,
@@ -285,7 +288,7 @@ def _verify(search: _Search, result: TuneResult, original: Point, eval_options, 
             rec.status = "verified"
             result.source, result.changed = candidate, True
             result.after_us = verdict.perf.time_us
-            result.verdict = verdict.to_dict()
+            result.verdict = verdict
             result.roofline_us = verdict.perf.roofline_us or result.roofline_us
             log(f"  tune: verified {rec.time_us} us on every seed")
             return

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hawk import config
 from hawk.targets.ascend_pypto import harvest
-from hawk.targets.sandbox import start_child, stop_child
+from hawk.targets.sandbox import LiveChild, start_child, stop_child
 
 KERNEL_TIMEOUT_S = 180.0  # one kernel's compile + simulation, watched inside the child
 CHILD_MEMORY_MB = 16384
@@ -96,7 +96,7 @@ class _Slot:
 
     def __init__(self, workdir: Path, kernel_timeout_s: float) -> None:
         self.workdir, self.kernel_timeout_s = workdir, kernel_timeout_s
-        self.proc: subprocess.Popen | None = None
+        self.child: LiveChild | None = None
         self.starts = 0
         self.events_path = self.plog = workdir
 
@@ -110,24 +110,25 @@ class _Slot:
                    "kernel_timeout_s": self.kernel_timeout_s}  # fmt: skip
         req_path = self.workdir / f"request{self.starts}.json"
         req_path.write_text(json.dumps(request))
-        self.proc = start_child(
+        self.child = start_child(
             [sys.executable, "-m", "hawk.targets.ascend_pypto.perf_child", str(req_path)], cwd=self.workdir,
             env=child_env(self.plog), memory_limit_mb=CHILD_MEMORY_MB, log_path=self.workdir / f"child{self.starts}.log",
         )  # fmt: skip
 
     def stop(self) -> None:
-        if self.proc is not None:
-            stop_child(self.proc)
-            self.proc = None
+        if self.child is not None:
+            stop_child(self.child)
+            self.child = None
 
     def run_one(self, k: PerfKernel, deadline: float | None) -> KernelTime:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.child is None or self.child.proc.poll() is not None:
             self.stop()
             self.start()
-        assert self.proc is not None and self.proc.stdin is not None
+        assert self.child is not None and self.child.proc.stdin is not None
+        proc = self.child.proc
         try:
-            self.proc.stdin.write((json.dumps(k.__dict__) + "\n").encode())
-            self.proc.stdin.flush()
+            proc.stdin.write((json.dumps(k.__dict__) + "\n").encode())
+            proc.stdin.flush()
         except OSError:  # the child died between kernels
             self.stop()
             return KernelTime(error="the simulation child died before this kernel")
@@ -142,8 +143,8 @@ class _Slot:
             done = next((ev for ev in events if ev.get("event") == "done"), None)
             if done is not None:
                 return self._result(k, done)
-            if self.proc.poll() is not None:  # died inside the kernel (or before it)
-                rc = self.proc.returncode
+            if proc.poll() is not None:  # died inside the kernel (or before it)
+                rc = proc.returncode
                 text = self._log_text(k)
                 how = (f"ran out of time ({self.kernel_timeout_s:.0f} s per kernel)" if "Timeout (" in text[:2000]
                        else f"crashed ({_signal_name(rc)})")  # fmt: skip
@@ -168,9 +169,9 @@ class _Slot:
             res.time_us, res.error = t_us, None
             return res
         res.error = done.get("error") or "the simulator printed no End-to-End time"
-        if not done.get("ok"):  # the child ends after a failure; wait for it so its plog is complete
+        if not done.get("ok") and self.child is not None:  # the child ends after a failure: wait for its plog
             try:
-                self.proc.wait(timeout=30)
+                self.child.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 pass
             self.stop()

@@ -25,11 +25,11 @@ from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool, child_env
 from hawk.targets.ascend_pypto.profile import critical_chain
 from hawk.targets.ascend_pypto.spec import ascend_a2a3_spec
 from hawk.targets.ascend_pypto.static_check import check_source, kernel_pass_options
-from hawk.targets.base import Availability, HardwareSpec, TargetBase
-from hawk.targets.common import Finding, read_json, source_lines
+from hawk.targets.base import Availability, HardwareSpec
+from hawk.targets.common import Finding, source_lines
 from hawk.targets.judging import (
+    WorkerResult,
     add_stress,
-    child_failure,
     correctness,
     roofline_us,
     seed_check,
@@ -38,9 +38,10 @@ from hawk.targets.judging import (
     settle,
     signature_bytes,
     signature_counts,
+    worker_failure,
 )
-from hawk.targets.pipeline import Job
-from hawk.targets.sandbox import run_child
+from hawk.targets.pipeline import Job, TargetBase
+from hawk.targets.sandbox import ChildResult, run_child
 from hawk.targets.stress import scaled
 from hawk.targets.tuning import PointTiming
 from hawk.targets.verdict import Correctness, ErrorContext, Perf, SeedCheck, SourceLine, Status, Verdict
@@ -107,9 +108,9 @@ class AscendPyptoTarget(TargetBase):
             log_path=workdir / "worker.log",
         )  # fmt: skip
         verdict.artifacts.log = str(child.log_path)
-        result = read_json(workdir / "result.json")
+        result = WorkerResult.read(workdir / "result.json")
         self._judge(verdict, child, result, job)
-        verdict.timings.update({k: round(v, 3) for k, v in result.get("timings", {}).items()})
+        verdict.timings.update({k: round(v, 3) for k, v in result.timings.items()})
 
     def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
         """One simulated single-op kernel per PyTorch op of the reference (see eager.py); mode sim only."""
@@ -134,10 +135,9 @@ class AscendPyptoTarget(TargetBase):
         for path in job.workdir.glob("output/*/tensor"):
             shutil.rmtree(path, ignore_errors=True)
 
-    def _judge(self, verdict: Verdict, child, result: dict, job: Job) -> None:
+    def _judge(self, verdict: Verdict, child: ChildResult, result: WorkerResult, job: Job) -> None:
         source, workdir, seeds = job.candidate, job.workdir, job.seeds
-        outcome = result.get("outcome")
-        stage = result.get("stage", "start")
+        outcome, message, lines = result.outcome, result.message, result.lines
         stdout = child.log_path.read_text(errors="replace") if child.log_path.exists() else ""
         hw = harvest.hardware_reason(workdir / "ascend_log")
         if hw is not None and hw.constraint is None and outcome != "compile_error":
@@ -156,19 +156,9 @@ class AscendPyptoTarget(TargetBase):
                     ctx.lines = _lines_calling(source, hw.op)
             return ctx
 
-        if child.timed_out or outcome is None:  # hung, or died without finishing: pypto or the candidate
-            verdict.status, kind, message = child_failure(child, stage, stdout)
-            verdict.error = error(kind, message)
-            return
-        message = str(result.get("message", ""))
-        lines = result.get("lines") or []
-        if outcome == "harness_error":
-            verdict.status = Status.RUNTIME_ERROR
-            verdict.error = error("harness", f"Hawk's worker failed: {message}")
-            return
-        if outcome == "invalid":
-            verdict.status = Status.INVALID
-            verdict.error = error("contract", message, lines)
+        failure = worker_failure(result, child, stdout)  # hung or dead (pypto or the candidate), invalid, ours
+        if failure is not None:
+            verdict.status, verdict.error = failure.status, error(failure.kind, failure.message, failure.lines)
             return
         if outcome in ("load_error", "compile_error", "reference_error"):
             verdict.status = Status.COMPILE_ERROR
@@ -193,7 +183,9 @@ class AscendPyptoTarget(TargetBase):
             return
 
         verdict.correctness = self._correctness(result, job)
-        verdict.perf = self._perf(workdir, stdout, result)
+        verdict.perf, report = self._perf(workdir, stdout)
+        if report is not None:
+            verdict.artifacts.trace, verdict.artifacts.swimlane = report.trace, report.swimlane
         set_roofline(verdict, self._roofline(result))
         self._set_bound(verdict, result)
         if verdict.perf is None:
@@ -206,8 +198,6 @@ class AscendPyptoTarget(TargetBase):
             verdict.status = Status.RUNTIME_ERROR
             return
         settle(verdict)
-        verdict.artifacts.trace = verdict.perf.__dict__.pop("_trace", None)
-        verdict.artifacts.swimlane = verdict.perf.__dict__.pop("_swimlane", None)
 
     def _locate(self, job: Job, hw: harvest.HardwareReason) -> None:
         """Name the kernel line of the op a capacity failure names: compile again in a child with
@@ -228,25 +218,25 @@ class AscendPyptoTarget(TargetBase):
         hw.line, tile = found
         hw.reason += f"; the op comes from kernel line {hw.line}" + (f" (vector tile {tile})" if tile else "")
 
-    def _judge_npu(self, verdict: Verdict, result: dict, seeds: list[int]) -> None:
+    def _judge_npu(self, verdict: Verdict, result: WorkerResult, seeds: list[int]) -> None:
         """Mode npu: outputs were compared on the host and the kernel timed on the device."""
-        outputs = result.get("outputs", [])
-        rows = result.get("npu_checks", [])
+        outputs = result.outputs
+        rows = result.extra.get("npu_checks", [])
         checks = [seed_check(seed, [r for r in rows if r["seed"] == seed], outputs) for seed in seeds]
         verdict.correctness = correctness(seeds, checks, outputs)
-        verdict.perf = Perf(time_us=result.get("npu_time_us"),
+        verdict.perf = Perf(time_us=result.extra.get("npu_time_us"),
                             eager_note="eager baseline is simulated; not compared with device time")  # fmt: skip
         set_roofline(verdict, self._roofline(result))  # no calibrated bound: it was measured on the simulator
         settle(verdict)
 
-    def _roofline(self, result: dict) -> float | None:
+    def _roofline(self, result: WorkerResult) -> float | None:
         """The reference's bytes moved and matmul FLOPs (recorded by the worker) over this chip's peaks."""
-        read, written = signature_bytes(result.get("signature", []))
-        return roofline_us(read, written, int(result.get("matmul_flops", 0)), self.spec())
+        read, written = signature_bytes(result.signature)
+        return roofline_us(read, written, int(result.extra.get("matmul_flops", 0)), self.spec())
 
-    def _set_bound(self, verdict: Verdict, result: dict) -> None:
+    def _set_bound(self, verdict: Verdict, result: WorkerResult) -> None:
         """The calibrated bound (hawk/targets/bound.py); without a calibration the verdict keeps the roofline only."""
-        if verdict.perf is None or not result.get("signature"):
+        if verdict.perf is None or not result.signature:
             return
         from hawk.targets.ascend_pypto.calibrate import CalibrationError, calibration
 
@@ -255,9 +245,9 @@ class AscendPyptoTarget(TargetBase):
         except (CalibrationError, OSError) as exc:
             verdict.perf.note = "; ".join(filter(None, [verdict.perf.note, f"no calibrated bound: {exc}"[:300]]))
             return
-        read, written = signature_bytes(result["signature"])
-        n_in, n_out = signature_counts(result["signature"])
-        flops = int(result.get("matmul_flops", 0))
+        read, written = signature_bytes(result.signature)
+        n_in, n_out = signature_counts(result.signature)
+        flops = int(result.extra.get("matmul_flops", 0))
         set_bound(
             verdict, cal.bound_us(read, written, flops, n_in, n_out), cal.parts(read, written, flops, n_in, n_out)
         )
@@ -271,10 +261,10 @@ class AscendPyptoTarget(TargetBase):
         log(cal.describe())
         return {"calibrate_s": round(time.perf_counter() - started, 1)}
 
-    def _correctness(self, result: dict, job: Job) -> Correctness:
+    def _correctness(self, result: WorkerResult, job: Job) -> Correctness:
         """Every output of every seed and stress case is compared with its golden at that output's
         own tolerance (from the calculator's saved tensors)."""
-        workdir, seeds, outputs = job.workdir, job.seeds, result.get("outputs", [])
+        workdir, seeds, outputs = job.workdir, job.seeds, result.outputs
         checks = []
         for seed in seeds:
             rows, missing = self._compared(workdir / "verify" / f"seed{seed}", outputs)
@@ -285,7 +275,7 @@ class AscendPyptoTarget(TargetBase):
         corr = correctness(seeds, checks, outputs)
         stress = []
         cases = {c["name"]: c for c in job.stress}
-        for case in result.get("stress", []):
+        for case in result.stress:
             if "verify_dir" in case:  # Hawk's comparison only: pypto's verifier has the seeds' absolute tolerance
                 case_outputs = scaled(outputs, cases.get(case["name"], {}))
                 rows, missing = self._compared(Path(case["verify_dir"]), case_outputs, trust_verifier=False)
@@ -317,11 +307,12 @@ class AscendPyptoTarget(TargetBase):
             )
         return compared, ""
 
-    def _perf(self, workdir: Path, stdout: str, result: dict) -> Perf | None:
+    def _perf(self, workdir: Path, stdout: str) -> tuple[Perf | None, harvest.SimReport | None]:
+        """The profile, and the simulator's report (its trace and swimlane become the verdict's artifacts)."""
         time_us, util = harvest.sim_summary(stdout)
         out = harvest.sim_output_dir(workdir)
         if time_us is None or out is None:
-            return None
+            return None, None
         report = harvest.sim_report(out)
         perf = Perf(
             time_us=time_us,
@@ -335,9 +326,7 @@ class AscendPyptoTarget(TargetBase):
             perf.critical_chain = critical_chain(out, time_us)
         except (OSError, ValueError, KeyError, TypeError):
             perf.critical_chain = {}
-        perf._trace = report.trace  # type: ignore[attr-defined]
-        perf._swimlane = report.swimlane  # type: ignore[attr-defined]
-        return perf
+        return perf, report
 
 
 class PyptoTimer:

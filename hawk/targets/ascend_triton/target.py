@@ -30,11 +30,20 @@ from hawk.fileio import atomic_write_json
 from hawk.targets.ascend_triton import envs, estimate, rules
 from hawk.targets.ascend_triton import spec as chip
 from hawk.targets.ascend_triton.static_check import check_source
-from hawk.targets.base import Availability, HardwareSpec, TargetBase
+from hawk.targets.base import Availability, HardwareSpec
 from hawk.targets.common import Finding, read_json, source_lines
-from hawk.targets.judging import add_stress, child_failure, correctness, dtype_bytes, roofline_us, seed_check, settle
-from hawk.targets.pipeline import Job
-from hawk.targets.sandbox import run_child
+from hawk.targets.judging import (
+    WorkerResult,
+    add_stress,
+    correctness,
+    dtype_bytes,
+    roofline_us,
+    seed_check,
+    settle,
+    worker_failure,
+)
+from hawk.targets.pipeline import Job, TargetBase
+from hawk.targets.sandbox import ChildResult, run_child
 from hawk.targets.tracing import TRACE_VERSION
 from hawk.targets.verdict import ErrorContext, Perf, SeedCheck, Status, Verdict
 from hawk.tasks.task import Task
@@ -101,38 +110,18 @@ class AscendTritonTarget(TargetBase):
             memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "interp.log",
         )  # fmt: skip
         verdict.artifacts.log = str(child.log_path)
-        interp = read_json(workdir / "interp.json")
-        verdict.timings.update({f"interp_{k}": round(v, 3) for k, v in interp.get("timings", {}).items()})
+        interp = WorkerResult.read(workdir / "interp.json")
+        verdict.timings.update({f"interp_{k}": round(v, 3) for k, v in interp.timings.items()})
         verdict.timings["interp_wall_s"] = round(child.wall_s, 3)
 
         # 2. real compile of what was launched ------------------------------------------------------
-        launches = _unique(interp.get("launches") or [])
+        launches = _unique(interp.extra.get("launches") or [])
         compiled: dict[str, Any] = {}
         if launches and mode == "cpu":
-            creq = {"workdir": str(workdir), "kernel_file": str(kernel_file), "sku": chip.SKU, "launches": launches,
-                    "torch_site": str(envs.site_packages(envs.TRITON_INTERP))}  # fmt: skip
-            (workdir / "compile_request.json").write_text(json.dumps(creq, indent=1))
-            cchild = run_child(
-                [str(envs.python(envs.TRITON_ASCEND)), str(HERE / "worker_compile.py"),
-                 str(workdir / "compile_request.json")],
-                cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
-                memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
-            )  # fmt: skip
-            compiled = read_json(workdir / "compile.json")
-            verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
-            for entry in compiled.get("launches", []):
-                for k, v in entry.get("timings", {}).items():
-                    verdict.timings[f"compile_{k}"] = round(verdict.timings.get(f"compile_{k}", 0.0) + v, 3)
-            if cchild.timed_out:
-                verdict.status = Status.TIMEOUT
-                verdict.error = ErrorContext(
-                    kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s"
-                )
+            done = self._compile(job, launches, verdict, deadline)
+            if done is None:  # the compile worker timed out or failed: the verdict says so
                 return
-            if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
-                verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
-                                             + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
-                return
+            compiled = done
 
         summaries = self._summaries(compiled, str(kernel_file))
         for i, launch in enumerate(launches):
@@ -151,10 +140,37 @@ class AscendTritonTarget(TargetBase):
         if not self._judge_numerics(verdict, child, interp, job):
             return
         if mode == "npu":
-            t = interp.get("npu_time_us")
+            t = interp.extra.get("npu_time_us")
             verdict.perf = Perf(time_us=t, note="measured on the NPU with device events (worker_npu.py)")
         else:
             verdict.perf = self._estimate(launches, summaries, interp)
+
+    def _compile(self, job: Job, launches: list[dict], verdict: Verdict, deadline: float) -> dict[str, Any] | None:
+        """Every launch through triton-ascend's real compiler (worker_compile.py, in the triton-ascend env);
+        what it recorded, or None when it timed out or failed (the verdict then says so)."""
+        workdir, opts = job.workdir, job.options
+        creq = {"workdir": str(workdir), "kernel_file": str(job.kernel_file), "sku": chip.SKU, "launches": launches,
+                "torch_site": str(envs.site_packages(envs.TRITON_INTERP))}  # fmt: skip
+        (workdir / "compile_request.json").write_text(json.dumps(creq, indent=1))
+        cchild = run_child(
+            [str(envs.python(envs.TRITON_ASCEND)), str(HERE / "worker_compile.py"), str(workdir / "compile_request.json")],
+            cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
+            memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
+        )  # fmt: skip
+        compiled = read_json(workdir / "compile.json")
+        verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
+        for entry in compiled.get("launches", []):
+            for k, v in entry.get("timings", {}).items():
+                verdict.timings[f"compile_{k}"] = round(verdict.timings.get(f"compile_{k}", 0.0) + v, 3)
+        if cchild.timed_out:
+            verdict.status = Status.TIMEOUT
+            verdict.error = ErrorContext(kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s")
+            return None
+        if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
+            verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
+                                         + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
+            return None
+        return compiled
 
     def eager_baseline(self, job: Job) -> tuple[float | None, str | None] | None:
         """The eager model estimated with the same IR model (mode cpu only: like with like)."""
@@ -184,36 +200,27 @@ class AscendTritonTarget(TargetBase):
             out[int(c["launch_index"])] = summary
         return out
 
-    def _judge_numerics(self, verdict: Verdict, child, interp: dict, job: Job) -> bool:
+    def _judge_numerics(self, verdict: Verdict, child: ChildResult, interp: WorkerResult, job: Job) -> bool:
         """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
-        source, seeds = job.candidate, job.seeds
-        outcome = interp.get("outcome")
-        message = str(interp.get("message", ""))
-        lines = source_lines(source, interp.get("lines") or [])
-        stage = interp.get("stage", "start")
-        if child.timed_out or outcome is None:
-            # The numerics child only interprets: no compile stage to blame for a crash there.
-            status, kind, what = child_failure(child, stage, _read_text(child.log_path) or "",
-                                               "the interpreter process", compiles=False)  # fmt: skip
-            if kind == "crash":
-                what += " (out-of-bounds stores can corrupt the heap)"
-            verdict.status, verdict.error = status, ErrorContext(kind=kind, message=what)
+        source, seeds, message = job.candidate, job.seeds, interp.message
+        lines = source_lines(source, interp.lines)
+        # The numerics child only interprets: no compile stage to blame for a crash there.
+        failure = worker_failure(interp, child, _read_text(child.log_path) or "", "the interpreter process",
+                                 compiles=False)  # fmt: skip
+        if failure is not None:
+            what = failure.message + (" (out-of-bounds stores can corrupt the heap)" if failure.kind == "crash" else "")
+            verdict.status = failure.status
+            verdict.error = ErrorContext(kind=failure.kind, message=what, lines=source_lines(source, failure.lines))
             return False
-        if outcome == "invalid":
-            verdict.status, verdict.error = Status.INVALID, ErrorContext(kind="contract", message=message, lines=lines)
-            return False
-        if outcome == "load_error":
+        if interp.outcome == "load_error":
             verdict.status = Status.COMPILE_ERROR
             verdict.error = ErrorContext(kind="import", message=message, lines=lines)
             return False
-        if outcome == "harness_error":
-            verdict.error = ErrorContext(kind="harness", message=f"Hawk's worker failed: {message}")
-            return False
-        if outcome == "runtime_error":
+        if interp.outcome == "runtime_error":
             verdict.error = ErrorContext(kind="interpreter", message=message, lines=lines)
             return False
-        outputs = interp.get("outputs", [])
-        rows = {s["seed"]: s["checks"] for s in interp.get("seeds", [])}
+        outputs = interp.outputs
+        rows = {s["seed"]: s["checks"] for s in interp.extra.get("seeds", [])}
         checks = [
             seed_check(seed, rows[seed], outputs)
             if seed in rows
@@ -221,11 +228,13 @@ class AscendTritonTarget(TargetBase):
             for seed in seeds
         ]
         verdict.correctness = correctness(seeds, checks, outputs)
-        add_stress(verdict.correctness, interp.get("stress", []), outputs, job.stress_note, job.stress)
+        add_stress(verdict.correctness, interp.stress, outputs, job.stress_note, job.stress)
         settle(verdict)
         return True
 
-    def _estimate(self, launches: list[dict], summaries: dict[int, estimate.IrSummary], interp: dict) -> Perf | None:
+    def _estimate(
+        self, launches: list[dict], summaries: dict[int, estimate.IrSummary], interp: WorkerResult
+    ) -> Perf | None:
         """Sum of the per-launch estimates, each weighted by how often kernel() launched it."""
         total = 0.0
         pipes: dict[str, float] = {}

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hawk.targets.base import Availability, HardwareSpec, MemoryLevel, TargetBase
+from hawk.targets.base import Availability, HardwareSpec, MemoryLevel
 from hawk.targets.common import Finding, invalid, parse_candidate, source_lines
 from hawk.targets.judging import correctness, set_roofline, settle
-from hawk.targets.pipeline import Job
+from hawk.targets.pipeline import Job, TargetBase
 from hawk.targets.tuning import Knob, Point, PointTiming
 from hawk.targets.verdict import ErrorContext, Perf, SeedCheck, Status, Verdict
 

@@ -118,6 +118,10 @@ def _run(traj: Trajectory, method: Method, runner: StepRunner, strategy: Strateg
                 stop = f"llm error: {exc}"
                 log(f"[{task.id}] step {i}: the model could not be reached ({exc}); stopping, nothing lost")
                 break
+            except TargetUnavailable as exc:
+                stop = f"target unavailable: {exc}"
+                log(f"[{task.id}] step {i}: the target cannot judge here ({exc}); stopping, the step is not kept")
+                break
         strategy.observe(step)
         seen.append(step)
         ratio = (
@@ -130,6 +134,13 @@ def _run(traj: Trajectory, method: Method, runner: StepRunner, strategy: Strateg
         stop = "iterations"
     knowledge = method.after_run(traj.steps, task, stop)
     return _finish(traj.steps, seen, method, strategy.best, stop, meter, out_dir, runner, knowledge)
+
+
+NOT_THE_KERNEL = ("environment", "harness", "task")  # error kinds that say nothing about the candidate
+
+
+class TargetUnavailable(RuntimeError):
+    """The target could not judge a kernel on this machine (its tools are missing)."""
 
 
 def _out_of_budget(budget: Budget, meter: TokenMeter, started: float) -> str:
@@ -146,6 +157,11 @@ def _new_step(i: int, traj: Trajectory, method: Method, runner: StepRunner, stra
     attempt = strategy.next_attempt(i)
     advice = method.advise(attempt)
     step = runner.run(attempt, advice, history(traj.steps))
+    if step.verdict is not None and step.verdict.error is not None and step.verdict.error.kind in NOT_THE_KERNEL:
+        # The target's tools are missing, the task would not load or Hawk itself failed: not the
+        # kernel's fault, so neither a verdict to repair nor a lesson. The step is not written, so a
+        # rerun once the machine is fixed asks again (the exchange and cache keep the reply).
+        raise TargetUnavailable(step.verdict.error.message)
     best_us = strategy.best.verdict.perf.time_us if strategy.best and strategy.best.verdict.perf else None
     method.label(step, attempt, advice, best_us)
     traj.append(step)

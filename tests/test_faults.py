@@ -82,7 +82,7 @@ def _generate_cmd(out: Path, exchange: Path) -> list[str]:
 
 
 def _steps(traj: Path) -> list[tuple[int, str, str | None]]:
-    return [(s.index, s.verdict["status"], s.candidate) for s in Trajectory(traj).steps]
+    return [(s.index, s.status, s.candidate) for s in Trajectory(traj).steps]
 
 
 def test_killed_generate_resumes_to_the_uninterrupted_result(tmp_path: Path) -> None:

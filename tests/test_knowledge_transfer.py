@@ -163,3 +163,18 @@ def test_export_of_the_base_layer_keeps_only_proven_general_items(tmp_path):
         n = store.export_jsonl(tmp_path / "base.jsonl", layer="base")
     lines = [json.loads(x) for x in (tmp_path / "base.jsonl").read_text().splitlines()]
     assert n == 1 and lines[0]["id"] == f"b-{g.id}" and lines[0]["provenance"]["layer"] == "base"
+
+
+def test_the_token_budget_counts_the_methods_own_questions():
+    import time
+
+    from hawk.agent.budget import Budget
+    from hawk.agent.loop import _out_of_budget
+    from hawk.agent.meter import DRAW, LEARN, TokenMeter
+
+    meter = TokenMeter()
+    meter.add(DRAW, 600)
+    budget = Budget(max_tokens=1000)
+    assert _out_of_budget(budget, meter, time.perf_counter()) == ""
+    meter.add(LEARN, 500)  # a rationale and a label asked by method hawk: 1100 tokens in all
+    assert _out_of_budget(budget, meter, time.perf_counter()) == "token budget" and meter.total() == 1100

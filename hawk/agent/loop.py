@@ -144,8 +144,9 @@ class TargetUnavailable(RuntimeError):
 
 
 def _out_of_budget(budget: Budget, meter: TokenMeter, started: float) -> str:
-    """Why the run stops before its next step ("" while it may go on). Tokens: the kernel draws."""
-    if budget.max_tokens is not None and meter.tokens(DRAW) >= budget.max_tokens:
+    """Why the run stops before its next step ("" while it may go on). Tokens: every model call the
+    run made, the method's own questions included (hawk.agent.meter)."""
+    if budget.max_tokens is not None and meter.total() >= budget.max_tokens:
         return "token budget"
     if budget.wall_s is not None and time.perf_counter() - started >= budget.wall_s:
         return "wall-time budget"

@@ -2,7 +2,8 @@
 
 The loop's token budget reads the meter, so a method that asks the model questions of its own
 (rationales, labels, arbitration) is counted where the budget is decided: the stop rule names the
-purposes it charges (today the kernel draws alone, as before; issue 21 widens it).
+purposes it charges: every purpose, so a method's own questions cost it tokens as its kernels do
+(comparisons at equal tokens are then fair to the methods that ask less).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ class TokenMeter:
 
     def tokens(self, *purposes: str) -> int:
         return sum(self.tally(p).tokens for p in purposes)
+
+    def total(self) -> int:
+        """Tokens of every purpose: what the token budget charges."""
+        with self._lock:
+            return sum(t.tokens for t in self.tallies.values())
 
     def metered(self, llm: LLM, purpose: str) -> MeteredLLM:
         return MeteredLLM(llm, self, purpose)

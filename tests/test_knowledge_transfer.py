@@ -178,3 +178,32 @@ def test_the_token_budget_counts_the_methods_own_questions():
     assert _out_of_budget(budget, meter, time.perf_counter()) == ""
     meter.add(LEARN, 500)  # a rationale and a label asked by method hawk: 1100 tokens in all
     assert _out_of_budget(budget, meter, time.perf_counter()) == "token budget" and meter.total() == 1100
+
+
+def test_kb_learn_turns_a_finished_run_of_another_method_into_proven_items(tmp_path):
+    import subprocess
+    import sys
+
+    from hawk import targets
+    from hawk.agent import Budget, run_agent
+    from hawk.llm import ScriptedLLM
+    from hawk.targets.base import EvalOptions
+    from hawk.tasks.task import task_from_file
+
+    from .conftest import EXP_TASK_FILE
+
+    def fake_kernel(tile: int) -> str:
+        return (f"TILE = {tile}\n# fake-time-us: 1000 / TILE + 10\n# fake-overflow: TILE > 128\n\n"
+                "def kernel(x, out):\n    out.move(x.exp())\n")  # fmt: skip
+
+    replies = [f"```python\n{fake_kernel(t)}```" for t in (256, 16)]  # a UB overflow, then its repair
+    budget = Budget(iterations=2, tune_points=0, roofline_stop=None)
+    run_agent(task_from_file(EXP_TASK_FILE), targets.get("fake"), ScriptedLLM(replies), "feedback", tmp_path / "run",
+              budget, EvalOptions(seeds=1), log=lambda m: None)  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "hawk.cli.main", "kb", "learn", str(tmp_path / "run"), "--task",
+                        str(EXP_TASK_FILE), "--target", "fake", "--seeds", "1", "--kb", str(tmp_path / "kb.db")],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0 and "1 new item(s)" in r.stdout, r.stdout + r.stderr
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        (item,) = store.list()
+    assert item.status == "active" and item.provenance["source"] == "run" and "ub_capacity" in item.labels

@@ -167,6 +167,41 @@ def export(path: Path, kb: opt.Kb = None, layer: LayerOption = None) -> None:
     console.print(f"exported {n} items to {path}")
 
 
+@app.command("learn")
+def learn(
+    run: Annotated[Path, typer.Argument(help="a run folder with trajectory.jsonl (hawk generate --out, a bench unit)")],
+    task: opt.TaskRef,
+    target: opt.Target = "ascend-pypto",
+    seeds: opt.Seeds = 3,
+    kb: opt.Kb = None,
+) -> None:
+    """Learn from a finished run of any method: its repairs, speed-ups and tuned kernels become items,
+    each proven on the target again before it is stored (rules label and explain them; no LLM)."""
+    from hawk import targets
+    from hawk.knowledge.synthesis import synthesize_from_steps
+    from hawk.records.trajectory import Trajectory
+    from hawk.targets.base import EvalOptions
+    from hawk.tasks import TaskError, resolve_task
+
+    if not (run / "trajectory.jsonl").is_file():
+        _fail(f"{run}: no trajectory.jsonl (give the folder of a hawk generate run or a bench unit)")
+    try:
+        the_task, the_target = resolve_task(task), targets.get(target)
+    except (TaskError, KeyError) as exc:
+        _fail(str(exc).strip("'\""))
+    options = EvalOptions(seeds=seeds)
+    with _store(kb) as store:
+        try:
+            created = synthesize_from_steps(Trajectory(run / "trajectory.jsonl").steps, the_task, the_target, store,
+                                            run_id=str(run), eval_options=options)  # fmt: skip
+        except ValueError as exc:  # a lesson whose fix is the task's expert kernel: nothing is stored
+            _fail(str(exc))
+    for it in created:
+        console.print(f"{it.id} [{it.status}] {','.join(it.labels) or '-'}: {it.rationale}", highlight=False,
+                      markup=False)  # fmt: skip
+    console.print(f"{len(created)} new item(s) from {run}", highlight=False)
+
+
 @app.command("import")
 def import_cmd(path: Path, kb: opt.Kb = None) -> None:
     """Merge items from JSON lines; duplicates (same signature, labels and fix) are merged, not added."""

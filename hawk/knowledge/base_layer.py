@@ -2,8 +2,10 @@
 
 A fresh install would otherwise know nothing: its store is empty until its own runs teach it. The
 base layer is a JSONL export (package data, `hawk/knowledge/base/base.jsonl`) of items that were
-proven on the target and are general: they helped on two tasks, or they are the tuner's verified
-finds for a knob family. README.md says what it holds and how it was learned.
+proven on the target and transfer (`for_base`): they helped on two tasks, or they fire on a
+structural trigger (a hardware error signature, a knob family the tuner verified). docs/knowledge.md
+says what it holds and how it was learned (`hawk kb learn` over real-model runs, then
+`hawk kb export --layer base`).
 
 It is read-only: when a store is opened with the base layer on, the shipped items are synced into it
 (once per version of the file) marked `provenance.layer = "base"`. Retrieval ranks them with the
@@ -57,16 +59,19 @@ def version(path: Path | None = None) -> int:
 
 
 def for_base(item: KnowledgeItem) -> bool:
-    """Does a user item qualify for the base layer? Proven and general: it helped on two tasks, or it is
-    a tuner find (verified on every seed) or a rule with a structural trigger that helped once applied."""
+    """Does a user item qualify for the base layer? Proven on the target, and either general (it helped
+    on two tasks), or a rule that fires on a structural trigger: a repair keyed on a hardware error
+    signature (the error is the trigger, wherever it recurs), a tuner find (verified on every seed),
+    or a speed-up with structural preconditions that helped once applied."""
     from hawk.knowledge import gating
 
     if item.status != "active" or not item.proof_passed:
         return False
-    if item.general:
+    if item.general or item.provenance.get("source") == "tuner":
         return True
-    helped = item.effect.passes_after >= 1
-    return item.provenance.get("source") == "tuner" or (helped and gating.of(item).structural)
+    if item.trigger.signature:
+        return True
+    return item.effect.passes_after >= 1 and gating.of(item).structural
 
 
 def as_base(item: KnowledgeItem) -> KnowledgeItem:

@@ -96,7 +96,9 @@ def change_keys(before: str, after: str) -> set[str]:
         role = _role(name)
         if role and kind != "reshape":
             keys.add(f"{kind}:{role}")
-    rc, ac = calls_in("\n".join(removed)), calls_in("\n".join(added))
+    # Comments are not code: the tuner's "# tuned (was 8)" mark is no call to `tuned`.
+    rc = calls_in("\n".join(line.split("#", 1)[0] for line in removed))
+    ac = calls_in("\n".join(line.split("#", 1)[0] for line in added))
     keys |= {f"add:{canonical_op(c)}" for c in ac - rc if c not in _PLUMBING}
     keys |= {f"remove:{canonical_op(c)}" for c in rc - ac if c not in _PLUMBING}
     return keys

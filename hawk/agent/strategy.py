@@ -3,7 +3,8 @@
 A strategy sees every finished step (`observe`) and answers what to ask for next (`next_attempt`):
 write a kernel from scratch, repair a failed one, or optimize a correct one. `Chain` is the loop
 as it has always been: repair the last kernel while it fails, otherwise optimize the single best.
-A population strategy (issue 22) keeps several kernels and picks a parent among them instead.
+`Population` (hawk.agent.population, `--search population`) keeps several kernels of different
+structure and picks a parent among them by an upper-confidence rule instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Attempt:
     verdict: Verdict | None = None
     note: str | None = None  # why the previous reply held no usable kernel
     parent: Step | None = None  # the step whose kernel is rewritten (its tuning, for the prompt)
+    structures: tuple[str, ...] = ()  # population search: the kept structures the rewrite must differ from
+    why: str | None = None  # why the strategy chose this parent (logged)
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,16 @@ def test_a_bench_run_from_before_search_existed_still_resumes(tmp_path):
     assert open_manifest(tmp_path, fresh, {"at": "now"})["invocations"] == [{"at": "now"}]
     with pytest.raises(ValueError, match="unknown search 'beam'"):
         Budget(search="beam")
+
+
+def test_generate_and_bench_take_search_and_refuse_an_unknown_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from hawk.cli.main import app
+
+    for command in ("generate", "bench"):
+        assert "--search" in CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+    args = ["generate", "--task", str(EXP_TASK_FILE), "--target", "fake", "--out", str(tmp_path / "run"),
+            "--provider", "exchange", "--exchange-dir", str(tmp_path / "ex"), "--search", "beam"]  # fmt: skip
+    result = CliRunner().invoke(app, args, terminal_width=200)
+    assert result.exit_code != 0 and "unknown search 'beam'" in result.output

@@ -172,3 +172,13 @@ def test_generate_and_bench_take_search_and_refuse_an_unknown_one(tmp_path):
             "--provider", "exchange", "--exchange-dir", str(tmp_path / "ex"), "--search", "beam"]  # fmt: skip
     result = CliRunner().invoke(app, args, terminal_width=200)
     assert result.exit_code != 0 and "unknown search 'beam'" in result.output
+
+
+def test_a_trajectory_from_before_search_json_continues_as_the_chain(fake, tmp_path):
+    chain = Budget(iterations=1, tune_points=0, roofline_stop=None)
+    run_agent(TASK, fake, ScriptedLLM([fenced(SCRIPT[0])]), "feedback", tmp_path, chain, OPTS, log=lambda m: None)
+    (tmp_path / SEARCH_FILE).unlink()
+    llm = ScriptedLLM([fenced(SCRIPT[1])])
+    result = run_agent(TASK, fake, llm, "feedback", tmp_path, population_budget(2), OPTS, log=lambda m: None)
+    assert result.search == "chain" and json.loads((tmp_path / SEARCH_FILE).read_text())["search"] == "chain"
+    assert "Structures Hawk keeps" not in Trajectory(tmp_path / "trajectory.jsonl").steps[1].messages[-1]["content"]

@@ -1,7 +1,7 @@
 """Which search a run uses (`Budget.search`), kept beside its trajectory so a rerun continues it.
 
-A run directory holds `search.json` ({"search": ..., "population": ...}) from its first step on. A
-rerun into it continues with the recorded search even when the command line says otherwise (it
+A run directory holds `search.json` ({"search": ..., "population": ...}), written when a run starts
+with no finished step. A rerun into it that finds finished steps continues with the recorded search even when the command line says otherwise (it
 logs that it does): the trajectory was made by that strategy, and only that strategy replays it
 into the same state. A trajectory from before this file existed was made by the chain.
 """
@@ -31,13 +31,13 @@ def recorded_search(out_dir: Path, budget: Budget, resumed: bool, log: Callable[
     """The budget this run goes on with: its search as recorded in `out_dir` (recorded now if new)."""
     path = Path(out_dir) / SEARCH_FILE
     wanted = {"search": budget.search, "population": budget.population}
+    if not resumed:  # no finished step: the command line decides
+        atomic_write_text(path, json.dumps(wanted) + "\n")
+        return budget
     if path.exists():
         recorded = json.loads(path.read_text())
-    elif resumed:
-        recorded = {"search": "chain", "population": budget.population}  # made before the file existed
-    else:
-        recorded = wanted
-    if not path.exists():
+    else:  # a trajectory made before the file existed: by the chain
+        recorded = {"search": "chain", "population": budget.population}
         atomic_write_text(path, json.dumps(recorded) + "\n")
     population = recorded["search"] == "population"
     if recorded["search"] != wanted["search"] or (population and recorded["population"] != wanted["population"]):

@@ -120,7 +120,9 @@ def test_population_run_asks_for_new_structures_and_records_parents(fake, tmp_pa
     assert structure_of(SCRIPT[1]).shown() in prompt and "x the bound)" in prompt  # the gap to the bound
     assert result.best_time_us == 60.0 and result.search == "population"
     assert json.loads((tmp_path / SEARCH_FILE).read_text()) == {"search": "population", "population": 4}
-    assert json.loads((tmp_path / "summary.json").read_text())["search"] == "population"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["search"] == "population" and [k["step"] for k in summary["kept"]] == [3, 1, 0]  # fastest first
+    assert len({k["structure"] for k in summary["kept"]}) == 3 and summary["kept"][1]["tries"] == 1
 
 
 def test_population_run_stops_on_the_token_budget(fake, tmp_path):

@@ -29,7 +29,7 @@ from hawk.agent.methods import METHODS, Method, MethodOptions, RunParts, make_me
 from hawk.agent.prompts import task_contract
 from hawk.agent.search import make_strategy, recorded_search
 from hawk.agent.step import StepRunner
-from hawk.agent.strategy import Kept, Strategy
+from hawk.agent.strategy import Strategy
 from hawk.llm import LLM, LLMError, UsageLedger
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
@@ -55,6 +55,7 @@ class AgentResult:
     exemplar: str | None = None
     knowledge: dict[str, Any] = field(default_factory=dict)  # method hawk: injected, synthesized, distilled
     search: str = "chain"  # which kernel each step rewrote (Budget.search)
+    kept: list[dict[str, Any]] = field(default_factory=list)  # the strategy's kernels at the end (population: members)
 
     @property
     def passed(self) -> bool:
@@ -137,7 +138,7 @@ def _run(traj: Trajectory, method: Method, runner: StepRunner, strategy: Strateg
             break
         stop = "iterations"
     knowledge = method.after_run(traj.steps, task, stop)
-    return _finish(traj.steps, seen, method, strategy.best, stop, meter, out_dir, runner, knowledge)
+    return _finish(traj.steps, seen, method, strategy, stop, meter, out_dir, runner, knowledge)
 
 
 NOT_THE_KERNEL = ("environment", "harness", "task")  # error kinds that say nothing about the candidate
@@ -177,9 +178,10 @@ def _new_step(i: int, traj: Trajectory, method: Method, runner: StepRunner, stra
     return step
 
 
-def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | None, stop: str, meter: TokenMeter, out_dir: Path,
-            runner: StepRunner, knowledge: dict[str, Any]) -> AgentResult:  # fmt: skip
+def _finish(steps: list[Step], seen: list[Step], method: Method, strategy: Strategy, stop: str, meter: TokenMeter,
+            out_dir: Path, runner: StepRunner, knowledge: dict[str, Any]) -> AgentResult:  # fmt: skip
     """The run's summary, and its files: best_kernel.py, best_verdict.json, summary.json."""
+    best = strategy.best
     perf = best.verdict.perf if best else None
     result = AgentResult(
         task=runner.task.id, method=method.name, steps=len(steps), stop_reason=stop,
@@ -189,7 +191,7 @@ def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | No
         tokens={"total_tokens": meter.tokens(DRAW), **runner.ledger.to_dict().get("run", {})},
         exemplar=method.exemplar_name, sim_points=sum(s.tuning.points_tried for s in seen if s.tuning),
         best_roofline_ratio=perf.roofline_ratio if perf else None, knowledge=knowledge,
-        search=runner.budget.search,
+        search=runner.budget.search, kept=strategy.kept(),
     )  # fmt: skip
     if best:
         (out_dir / "best_kernel.py").write_text(best.source)

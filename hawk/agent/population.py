@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from hawk.agent.budget import POPULATION_SIZE
 from hawk.agent.strategy import Attempt, Kept
@@ -104,6 +105,10 @@ class Population:
                f"{chosen.score(total, self.explore):.3g}, {chosen.tries} tries, mean improvement {chosen.mean:.3g})")  # fmt: skip
         return Attempt(index, "optimize", chosen.kept.source, chosen.kept.verdict, note, parent=chosen.kept.step,
                        structures=self.structure_lines(chosen), why=why)  # fmt: skip
+
+    def kept(self) -> list[dict[str, Any]]:
+        return [{**m.kept.record(), "structure": m.structure.skeleton, "tries": m.tries, "reward": round(m.reward, 4)}
+                for m in sorted(self.members, key=lambda m: m.kept.time_us)]  # fmt: skip
 
     def choose(self) -> Member:
         """The member with the largest UCB1 score (untried first; ties: faster, then earlier)."""

@@ -10,10 +10,10 @@ structure and picks a parent among them by an upper-confidence rule instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from hawk.records.trajectory import Step
-from hawk.targets.verdict import Verdict
+from hawk.targets.verdict import Verdict, bound_gap
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ class Kept:
         perf = self.verdict.perf
         return perf.time_us if perf is not None and perf.time_us is not None else float("inf")
 
+    def record(self) -> dict[str, Any]:
+        return {"step": self.step.index, "time_us": self.verdict.perf.time_us if self.verdict.perf else None,
+                "bound_gap": bound_gap(self.verdict.perf)}  # fmt: skip
+
 
 class Strategy(Protocol):
     best: Kept | None
@@ -52,6 +56,9 @@ class Strategy(Protocol):
 
     def next_attempt(self, index: int) -> Attempt:
         """What step `index` asks of the model."""
+
+    def kept(self) -> list[dict[str, Any]]:
+        """The kernels the strategy keeps at the end, for summary.json (`kept`)."""
 
 
 class Chain:
@@ -68,6 +75,9 @@ class Chain:
             if self.best is None or kept.time_us < self.best.time_us:
                 self.best = kept
         self.last = step
+
+    def kept(self) -> list[dict[str, Any]]:
+        return [self.best.record()] if self.best else []
 
     def next_attempt(self, index: int) -> Attempt:
         last, best = self.last, self.best

@@ -102,7 +102,7 @@ class Population:
         chosen = self.choose()
         total = sum(m.tries for m in self.members)
         why = (f"population: rewriting step {chosen.kept.step.index}'s kernel (UCB1 score "
-               f"{chosen.score(total, self.explore):.3g}, {chosen.tries} tries, mean improvement {chosen.mean:.3g})")  # fmt: skip
+               f"{chosen.score(total, self.explore):.3g}; rewritten {chosen.tries} time(s) before, mean improvement {chosen.mean:.3g})")  # fmt: skip
         return Attempt(index, "optimize", chosen.kept.source, chosen.kept.verdict, note, parent=chosen.kept.step,
                        structures=self.structure_lines(chosen), why=why)  # fmt: skip
 

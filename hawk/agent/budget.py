@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from hawk.tune import TUNE_BUDGET
 
+SEARCHES = ("chain", "population")  # which kernel the next step rewrites (hawk.agent.strategy, .population)
+POPULATION_SIZE = 4  # structures a population search keeps
 ROOFLINE_STOP = 1.2  # stop optimizing once the best kernel is within this factor of the roofline bound
 
 
@@ -20,3 +22,11 @@ class Budget:
     tune_workers: int = 2  # points simulated in parallel by the tuner
     candidates: int = 1  # samples asked per step and judged in parallel; the best is kept
     roofline_stop: float | None = ROOFLINE_STOP  # None: spend every iteration
+    search: str = "chain"  # chain: rewrite the best kernel; population: kept structures, chosen by UCB1
+    population: int = POPULATION_SIZE  # with search population: structures kept
+
+    def __post_init__(self) -> None:
+        if self.search not in SEARCHES:
+            raise ValueError(f"unknown search '{self.search}' (known: {', '.join(SEARCHES)})")
+        if self.population < 1:
+            raise ValueError(f"a population keeps at least one structure (got {self.population})")

@@ -8,7 +8,8 @@ resumes from it.
 
 `run_agent` keeps only the order. What differs between methods (hawk.agent.methods: the prompt's
 extras, what a step and a run leave behind) is the method's; which kernel the next step rewrites
-is the strategy's (hawk.agent.strategy); one step's draw, judging and tuning is hawk.agent.step's;
+is the strategy's (hawk.agent.strategy: the chain; hawk.agent.population: population search, chosen
+by `Budget.search` and recorded beside the trajectory, hawk.agent.search); one step's draw, judging and tuning is hawk.agent.step's;
 every model call is counted by the run's meter (hawk.agent.meter).
 """
 
@@ -26,8 +27,9 @@ from hawk.agent.knowledge import DISTILL_EVERY
 from hawk.agent.meter import DRAW, TokenMeter
 from hawk.agent.methods import METHODS, Method, MethodOptions, RunParts, make_method
 from hawk.agent.prompts import task_contract
+from hawk.agent.search import make_strategy, recorded_search
 from hawk.agent.step import StepRunner
-from hawk.agent.strategy import Chain, Kept, Strategy
+from hawk.agent.strategy import Strategy
 from hawk.llm import LLM, LLMError, UsageLedger
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
@@ -52,6 +54,8 @@ class AgentResult:
     best_roofline_ratio: float | None = None
     exemplar: str | None = None
     knowledge: dict[str, Any] = field(default_factory=dict)  # method hawk: injected, synthesized, distilled
+    search: str = "chain"  # which kernel each step rewrote (Budget.search)
+    kept: list[dict[str, Any]] = field(default_factory=list)  # the strategy's kernels at the end (population: members)
 
     @property
     def passed(self) -> bool:
@@ -83,14 +87,15 @@ def run_agent(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     traj = Trajectory(out_dir / "trajectory.jsonl")
+    budget = recorded_search(out_dir, budget or Budget(), bool(traj.steps), log)
     meter = TokenMeter()
-    runner = StepRunner(task, target, meter.metered(llm, DRAW), task_contract(task), budget or Budget(), eval_options,
+    runner = StepRunner(task, target, meter.metered(llm, DRAW), task_contract(task), budget, eval_options,
                         ledger or UsageLedger(), log)  # fmt: skip
     parts = RunParts(task, target, out_dir, llm, meter, lambda code, t: target.evaluate(code, t, eval_options),
                      eval_options, log)  # fmt: skip
     chosen = make_method(method, parts, MethodOptions(corpus, knowledge_path, distill_every, ablate_knowledge, base_kb))
     try:
-        return _run(traj, chosen, runner, Chain(), meter, out_dir)
+        return _run(traj, chosen, runner, make_strategy(budget), meter, out_dir)
     finally:
         chosen.close()
 
@@ -133,7 +138,7 @@ def _run(traj: Trajectory, method: Method, runner: StepRunner, strategy: Strateg
             break
         stop = "iterations"
     knowledge = method.after_run(traj.steps, task, stop)
-    return _finish(traj.steps, seen, method, strategy.best, stop, meter, out_dir, runner, knowledge)
+    return _finish(traj.steps, seen, method, strategy, stop, meter, out_dir, runner, knowledge)
 
 
 NOT_THE_KERNEL = ("environment", "harness", "task")  # error kinds that say nothing about the candidate
@@ -156,6 +161,8 @@ def _out_of_budget(budget: Budget, meter: TokenMeter, started: float) -> str:
 def _new_step(i: int, traj: Trajectory, method: Method, runner: StepRunner, strategy: Strategy) -> Step:
     """Ask, judge and tune one step, then write it; the method labels it before and learns after."""
     attempt = strategy.next_attempt(i)
+    if attempt.why:
+        runner.log(f"[{runner.task.id}] step {i}: {attempt.why}")
     advice = method.advise(attempt)
     step = runner.run(attempt, advice, history(traj.steps))
     if step.verdict is not None and step.verdict.error is not None and step.verdict.error.kind in NOT_THE_KERNEL:
@@ -172,9 +179,10 @@ def _new_step(i: int, traj: Trajectory, method: Method, runner: StepRunner, stra
     return step
 
 
-def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | None, stop: str, meter: TokenMeter, out_dir: Path,
-            runner: StepRunner, knowledge: dict[str, Any]) -> AgentResult:  # fmt: skip
+def _finish(steps: list[Step], seen: list[Step], method: Method, strategy: Strategy, stop: str, meter: TokenMeter,
+            out_dir: Path, runner: StepRunner, knowledge: dict[str, Any]) -> AgentResult:  # fmt: skip
     """The run's summary, and its files: best_kernel.py, best_verdict.json, summary.json."""
+    best = strategy.best
     perf = best.verdict.perf if best else None
     result = AgentResult(
         task=runner.task.id, method=method.name, steps=len(steps), stop_reason=stop,
@@ -184,6 +192,7 @@ def _finish(steps: list[Step], seen: list[Step], method: Method, best: Kept | No
         tokens={"total_tokens": meter.tokens(DRAW), **runner.ledger.to_dict().get("run", {})},
         exemplar=method.exemplar_name, sim_points=sum(s.tuning.points_tried for s in seen if s.tuning),
         best_roofline_ratio=perf.roofline_ratio if perf else None, knowledge=knowledge,
+        search=runner.budget.search, kept=strategy.kept(),
     )  # fmt: skip
     if best:
         (out_dir / "best_kernel.py").write_text(best.source)

@@ -93,6 +93,7 @@ def build_messages(
     note: str | None = None,
     history: list[str] | None = None,
     tuning: str | None = None,
+    structures: list[str] | None = None,
 ) -> list[Message]:
     parts = [
         f"# Target: {target.name}\n{target.spec().describe()}",
@@ -120,16 +121,34 @@ def build_messages(
     elif kind == "optimize":
         assert candidate is not None and verdict is not None
         tuned = f"# What Hawk's tuner already did\n{tuning}\n" if tuning else ""
+        title = "The kernel to rewrite (correct; one of the structures kept below)" if structures else (
+            "Your current best kernel (correct)")  # fmt: skip
         parts.append(
-            f"# Your current best kernel (correct)\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
+            f"# {title}\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
             + evidence_section(verdict)
             + tuned
-            + "Make it faster on this hardware while keeping it correct: attack the bottleneck "
-            "(tiling, fusion, core usage)."
-        )
+            + (structures_section(structures) if structures else "Make it faster on this hardware while keeping it "
+               "correct: attack the bottleneck (tiling, fusion, core usage).")
+        )  # fmt: skip
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+
+
+def structures_section(structures: list[str]) -> str:
+    """Population search: the kept structures, and the request for a structurally different variant."""
+    n = len(structures)
+    lines = "\n".join(f"  {i}. {s}" for i, s in enumerate(structures, 1))
+    return (
+        f"# Structures Hawk keeps for this task ({n})\nCorrect kernels of different structure found so far "
+        "(a structure: the ops in evaluation order, the loop nest, the tiling family; tile sizes and pass "
+        f"options are not structure, the tuner searches them):\n{lines}\n"
+        f"Rewrite the kernel shown into a variant that is structurally different from all {n} of these and "
+        "faster, attacking the bottleneck and the gap to the bound above: e.g. fuse passes over global memory, "
+        "split a long reduction across tiles (partial results combined), change the data layout or views, "
+        "change the pipeline depth (how tiles overlap). A kernel that differs only in numbers is not new. "
+        "Keep it correct."
+    )
 
 
 def _shape_run(task: Task) -> str:

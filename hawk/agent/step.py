@@ -67,6 +67,7 @@ class StepRunner:
             knowledge_withheld=[h.item.id for h in advice.withheld],
             tuning=tuning,
             alternatives=_alternatives(completions, parsed, verdicts, pick),
+            parent=attempt.parent.index if attempt.parent is not None else None,
         )
 
     def messages(self, attempt: Attempt, advice: Advice, history: list[str]) -> list[Message]:
@@ -74,7 +75,7 @@ class StepRunner:
         return build_messages(
             attempt.kind, self.task, self.target, self.contract, candidate=attempt.candidate, verdict=attempt.verdict,
             exemplar=advice.exemplar, note=attempt.note, history=history, knowledge=advice.text,
-            tuning=tuning_note(tuned),
+            tuning=tuning_note(tuned), structures=list(attempt.structures),
         )  # fmt: skip
 
     def _draw(self, messages: list[Message], index: int) -> list[Completion]:

@@ -3,16 +3,17 @@
 A strategy sees every finished step (`observe`) and answers what to ask for next (`next_attempt`):
 write a kernel from scratch, repair a failed one, or optimize a correct one. `Chain` is the loop
 as it has always been: repair the last kernel while it fails, otherwise optimize the single best.
-A population strategy (issue 22) keeps several kernels and picks a parent among them instead.
+`Population` (hawk.agent.population, `--search population`) keeps several kernels of different
+structure and picks a parent among them by an upper-confidence rule instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from hawk.records.trajectory import Step
-from hawk.targets.verdict import Verdict
+from hawk.targets.verdict import Verdict, bound_gap
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Attempt:
     verdict: Verdict | None = None
     note: str | None = None  # why the previous reply held no usable kernel
     parent: Step | None = None  # the step whose kernel is rewritten (its tuning, for the prompt)
+    structures: tuple[str, ...] = ()  # population search: the kept structures the rewrite must differ from
+    why: str | None = None  # why the strategy chose this parent (logged)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class Kept:
         perf = self.verdict.perf
         return perf.time_us if perf is not None and perf.time_us is not None else float("inf")
 
+    def record(self) -> dict[str, Any]:
+        return {"step": self.step.index, "time_us": self.verdict.perf.time_us if self.verdict.perf else None,
+                "bound_gap": bound_gap(self.verdict.perf)}  # fmt: skip
+
 
 class Strategy(Protocol):
     best: Kept | None
@@ -49,6 +56,9 @@ class Strategy(Protocol):
 
     def next_attempt(self, index: int) -> Attempt:
         """What step `index` asks of the model."""
+
+    def kept(self) -> list[dict[str, Any]]:
+        """The kernels the strategy keeps at the end, for summary.json (`kept`)."""
 
 
 class Chain:
@@ -65,6 +75,9 @@ class Chain:
             if self.best is None or kept.time_us < self.best.time_us:
                 self.best = kept
         self.last = step
+
+    def kept(self) -> list[dict[str, Any]]:
+        return [self.best.record()] if self.best else []
 
     def next_attempt(self, index: int) -> Attempt:
         last, best = self.last, self.best

@@ -221,7 +221,7 @@ def open_manifest(out: Path, fresh: dict[str, Any], invocation: dict[str, Any]) 
         except (OSError, ValueError) as exc:
             raise BenchError(f"{path} is unreadable ({exc}); use another --out or repair it") from None
         for key in _FIXED:
-            if json.dumps(old.get(key), sort_keys=True) != json.dumps(fresh.get(key), sort_keys=True):
+            if json.dumps(_settled(key, old.get(key)), sort_keys=True) != json.dumps(fresh.get(key), sort_keys=True):
                 raise BenchError(
                     f"{out} holds a run with another {key} ({json.dumps(old.get(key))[:200]}); "
                     "results would not be comparable: use another --out"
@@ -238,6 +238,14 @@ def open_manifest(out: Path, fresh: dict[str, Any], invocation: dict[str, Any]) 
     merged.setdefault("invocations", []).append(invocation)
     write_json(path, merged)
     return merged
+
+
+def _settled(key: str, recorded: Any) -> Any:
+    """A recorded setting as this version writes it: a budget from before a field existed has its default
+    (the behaviour it ran with), so such a run still resumes."""
+    if key == "budget" and isinstance(recorded, dict):
+        return {**_jsonable(Budget()), **recorded}
+    return recorded
 
 
 def read_manifest(out: Path) -> dict[str, Any]:

@@ -211,6 +211,13 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def search_text(budget: dict[str, Any]) -> str:
+    """Which kernel each step rewrote (a run from before `search` existed used the chain)."""
+    if budget.get("search") == "population":
+        return f"search population ({budget.get('population')} structures, UCB1)"
+    return "search chain"
+
+
 def render_markdown(s: dict[str, Any]) -> str:
     run = s["run"]
     budget = run["budget"] or {}
@@ -220,8 +227,8 @@ def render_markdown(s: dict[str, Any]) -> str:
         f"- Kernels written by: **{run['model']}**",
         f"- Methods: {', '.join(run['methods'])}; {len(run['tasks'] or [])} tasks x {run['samples']} sample(s)",
         f"- Budget per unit (same for every method): {budget.get('iterations')} iterations, "
-        f"token budget {budget.get('max_tokens') or 'none'}, wall budget {budget.get('wall_s') or 'none'} s; "
-        f"{(run['eval'] or {}).get('seeds')} seeds per evaluation",
+        f"token budget {budget.get('max_tokens') or 'none'}, wall budget {budget.get('wall_s') or 'none'} s, "
+        f"{search_text(budget)}; {(run['eval'] or {}).get('seeds')} seeds per evaluation",
         f"- Times: {run['timing']}",
         f"- Hawk {run['hawk_version']}, commit {(run['git'] or {}).get('commit', 'unknown')}, started {run['started']}",
         "",
@@ -356,7 +363,8 @@ def render_html(s: dict[str, Any], data: RunData) -> str:
             ("suite / target", f"{run['suite']} / {run['target']}"),
             ("samples per (method, task)", run["samples"]),
             ("budget per unit (every method)", f"{budget.get('iterations')} iterations, token budget "
-             f"{budget.get('max_tokens') or 'none'}, wall budget {budget.get('wall_s') or 'none'} s"),
+             f"{budget.get('max_tokens') or 'none'}, wall budget {budget.get('wall_s') or 'none'} s, "
+             f"{search_text(budget)}"),
             ("evaluation", json.dumps(run["eval"])),
             ("LLM settings (no secrets)", json.dumps(run["llm"])),
             ("hawk", f"{run['hawk_version']}, git {json.dumps(run['git'])}"),

@@ -120,6 +120,17 @@ class SearchArgs:
     roofline_stop: Annotated[
         float, typer.Option("--roofline-stop", min=0.0, help="stop once best/roofline <= this (0: never stop early)")
     ] = 1.2
+    search: Annotated[
+        str,
+        typer.Option(
+            "--search",
+            help="chain: rewrite the best kernel; population: keep kernels of distinct "
+            "structure, rewrite the one UCB1 picks (docs/tuning.md)",
+        ),
+    ] = "chain"
+    population: Annotated[
+        int, typer.Option("--population", min=1, help="with --search population: structures kept")
+    ] = 4
 
     def budget(self):
         """The Budget that generate and bench record and run with."""
@@ -127,7 +138,8 @@ class SearchArgs:
 
         return Budget(self.iterations, self.token_budget, self.wall_budget, tune_points=self.tune_budget,
                       tune_workers=self.tune_workers, candidates=self.candidates,
-                      roofline_stop=self.roofline_stop or None)  # fmt: skip
+                      roofline_stop=self.roofline_stop or None, search=self.search,
+                      population=self.population)  # fmt: skip
 
 
 def _group_decorator(group: type, into: str):

@@ -87,6 +87,8 @@ class Step:
     tuning: Tuning | None = None
     # With `candidates` > 1: the other samples of this step; the step's own fields hold the best one.
     alternatives: list[Sample] = field(default_factory=list)
+    # The step whose kernel this one rewrote (repair: the failed one; optimize: the kept parent).
+    parent: int | None = None
 
     @property
     def status(self) -> str:

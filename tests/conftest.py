@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The knowledge layer shipped with Hawk stays out of tests that do not ask for it (their retrievals
+# and prompts are exact); tests of the base layer pass its file explicitly. Child processes inherit it.
+os.environ.setdefault("HAWK_BASE_KB", "0")
 
 from hawk.agent.demo import TASK_FILE as EXP_TASK_FILE  # exp(x) * y + x, 256 x 512 fp32: shared with `hawk demo`
 

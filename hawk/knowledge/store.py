@@ -8,6 +8,7 @@ parallel runs are not lost. Items are never deleted: pruning and merging are sta
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -72,6 +73,8 @@ class KnowledgeStore:
         synced in and seen; without it, base items a store already holds are invisible to listing,
         retrieval and distillation."""
         self.path = Path(path) if path else default_path()
+        if base is True and os.environ.get("HAWK_BASE_KB", "1") == "0":
+            base = False  # configuration: the test suite runs without the shipped layer unless a test asks
         self.layers: tuple[str, ...] = ("base", "user") if base else ("user",)
         # Embedding vectors read from this store (hawk.knowledge.retrieval): a vector never changes for
         # its key, and there is one key per item text and embedder, so this is bounded by the store.

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from hawk.knowledge import gating
+import hawk.knowledge.gating as gating
 from hawk.knowledge.embedding import Embedder, default_embedder
 from hawk.knowledge.facts import Facts, code_facts
 from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, normalize_error

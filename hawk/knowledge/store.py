@@ -91,7 +91,7 @@ class KnowledgeStore:
             self.conn.close()
             raise StoreError(f"{self.path} is not a usable Hawk knowledge store ({exc})") from None
         if base:
-            from hawk.knowledge import base_layer
+            import hawk.knowledge.base_layer as base_layer
 
             base_layer.sync(self, base if isinstance(base, Path) else None)
 
@@ -308,7 +308,7 @@ class KnowledgeStore:
     def export_jsonl(self, path: str | Path, layer: str | None = None) -> int:
         """Write the items (of one layer) as JSON lines. `layer="base"`: a new base file, made of the
         user items that qualify (hawk.knowledge.base_layer.for_base) plus the base items already here."""
-        from hawk.knowledge import base_layer
+        import hawk.knowledge.base_layer as base_layer
 
         if layer == base_layer.BASE:
             mine = [base_layer.as_base(it) for it in self.list(layer=base_layer.USER) if base_layer.for_base(it)]

@@ -168,6 +168,36 @@ class _Query:
         return cls(labels, boost, text)
 
 
+def _ranked(store: KnowledgeStore, embedder: Embedder, code: str, items: list[KnowledgeItem],
+            checks: dict[str, gating.Check], query: _Query, k: int) -> list[Hit]:  # fmt: skip
+    """Every item scored on both axes at once (matrix-vector products); Hit records for the best k."""
+    q_vec = embedder.embed([query.text])[0] if query.text else None
+    i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
+    bm25 = store.search_code(code, limit=max(50, len(items)))
+    top = max(bm25.values(), default=0.0)
+    syn = np.array([bm25.get(it.id, 0.0) for it in items]) / top if top > 0 else np.zeros(len(items))
+    lab = _cosines(np.stack([_label_vector(it.labels, query.boost) for it in items]), query.label_vector)
+    txt = np.clip(_cosines(i_vecs, q_vec), 0.0, None) if q_vec is not None else np.zeros(len(items))
+    sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if query.labels else txt
+    prior = np.array([effect_prior(it) for it in items])
+    score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
+    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
+    return [
+        Hit(
+            items[i],
+            float(syn[i]),
+            float(sem[i]),
+            float(lab[i]),
+            float(txt[i]),
+            float(score[i]),
+            "",
+            float(prior[i]),
+            checks[items[i].id],
+        )  # fmt: skip
+        for i in order[:k]
+    ]
+
+
 def _explain(hits: list[Hit], store: KnowledgeStore, embedder: Embedder, q_labels: list[str],
              q_tokens: set[str]) -> None:  # fmt: skip
     """Each hit's `why`. Only for the returned hits: reading an item's indexed tokens scans the FTS table."""
@@ -218,34 +248,8 @@ def retrieve(
     if verdict is None and q_facts.bottleneck:  # before the first attempt: the predicted bottleneck
         verdict = {"status": "pass", "target": target, "perf": {"bottleneck": q_facts.bottleneck, "pipes": {}}}
     query = _Query.of(verdict, error_text, target, extra_labels)
-    q_vec = embedder.embed([query.text])[0] if query.text else None
-    i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
-
-    # Both axes for every item at once (matrix-vector products), then Hit records for the best k only.
-    bm25 = store.search_code(code, limit=max(50, len(items)))
-    top = max(bm25.values(), default=0.0)
-    syn = np.array([bm25.get(it.id, 0.0) for it in items]) / top if top > 0 else np.zeros(len(items))
-    lab = _cosines(np.stack([_label_vector(it.labels, query.boost) for it in items]), query.label_vector)
-    txt = np.clip(_cosines(i_vecs, q_vec), 0.0, None) if q_vec is not None else np.zeros(len(items))
-    sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if query.labels else txt
-    prior = np.array([effect_prior(it) for it in items])
-    score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
-    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
-    hits = [
-        Hit(
-            items[i],
-            float(syn[i]),
-            float(sem[i]),
-            float(lab[i]),
-            float(txt[i]),
-            float(score[i]),
-            "",
-            float(prior[i]),
-            checks[items[i].id],
-        )  # fmt: skip
-        for i in order[:k]
-        if score[i] >= min_score
-    ]
+    hits = _ranked(store, embedder, code, items, checks, query, k)
+    hits = [h for h in hits if h.score >= min_score]
     _explain(hits, store, embedder, query.labels, set(code_tokens(code).split()))
     if record:
         for hit in hits[:k]:

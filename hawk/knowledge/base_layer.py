@@ -55,7 +55,7 @@ def version(path: Path | None = None) -> int:
 def for_base(item: KnowledgeItem) -> bool:
     """Does a user item qualify for the base layer? Proven and general: it helped on two tasks, or it is
     a tuner find (verified on every seed) or a rule with a structural trigger that helped once applied."""
-    import hawk.knowledge.gating as gating
+    from hawk.knowledge import gating
 
     if item.status != "active" or not item.proof_passed:
         return False

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hawk.bench import metrics as M
-from hawk.bench import plots
+import hawk.bench.metrics as M
+import hawk.bench.plots as plots
 from hawk.bench.ablation import ablation
 from hawk.bench.ablation import html as ablation_html
 from hawk.bench.ablation import markdown as ablation_markdown

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hawk.bench.plan import (
     BenchConfig,
     BenchError,
+    WorkUnit,
     config_tasks,
     manifest_for,
     open_manifest,
@@ -30,6 +31,9 @@ from hawk.bench.plan import (
 from hawk.bench.unit import ExpertSpec, UnitRecord, UnitSpec, execute, is_done
 from hawk.llm import LLMSettings
 from hawk.tasks.suite import expert_for
+
+if TYPE_CHECKING:
+    from hawk.tasks.task import Task
 
 
 @dataclass
@@ -69,6 +73,44 @@ def run_bench(
     log: Callable[[str], None] = print,
 ) -> BenchOutcome:
     """Run every unit of `config` not done yet, then return what ran. The report is rendered separately."""
+    _check(config, llm_settings, workers, scripted_replies)
+    suite_name, tasks = config_tasks(config)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    backend = "ray" if ray_address else "local"
+    if workers is None:  # local: one slot; Ray: every slot the cluster has (counted once it is up)
+        workers = (os.cpu_count() or 1) if ray_address == "local" else (1 if backend == "local" else 0)
+    invocation = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "backend": backend, "workers": workers,
+                  "ray_address": ray_address, "pid": os.getpid()}  # fmt: skip
+    open_manifest(out, manifest_for(config, suite_name, tasks, llm_settings.redacted()), invocation)
+    kb = config.resolved_kb_path()
+    if "hawk" in config.methods:  # a bad store must stop the run now, not fail every hawk unit later
+        from hawk.knowledge.store import KnowledgeStore, StoreError
+
+        try:
+            KnowledgeStore(kb).close()
+        except StoreError as exc:
+            raise BenchError(str(exc)) from None
+    units = plan_units(config.methods, tasks, config.samples)
+    todo, skipped = _work(config, llm_settings, scripted_replies, tasks, units, out, kb)
+    slots = f"{workers}" if workers else "all the cluster's"
+    log(f"bench: {len(units)} units ({len(config.methods)} methods x {len(tasks)} tasks x {config.samples} samples), "
+        f"{skipped} already done, {len(todo)} work items to run on {slots} {backend} worker slot(s)")  # fmt: skip
+    outcome = BenchOutcome(out=out, planned=len(units), skipped=skipped, backend=backend, workers=workers)
+    started = time.perf_counter()
+    results = _run_local(todo, workers) if backend == "local" else _run_ray(todo, workers, ray_address)
+    for done, (spec, result) in enumerate(results, 1):
+        key, label = _record(outcome, spec, result, kb)
+        log(f"[{done}/{len(todo)}] {key}: {label}")
+        if progress:
+            progress(done, len(todo), key)
+    outcome.wall_s = time.perf_counter() - started
+    return outcome
+
+
+def _check(config: BenchConfig, llm_settings: LLMSettings, workers: int | None,
+           scripted_replies: dict[str, list[str]] | None) -> None:  # fmt: skip
+    """What makes a run impossible, said before anything is written."""
     if workers is not None and workers < 1:
         raise BenchError(f"--workers must be at least 1, got {workers}")
     if config.samples < 1:
@@ -84,26 +126,12 @@ def run_bench(
         targets.get(config.target)
     except KeyError:
         raise BenchError(f"unknown target '{config.target}' (known: {', '.join(targets.names())})") from None
-    suite_name, tasks = config_tasks(config)
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    backend = "ray" if ray_address else "local"
-    if workers is None:  # local: one slot; Ray: every slot the cluster has (counted once it is up)
-        workers = (os.cpu_count() or 1) if ray_address == "local" else (1 if backend == "local" else 0)
-    invocation = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "backend": backend, "workers": workers,
-                  "ray_address": ray_address, "pid": os.getpid()}  # fmt: skip
-    open_manifest(out, manifest_for(config, suite_name, tasks, llm_settings.redacted()), invocation)
 
+
+def _work(config: BenchConfig, llm_settings: LLMSettings, scripted_replies: dict[str, list[str]] | None,
+          tasks: list[Task], units: list[WorkUnit], out: Path, kb: Path) -> tuple[list[UnitSpec | ExpertSpec], int]:  # fmt: skip
+    """The work items not done yet (the experts' timings first), and how many units were done already."""
     by_id = {t.id: t for t in tasks}
-    kb = config.resolved_kb_path()
-    if "hawk" in config.methods:  # a bad store must stop the run now, not fail every hawk unit later
-        from hawk.knowledge.store import KnowledgeStore, StoreError
-
-        try:
-            KnowledgeStore(kb).close()
-        except StoreError as exc:
-            raise BenchError(str(exc)) from None
-    units = plan_units(config.methods, tasks, config.samples)
     todo: list[UnitSpec | ExpertSpec] = []
     if config.experts:
         for t in tasks:
@@ -119,31 +147,20 @@ def run_bench(
                              eval_options=config.eval_options, llm_settings=llm_settings, kb_path=kb,
                              corpus=config.corpus, swimlane=config.swimlane,
                              ablate_knowledge=config.ablate_knowledge, base_kb=config.base_kb, scripted_replies=scripted_replies))  # fmt: skip
-    slots = f"{workers}" if workers else "all the cluster's"
-    log(f"bench: {len(units)} units ({len(config.methods)} methods x {len(tasks)} tasks x {config.samples} samples), "
-        f"{skipped} already done, {len(todo)} work items to run on {slots} {backend} worker slot(s)")  # fmt: skip
-    outcome = BenchOutcome(out=out, planned=len(units), skipped=skipped, backend=backend, workers=workers)
-    started = time.perf_counter()
-    done = 0
-    results = _run_local(todo, workers) if backend == "local" else _run_ray(todo, workers, ray_address)
-    for spec, result in results:
-        done += 1
-        if isinstance(result, BaseException):  # the worker died (killed, out of memory): nothing it finished is lost
-            key = spec.unit.key if isinstance(spec, UnitSpec) else f"expert/{spec.task.id}"
-            label = f"worker failed ({type(result).__name__}: {result}); the next run resumes it"
-        elif isinstance(result, UnitRecord):
-            outcome.ran.append(result)
-            _append_growth(out, result, kb_snapshot(kb))
-            label = _describe(result)
-            key = result.unit.key
-        else:
-            outcome.experts_ran += 1
-            key, label = f"expert/{result['task']}", f"{result['status']} {result.get('time_us')} us"
-        log(f"[{done}/{len(todo)}] {key}: {label}")
-        if progress:
-            progress(done, len(todo), key)
-    outcome.wall_s = time.perf_counter() - started
-    return outcome
+    return todo, skipped
+
+
+def _record(outcome: BenchOutcome, spec: UnitSpec | ExpertSpec, result: Any, kb: Path) -> tuple[str, str]:
+    """One finished work item into `outcome` (and the knowledge-growth log); its key and progress label."""
+    if isinstance(result, BaseException):  # the worker died (killed, out of memory): nothing it finished is lost
+        key = spec.unit.key if isinstance(spec, UnitSpec) else f"expert/{spec.task.id}"
+        return key, f"worker failed ({type(result).__name__}: {result}); the next run resumes it"
+    if isinstance(result, UnitRecord):
+        outcome.ran.append(result)
+        _append_growth(outcome.out, result, kb_snapshot(kb))
+        return result.unit.key, _describe(result)
+    outcome.experts_ran += 1
+    return f"expert/{result['task']}", f"{result['status']} {result.get('time_us')} us"
 
 
 def _expert_done(path: Path) -> bool:

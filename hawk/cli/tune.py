@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from hawk.cli.tables import print_records
 from hawk.targets.base import EvalOptions
 from hawk.tasks import TaskError, resolve_task
 from hawk.tune import TUNE_BUDGET
+
+if TYPE_CHECKING:
+    from hawk.tune.records import TuneResult
 
 console = Console(soft_wrap=True)  # a message is one line at any width; tables fit the width
 err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the terminal width
@@ -56,6 +59,11 @@ def tune_cmd(
                   roofline_us=roofline, log=lambda m: console.print(m, highlight=False, markup=False))  # fmt: skip
     out_dir = out or kernel.with_name(kernel.stem + ".tune")
     paths = write_outputs(result, out_dir)
+    _print_result(result, paths, top)
+
+
+def _print_result(result: TuneResult, paths: dict[str, Path], top: int) -> None:
+    """The knobs, the best `top` points, and before -> after."""
     for note in result.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
     if result.knobs:

@@ -20,12 +20,8 @@ import hashlib
 import json
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hawk.knowledge.item import KnowledgeItem, now
-
-if TYPE_CHECKING:
-    from hawk.knowledge.store import KnowledgeStore
 
 BASE = "base"
 USER = "user"
@@ -81,31 +77,3 @@ def as_base(item: KnowledgeItem) -> KnowledgeItem:
     data["provenance"] = {**item.provenance, "layer": BASE, "exported": now()}
     data["history"] = [{"at": now(), "event": "exported_to_base", "from_id": item.id}]
     return KnowledgeItem.from_dict(data)
-
-
-def sync(store: KnowledgeStore, path: Path | None = None) -> int:
-    """Bring the store's base layer to the shipped file's version; returns the number of items written.
-
-    A base item already in the store keeps the user's effect counts; one no longer shipped is pruned
-    with that reason (items are never deleted)."""
-    path = path or base_file()
-    ver = version(path)
-    if store.meta("base_version") == ver:
-        return 0
-    shipped = {it.id: it for it in base_items(path)}
-    written = 0
-    with store.transaction():
-        for item in shipped.values():
-            try:
-                mine = store._get(item.id)
-                item.effect, item.proven_tasks = mine.effect, sorted(set(mine.proven_tasks) | set(item.proven_tasks))
-                store._write(item)
-            except KeyError:
-                store._insert(item)
-            written += 1
-        for old in store.list_all_layers():
-            if layer_of(old) == BASE and old.id not in shipped and old.status != "pruned":
-                old.status, old.status_reason = "pruned", "no longer in the shipped base layer"
-                store._write(old, reindex=False)
-        store.set_meta("base_version", ver)
-    return written

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from hawk.knowledge import gating
+import hawk.knowledge.gating as gating
 from hawk.knowledge.embedding import Embedder, default_embedder
 from hawk.knowledge.facts import Facts, code_facts
 from hawk.knowledge.item import PROVEN_STATUSES, KnowledgeItem, normalize_error
@@ -115,6 +115,103 @@ def _embed_cached(store: KnowledgeStore, embedder: Embedder, texts: list[str]) -
     return np.stack(vecs) if vecs else np.zeros((0, 1), dtype=np.float32)  # type: ignore[arg-type]
 
 
+def _candidates(
+    store: KnowledgeStore, statuses: tuple[str, ...], target: str | None, kind: str | None, q_facts: Facts,
+    failing: bool, gate: bool,
+) -> tuple[list[KnowledgeItem], dict[str, gating.Check]]:  # fmt: skip
+    """The items of `statuses` on `target` of `kind`, each with its precondition check; with `gate`,
+    only those whose preconditions the query meets."""
+    checks: dict[str, gating.Check] = {}
+    items = []
+    for status in statuses:
+        for it in store.list(status):
+            if (target is not None and it.target != target) or (kind is not None and _kind(it) != kind):
+                continue
+            checks[it.id] = gating.check(gating.of(it), q_facts, repair_against_error=failing and _kind(it) == "error")
+            if checks[it.id].ok or not gate:
+                items.append(it)
+    return items, checks
+
+
+@dataclass
+class _Query:
+    """The semantic side of a query: its labels, the bottleneck label boosted for a speed-up query,
+    and the text embedded against item texts."""
+
+    labels: list[str]
+    boost: str | None
+    text: str
+
+    @property
+    def label_vector(self) -> np.ndarray:
+        return _label_vector(self.labels, self.boost)
+
+    @classmethod
+    def of(cls, verdict: dict[str, Any] | None, error_text: str | None, target: str | None,
+           extra_labels: list[str] | None) -> _Query:  # fmt: skip
+        perf = (verdict or {}).get("perf") or {}
+        q_target = target or (verdict or {}).get("target")
+        bottleneck_label = labels_for({"perf": {"bottleneck": perf.get("bottleneck")}}, q_target)
+        is_perf = (verdict or {}).get("status") == "pass" and bool(bottleneck_label)
+        labels = labels_for(verdict, q_target)
+        if error_text:
+            extra = labels_for({"error": {"message": error_text}}, q_target)
+            labels = sorted(set(labels) | set(extra), key=list(LABELS).index)
+        if extra_labels:
+            labels = sorted(set(labels) | {lbl for lbl in extra_labels if lbl in LABELS}, key=list(LABELS).index)
+        boost = bottleneck_label[0] if is_perf else None
+        text = _query_text(error_text, verdict, labels)
+        if is_perf:
+            pipes = ", ".join(f"{p} {v:.0f}%" for p, v in sorted(perf.get("pipes", {}).items()))
+            text = f"{perf['bottleneck']} {LABELS[boost]} pipes {pipes}"  # type: ignore[index]
+            text += "".join(f" {LABELS[lbl]}" for lbl in extra_labels or [] if lbl in LABELS and lbl != boost)
+        return cls(labels, boost, text)
+
+
+def _ranked(store: KnowledgeStore, embedder: Embedder, code: str, items: list[KnowledgeItem],
+            checks: dict[str, gating.Check], query: _Query, k: int) -> list[Hit]:  # fmt: skip
+    """Every item scored on both axes at once (matrix-vector products); Hit records for the best k."""
+    q_vec = embedder.embed([query.text])[0] if query.text else None
+    i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
+    bm25 = store.search_code(code, limit=max(50, len(items)))
+    top = max(bm25.values(), default=0.0)
+    syn = np.array([bm25.get(it.id, 0.0) for it in items]) / top if top > 0 else np.zeros(len(items))
+    lab = _cosines(np.stack([_label_vector(it.labels, query.boost) for it in items]), query.label_vector)
+    txt = np.clip(_cosines(i_vecs, q_vec), 0.0, None) if q_vec is not None else np.zeros(len(items))
+    sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if query.labels else txt
+    prior = np.array([effect_prior(it) for it in items])
+    score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
+    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
+    return [
+        Hit(
+            items[i],
+            float(syn[i]),
+            float(sem[i]),
+            float(lab[i]),
+            float(txt[i]),
+            float(score[i]),
+            "",
+            float(prior[i]),
+            checks[items[i].id],
+        )  # fmt: skip
+        for i in order[:k]
+    ]
+
+
+def _explain(hits: list[Hit], store: KnowledgeStore, embedder: Embedder, q_labels: list[str],
+             q_tokens: set[str]) -> None:  # fmt: skip
+    """Each hit's `why`. Only for the returned hits: reading an item's indexed tokens scans the FTS table."""
+    for h in hits:
+        shared_labels = [lbl for lbl in q_labels if lbl in h.item.labels]
+        shared_tokens = sorted(q_tokens & set(store.indexed_tokens(h.item.id).split()))
+        h.why = (
+            f"labels {shared_labels or 'none shared'} (label cos {h.label_score:.2f}); text sim {h.text_score:.2f} "
+            f"({embedder.name}); bm25 {h.syntactic_score:.2f} over {len(shared_tokens)} shared tokens "
+            f"{shared_tokens[:8]}; effect prior {h.prior:.2f} ({h.item.effect.passes_after} passes after "
+            f"{h.item.effect.injected} applied injections); {h.check.describe() if h.check else ''}"
+        )
+
+
 def retrieve(
     store: KnowledgeStore,
     code: str,
@@ -144,77 +241,16 @@ def retrieve(
     ranking, and the ungated baseline of benchmarks/kb_relevance.py). `extra_labels` join the query's."""
     q_facts = code_facts(code).merge(facts) if facts is not None else code_facts(code)
     failing = bool(error_text) or (verdict is not None and verdict.get("status") not in (None, "pass"))
-    checks: dict[str, gating.Check] = {}
-    items = []
-    for status in statuses:
-        for it in store.list(status):
-            if (target is not None and it.target != target) or (kind is not None and _kind(it) != kind):
-                continue
-            checks[it.id] = gating.check(gating.of(it), q_facts, repair_against_error=failing and _kind(it) == "error")
-            if checks[it.id].ok or not gate:
-                items.append(it)
+    items, checks = _candidates(store, statuses, target, kind, q_facts, failing, gate)
     if not items:
         return []
     embedder = embedder or default_embedder()
     if verdict is None and q_facts.bottleneck:  # before the first attempt: the predicted bottleneck
         verdict = {"status": "pass", "target": target, "perf": {"bottleneck": q_facts.bottleneck, "pipes": {}}}
-    perf = (verdict or {}).get("perf") or {}
-    q_target = target or (verdict or {}).get("target")
-    bottleneck_label = labels_for({"perf": {"bottleneck": perf.get("bottleneck")}}, q_target)
-    is_perf = (verdict or {}).get("status") == "pass" and bool(bottleneck_label)
-    q_labels = labels_for(verdict, q_target)
-    if error_text:
-        extra = labels_for({"error": {"message": error_text}}, q_target)
-        q_labels = sorted(set(q_labels) | set(extra), key=list(LABELS).index)
-    if extra_labels:
-        q_labels = sorted(set(q_labels) | {lbl for lbl in extra_labels if lbl in LABELS}, key=list(LABELS).index)
-    boost = bottleneck_label[0] if is_perf else None
-    q_label_vec = _label_vector(q_labels, boost)
-
-    bm25 = store.search_code(code, limit=max(50, len(items)))
-    top = max(bm25.values(), default=0.0)
-    q_tokens = set(code_tokens(code).split())
-    q_text = _query_text(error_text, verdict, q_labels)
-    if is_perf:
-        pipes = ", ".join(f"{p} {v:.0f}%" for p, v in sorted(perf.get("pipes", {}).items()))
-        q_text = f"{perf['bottleneck']} {LABELS[boost]} pipes {pipes}"  # type: ignore[index]
-        q_text += "".join(f" {LABELS[lbl]}" for lbl in extra_labels or [] if lbl in LABELS and lbl != boost)
-    q_vec = embedder.embed([q_text])[0] if q_text else None
-    i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
-
-    # Both axes for every item at once (matrix-vector products), then Hit records for the best k only.
-    syn = np.array([bm25.get(it.id, 0.0) for it in items]) / top if top > 0 else np.zeros(len(items))
-    lab = _cosines(np.stack([_label_vector(it.labels, boost) for it in items]), q_label_vec)
-    txt = np.clip(_cosines(i_vecs, q_vec), 0.0, None) if q_vec is not None else np.zeros(len(items))
-    sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if q_labels else txt
-    prior = np.array([effect_prior(it) for it in items])
-    score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
-    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
-    hits = [
-        Hit(
-            items[i],
-            float(syn[i]),
-            float(sem[i]),
-            float(lab[i]),
-            float(txt[i]),
-            float(score[i]),
-            "",
-            float(prior[i]),
-            checks[items[i].id],
-        )
-        for i in order[:k]
-        if score[i] >= min_score
-    ]
-    # Explanations only for the returned hits: reading an item's indexed tokens scans the FTS table.
-    for h in hits:
-        shared_labels = [lbl for lbl in q_labels if lbl in h.item.labels]
-        shared_tokens = sorted(q_tokens & set(store.indexed_tokens(h.item.id).split()))
-        h.why = (
-            f"labels {shared_labels or 'none shared'} (label cos {h.label_score:.2f}); text sim {h.text_score:.2f} "
-            f"({embedder.name}); bm25 {h.syntactic_score:.2f} over {len(shared_tokens)} shared tokens "
-            f"{shared_tokens[:8]}; effect prior {h.prior:.2f} ({h.item.effect.passes_after} passes after "
-            f"{h.item.effect.injected} applied injections); {h.check.describe() if h.check else ''}"
-        )
+    query = _Query.of(verdict, error_text, target, extra_labels)
+    hits = _ranked(store, embedder, code, items, checks, query, k)
+    hits = [h for h in hits if h.score >= min_score]
+    _explain(hits, store, embedder, query.labels, set(code_tokens(code).split()))
     if record:
         for hit in hits[:k]:
             store.record_effect(hit.item.id, retrieved=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hawk.knowledge import gating
+import hawk.knowledge.gating as gating
 from hawk.knowledge.attribution import change_keys, template
 from hawk.knowledge.facts import calls_in, op_classes
 from hawk.knowledge.item import KnowledgeItem

@@ -94,9 +94,7 @@ class KnowledgeStore:
             self.conn.close()
             raise StoreError(f"{self.path} is not a usable Hawk knowledge store ({exc})") from None
         if base:
-            from hawk.knowledge import base_layer
-
-            base_layer.sync(self, base if isinstance(base, Path) else None)
+            self._sync_base(base if isinstance(base, Path) else None)
 
     def close(self) -> None:
         self.conn.close()
@@ -311,7 +309,7 @@ class KnowledgeStore:
     def export_jsonl(self, path: str | Path, layer: str | None = None) -> int:
         """Write the items (of one layer) as JSON lines. `layer="base"`: a new base file, made of the
         user items that qualify (hawk.knowledge.base_layer.for_base) plus the base items already here."""
-        from hawk.knowledge import base_layer
+        import hawk.knowledge.base_layer as base_layer
 
         if layer == base_layer.BASE:
             mine = [base_layer.as_base(it) for it in self.list(layer=base_layer.USER) if base_layer.for_base(it)]
@@ -352,6 +350,37 @@ class KnowledgeStore:
                 self._event(incoming.id, "imported", {"from": str(path)})
                 counts["added"] += 1
         return counts
+
+    def _sync_base(self, path: Path | None = None) -> int:
+        """Bring the base layer (hawk.knowledge.base_layer) to the shipped file's version; returns the
+        number of items written. A base item already here keeps the user's effect counts; one no
+        longer shipped is pruned with that reason (items are never deleted)."""
+        import hawk.knowledge.base_layer as base_layer
+
+        path = path or base_layer.base_file()
+        ver = base_layer.version(path)
+        if self.meta("base_version") == ver:
+            return 0
+        shipped = {it.id: it for it in base_layer.base_items(path)}
+        written = 0
+        with self.transaction():
+            for item in shipped.values():
+                try:
+                    mine = self._get(item.id)
+                    item.effect, item.proven_tasks = (
+                        mine.effect,
+                        sorted(set(mine.proven_tasks) | set(item.proven_tasks)),
+                    )
+                    self._write(item)
+                except KeyError:
+                    self._insert(item)
+                written += 1
+            for old in self.list_all_layers():
+                if base_layer.layer_of(old) == base_layer.BASE and old.id not in shipped and old.status != "pruned":
+                    old.status, old.status_reason = "pruned", "no longer in the shipped base layer"
+                    self._write(old, reindex=False)
+            self.set_meta("base_version", ver)
+        return written
 
     # --- internals -----------------------------------------------------------------------------
 

@@ -171,22 +171,7 @@ def _catalog_tools(server: MCPServer, hawk: Hawk) -> None:
     @server.tool()
     async def list_targets() -> dict[str, Any]:
         """Hardware targets: whether each runs here and in which mode, and the chip it models."""
-
-        def work() -> dict[str, Any]:
-            out = []
-            for name in hawk.target_names():
-                t = hawk.target(name)
-                spec = t.spec()
-                out.append({
-                    "name": name,
-                    "modes": [asdict(m) for m in t.modes()],
-                    "sku": spec.sku, "cube_cores": spec.cube_cores, "vector_cores": spec.vector_cores,
-                    "memories": {m.name: m.capacity_bytes for m in spec.memories},
-                    "spec": spec.describe(),
-                })  # fmt: skip
-            return {"targets": out, "default": DEFAULT_TARGET}
-
-        return hawk.ws.clean(await anyio.to_thread.run_sync(work))
+        return hawk.ws.clean(await anyio.to_thread.run_sync(lambda: _targets(hawk)))
 
     @server.tool()
     async def list_tasks(
@@ -201,39 +186,54 @@ def _catalog_tools(server: MCPServer, hawk: Hawk) -> None:
         ] = None,  # fmt: skip
     ) -> dict[str, Any]:
         """The tasks of a suite (all suites by default): id, level, category, description."""
-
-        def work() -> dict[str, Any]:
-            if dir is not None:
-                return kernelbench_tasks(hawk, dir)
-            known = suite_names()
-            if suite is not None and suite not in known:
-                raise bad_argument("suite", f"unknown suite {suite!r} (known: {', '.join(known)})")
-            tasks = []
-            for name in [suite] if suite else known:
-                for t in load_suite(name).tasks:
-                    tasks.append({"suite": name, "id": t.id, "level": t.level, "category": t.category,
-                                  "description": t.description})  # fmt: skip
-            return {"tasks": tasks}
-
-        return hawk.ws.clean(await anyio.to_thread.run_sync(work))
+        return hawk.ws.clean(await anyio.to_thread.run_sync(lambda: _tasks(hawk, suite, dir)))
 
     @server.tool()
     async def task_brief(task: TaskRef, target: TargetName = DEFAULT_TARGET) -> dict[str, Any]:
         """What a kernel for TASK must be: the PyTorch reference, the argument contract (names, roles, shapes,
         dtypes in order), the chip's spec and the target's language guide."""
+        return hawk.ws.clean(await anyio.to_thread.run_sync(lambda: _brief(hawk, task, target)))
 
-        def work() -> dict[str, Any]:
-            the_task, the_target = hawk.task(task), hawk.target(target)
-            specs, shapes, dynamic = task_contract(the_task)
-            return {
-                "task": the_task.id, "suite": the_task.suite, "level": the_task.level, "category": the_task.category,
-                "description": the_task.description, "target": the_target.name,
-                "contract": [asdict(s) for s in specs], "contract_text": contract_text(specs, shapes, dynamic), "shapes": shapes,
-                "reference": the_task.source, "spec": the_target.spec().describe(),
-                "guide": the_target.language_guide(), "kernel_contract": "hawk://docs/kernel-contract",
-            }  # fmt: skip
 
-        return hawk.ws.clean(await anyio.to_thread.run_sync(work))
+def _targets(hawk: Hawk) -> dict[str, Any]:
+    out = []
+    for name in hawk.target_names():
+        t = hawk.target(name)
+        spec = t.spec()
+        out.append({
+            "name": name,
+            "modes": [asdict(m) for m in t.modes()],
+            "sku": spec.sku, "cube_cores": spec.cube_cores, "vector_cores": spec.vector_cores,
+            "memories": {m.name: m.capacity_bytes for m in spec.memories},
+            "spec": spec.describe(),
+        })  # fmt: skip
+    return {"targets": out, "default": DEFAULT_TARGET}
+
+
+def _tasks(hawk: Hawk, suite: str | None, dir: str | None) -> dict[str, Any]:
+    if dir is not None:
+        return kernelbench_tasks(hawk, dir)
+    known = suite_names()
+    if suite is not None and suite not in known:
+        raise bad_argument("suite", f"unknown suite {suite!r} (known: {', '.join(known)})")
+    tasks = []
+    for name in [suite] if suite else known:
+        for t in load_suite(name).tasks:
+            tasks.append({"suite": name, "id": t.id, "level": t.level, "category": t.category,
+                          "description": t.description})  # fmt: skip
+    return {"tasks": tasks}
+
+
+def _brief(hawk: Hawk, task: str, target: str) -> dict[str, Any]:
+    the_task, the_target = hawk.task(task), hawk.target(target)
+    specs, shapes, dynamic = task_contract(the_task)
+    return {
+        "task": the_task.id, "suite": the_task.suite, "level": the_task.level, "category": the_task.category,
+        "description": the_task.description, "target": the_target.name,
+        "contract": [asdict(s) for s in specs], "contract_text": contract_text(specs, shapes, dynamic), "shapes": shapes,
+        "reference": the_task.source, "spec": the_target.spec().describe(),
+        "guide": the_target.language_guide(), "kernel_contract": "hawk://docs/kernel-contract",
+    }  # fmt: skip
 
 
 def _evaluate_tool(server: MCPServer, hawk: Hawk) -> None:

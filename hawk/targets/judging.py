@@ -56,6 +56,7 @@ class Failure:
     kind: str  # ErrorContext.kind
     message: str
     lines: list[int] = field(default_factory=list)
+    op: str | None = None  # the op the failure names, where the target found one (pypto's first cause)
 
 
 def worker_failure(

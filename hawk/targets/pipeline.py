@@ -1,12 +1,16 @@
 """The evaluation flow, written once: every target's `evaluate` is this function over its steps.
 
     static check -> mode check -> scratch directory + candidate file -> target.run (sandboxed
-    children, result reading, comparison, correctness, profile) -> eager baseline and speedup ->
-    verdict.json -> clean-up
+    children, then `judge`) -> eager baseline and speedup -> verdict.json -> clean-up
 
-A target supplies the steps (`hawk.targets.base.Steps`): what its static rules reject, how its
-worker runs and how its result is read. The order, the timings, the scratch directory and the
-verdict file are the harness's, so every target's verdict is built the same way.
+    judge: the worker's fate (hung, dead, invalid, Hawk's failure) -> the target's own failure
+    outcomes (load, compile, simulate) -> correctness over the seeds -> stress cases -> performance
+    -> roofline and calibrated bound -> settle (pass, or the first failing seed / stress case)
+
+A target supplies the steps (`Steps` for the flow, `JudgeSteps` for one worker result): what its
+static rules reject, how its worker runs and how its result is read. The order, the timings, the
+scratch directory and the verdict file are the harness's, so every target's verdict is built the
+same way.
 """
 
 from __future__ import annotations
@@ -23,9 +27,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hawk import config
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.common import Finding, slug
-from hawk.targets.judging import set_speedup
+from hawk.targets.judging import (
+    Failure,
+    WorkerResult,
+    add_stress,
+    correctness,
+    set_roofline,
+    set_speedup,
+    settle,
+    worker_failure,
+)
+from hawk.targets.sandbox import ChildResult
 from hawk.targets.stress import stress_cases
-from hawk.targets.verdict import Artifacts, ErrorContext, ShapeResult, Status, Verdict
+from hawk.targets.verdict import Artifacts, ErrorContext, Perf, SeedCheck, ShapeResult, Status, Verdict
 from hawk.tasks.sandboxed import task_spec
 from hawk.tasks.task import TaskError
 
@@ -87,6 +101,66 @@ class Steps(Target, Protocol):
     def cleanup(self, job: Job) -> None:
         """Drop what need not be kept of the scratch directory, once the verdict is written."""
         ...
+
+
+class JudgeSteps(Protocol):
+    """One worker result's target-specific steps in the judging sequence (`judge`); a target makes
+    one per run, holding what it read besides the result (logs, the hardware reason, launches)."""
+
+    process: str  # who died, in a crash's message
+    compiles: bool  # whether a death while loading or compiling is a compile error
+
+    def error(self, failure: Failure) -> ErrorContext:
+        """The verdict's error for a failure, located where the target can (lines, hardware reason)."""
+        ...
+
+    def refused(self, result: WorkerResult) -> Failure | None:
+        """The target's own failure outcomes (load, compile, simulate), or None when outputs were compared."""
+        ...
+
+    def seed_check(self, result: WorkerResult, seed: int) -> SeedCheck: ...
+
+    def stress_rows(self, result: WorkerResult) -> list[dict[str, Any]] | None:
+        """The stress cases' rows for `judging.add_stress`; None where stress inputs were not judged."""
+        ...
+
+    def perf(self, result: WorkerResult, verdict: Verdict) -> Perf | None:
+        """The run's performance (the target may add its profile's files to `verdict.artifacts`)."""
+        ...
+
+    def roofline(self, result: WorkerResult) -> float | None: ...
+
+    def add_bound(self, verdict: Verdict, result: WorkerResult) -> None:
+        """The calibrated bound where the target has one (`judging.set_bound`); called with a perf."""
+        ...
+
+    def no_profile(self) -> ErrorContext | None:
+        """The error when a run without a profile is not accepted; None where a profile is optional."""
+        ...
+
+
+def judge(verdict: Verdict, result: WorkerResult, child: ChildResult, job: Job, steps: JudgeSteps) -> None:
+    """Fill `verdict` from one worker's result, in the order every target shares (module docstring)."""
+    log_text = child.log_path.read_text(errors="replace") if child.log_path.exists() else ""
+    failure = worker_failure(result, child, log_text, steps.process, steps.compiles) or steps.refused(result)
+    if failure is not None:
+        verdict.status, verdict.error = failure.status, steps.error(failure)
+        return
+    checks = [steps.seed_check(result, seed) for seed in job.seeds]
+    verdict.correctness = correctness(job.seeds, checks, result.outputs)
+    stress = steps.stress_rows(result)
+    if stress is not None:
+        add_stress(verdict.correctness, stress, result.outputs, job.stress_note, job.stress)
+    verdict.perf = steps.perf(result, verdict)
+    if verdict.perf is not None:
+        set_roofline(verdict, steps.roofline(result))
+        steps.add_bound(verdict, result)
+    else:
+        missing = steps.no_profile()
+        if missing is not None:
+            verdict.status, verdict.error = Status.RUNTIME_ERROR, missing
+            return
+    settle(verdict)
 
 
 class TargetBase:

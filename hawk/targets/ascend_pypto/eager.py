@@ -122,9 +122,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hawk.targets.judging as bounds
 from hawk import config
 from hawk.fileio import atomic_write_json
-from hawk.targets import judging as bounds
 from hawk.targets.ascend_pypto.eager_codegen import Kernel, Plan, anonymous, kernel_plan
 from hawk.targets.ascend_pypto.eager_ops import map_ops
 from hawk.targets.ascend_pypto.perf import PerfKernel, SimPool

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hawk.targets.ascend_pypto.eager_ops import BINARY, UNARY
-from hawk.targets.ascend_pypto.eager_pool_scan import pool_scan_plan
+from hawk.targets.ascend_pypto.eager_pool_scan import cumsum_lines, flip_lines, pool_lines
 from hawk.targets.ascend_pypto.eager_tiling import collapse_axes, cube_tiles, pad, tile_sizes, vec_tile
 from hawk.targets.judging import DTYPE_BYTES
 from hawk.targets.tracing import EagerOp
@@ -454,6 +454,29 @@ def _flat_first(op: EagerOp, name: str, make: Any) -> Plan:
     return Plan(flat.candidates, two.candidates[:2] + flat.fallbacks)
 
 
+def _pool_scan_plan(op: EagerOp, name: str) -> Plan:
+    """The candidate kernels (two tile sizes each) of a pooling, cumsum or flip op (their bodies:
+    eager_pool_scan)."""
+    x, out = op.inputs[0], op.outputs[0]
+    x_shape, out_shape = list(x.shape), list(out.shape)
+    if op.kind == "cumsum":
+        tiles = ((8, 1024), (16, 512))  # rows x scan length per tile
+        x_shape = out_shape = cumsum_lines(op, *tiles[0])[0]
+        bodies = [(f"vec [{r}, {n}] scan", cumsum_lines(op, r, n)[1]) for r, n in tiles]
+    elif op.kind == "flip":
+        bodies = [(f"vec ~{e} elems", flip_lines(op, e)) for e in (8192, 2048)]
+    else:
+        bodies = [(f"vec ~{e} elems", pool_lines(op, e)) for e in (8192, 2048)]
+    params = [f"a0: {_ann(x_shape, x.dtype)}", f"o0: {_ann(out_shape, out.dtype)}"]
+    args = [(x_shape, x.dtype), (out_shape, out.dtype)]
+    kernels = []
+    for i, (tile, body) in enumerate(bodies):
+        k = _kernel(f"{name}_v{i}", params, args, None, body, [])
+        k.tile = tile
+        kernels.append(k)
+    return Plan(kernels, [])
+
+
 def kernel_plan(op: EagerOp, cube_cores: int = 24) -> Plan | None:
     """The kernels that time one op (candidate tilings, then fallbacks); None without a PyPTO mapping."""
     if not op.launches_kernel or op.target_op is None:
@@ -488,7 +511,7 @@ def kernel_plan(op: EagerOp, cube_cores: int = 24) -> Plan | None:
         if k == "transpose_copy":
             return _transpose_plan(op, name)
         if k in ("max_pool", "avg_pool", "cumsum", "flip"):
-            return pool_scan_plan(op, name)
+            return _pool_scan_plan(op, name)
     except (KeyError, ValueError, StopIteration, IndexError, TypeError):
         return None
     return None

@@ -59,23 +59,45 @@ def _classify(call: Call, index: int) -> EagerOp | None:
     if not call.outputs:  # no tensor result (sizes, asserts): nothing runs on the device
         return None
     op = EagerOp(index, call.node, call.torch_op, kind, None, [t.info for t in ins], list(call.outputs))
+    if kind in ("to", "type", "type_as", "contiguous", "clone", "reshape", "flatten", "reshape_as") or (
+        kind in CAST_TO or kind in VIEWS
+    ):
+        return _classify_view(op, call)
+    if kind in UNARY or kind in BINARY or kind in ("where", "masked_fill"):
+        return _classify_elementwise(op, call)
+    if kind in REDUCE:
+        return _classify_reduce(op, call)
+    if kind in CONV or kind in CONV_TRANSPOSED:
+        return _classify_conv(op, call)
+    if kind in ("softmax", "log_softmax", "layer_norm", "rms_norm"):
+        return _classify_norm(op, call)
+    if kind == "group_norm":
+        return _classify_group_norm(op, call)
+    if kind in ("matmul", "mm", "bmm", "linear", "addmm"):
+        return _classify_matmul(op, call)
+    if kind in ("cat", "topk"):
+        return _classify_cat_topk(op, call)
+    family = classify_pool_scan(op, call)  # pooling, cumsum, flip
+    if family is not None:
+        return family
+    if kind == "sdpa" and len(ins) >= 3:  # fused attention: its roofline counts the two matrix products
+        q, k = ins[0].info, ins[1].info
+        op.consts = {"flops": 4 * math.prod(q.shape[:-1]) * k.shape[-2] * q.shape[-1]}
+    return _unmapped_op(op, f"no PyPTO mapping for '{kind}': estimated")
 
-    def view(note: str = "view: no kernel in eager") -> EagerOp:
-        op.launches_kernel, op.note = False, note
-        return op
 
-    def unmapped(note: str) -> EagerOp:
-        op.target_op, op.note = None, note
-        return op
+def _view(op: EagerOp, note: str = "view: no kernel in eager") -> EagerOp:
+    op.launches_kernel, op.note = False, note
+    return op
 
-    x = call.args[0] if call.args else None
-    out = call.outputs[0]
 
-    # ---- casts and views
+def _classify_view(op: EagerOp, call: Call) -> EagerOp:
+    """Casts, copies and views: a cast or transpose kernel where eager launches one, else no kernel."""
+    kind, x, out = call.kind, call.args[0] if call.args else None, call.outputs[0]
     if kind in ("to", "type", "type_as") or kind in CAST_TO:
         src = x.info if isinstance(x, TensorArg) else None
         if src is None or src.dtype == out.dtype:  # .to() of the same dtype returns the tensor itself
-            return view("no-op: same dtype")
+            return _view(op, "no-op: same dtype")
         op.kind, op.target_op, op.inputs = "cast", "pypto.cast", [src]
         op.consts = {"dtype": out.dtype}
         return op
@@ -84,30 +106,22 @@ def _classify(call: Call, index: int) -> EagerOp | None:
             return _copy(op, x)
         if kind == "clone":
             op.inputs = [x.info] if isinstance(x, TensorArg) else op.inputs
-            return unmapped("copy of a contiguous tensor (no PyPTO copy kernel): estimated")
-        return view()
-    if kind in VIEWS:
-        if (
-            kind == "getitem"
-            and isinstance(x, TensorArg)
-            and any(
-                isinstance(i, TensorArg)
-                for i in (call.args[1] if isinstance(call.args[1], (list, tuple)) else [call.args[1]])
-            )
-        ):
-            return unmapped("advanced indexing (gather): estimated")
-        return view()
+            return _unmapped_op(op, "copy of a contiguous tensor (no PyPTO copy kernel): estimated")
+        return _view(op)
+    index = call.args[1] if kind == "getitem" and len(call.args) > 1 else None
+    if isinstance(x, TensorArg) and any(
+        isinstance(i, TensorArg) for i in (index if isinstance(index, (list, tuple)) else [index])
+    ):
+        return _unmapped_op(op, "advanced indexing (gather): estimated")
+    return _view(op)
 
-    # ---- elementwise
-    if kind in UNARY or kind in BINARY or kind in ("where", "masked_fill"):
-        return _classify_elementwise(op, call)
-    if kind in REDUCE:
-        return _classify_reduce(op, call)
-    if kind in CONV or kind in CONV_TRANSPOSED:
-        return _classify_conv(op, call)
+
+def _classify_norm(op: EagerOp, call: Call) -> EagerOp:
+    """Softmax and the fused norms torch_npu runs as one kernel each."""
+    kind, x = call.kind, call.args[0] if call.args else None
     if kind in ("softmax", "log_softmax"):
         if not isinstance(x, TensorArg):
-            return unmapped("softmax of a non-tensor")
+            return _unmapped_op(op, "softmax of a non-tensor")
         dim = _arg(call, 1, "dim", -1)
         op.inputs, op.target_op = [x.info], "pypto.softmax" if kind == "softmax" else "softmax + pypto.log"
         op.consts = {"dim": int(dim) % len(x.info.shape)}
@@ -116,7 +130,7 @@ def _classify(call: Call, index: int) -> EagerOp | None:
         w, b, eps = _arg(call, 2, "weight"), _arg(call, 3, "bias"), _arg(call, 4, "eps", 1e-5)
         nshape = list(_arg(call, 1, "normalized_shape"))
         if len(nshape) != 1:
-            return unmapped("layer_norm over several axes: estimated")
+            return _unmapped_op(op, "layer_norm over several axes: estimated")
         op.inputs = [x.info] + [t.info for t in (w, b) if isinstance(t, TensorArg)]
         op.consts = {
             "eps": float(eps),
@@ -125,39 +139,29 @@ def _classify(call: Call, index: int) -> EagerOp | None:
         }
         op.target_op, op.note = "fused (sum, sub, mul, rsqrt, ...)", "one fused LayerNorm kernel, as torch_npu runs it"
         return op
-    if kind == "rms_norm":
-        w, eps = _arg(call, 2, "weight"), _arg(call, 3, "eps", None)
-        if len(list(_arg(call, 1, "normalized_shape"))) != 1:
-            return unmapped("rms_norm over several axes: estimated")
-        op.inputs = [x.info] + ([w.info] if isinstance(w, TensorArg) else [])
-        op.consts = {"eps": float(eps) if eps is not None else 1e-6, "affine_weight": isinstance(w, TensorArg)}
-        op.target_op, op.note = "fused (mul, sum, rsqrt, mul)", "one fused RmsNorm kernel, as torch_npu runs it"
-        return op
-    if kind == "group_norm":
-        return _classify_group_norm(op, call)
-    if kind in ("matmul", "mm", "bmm", "linear", "addmm"):
-        return _classify_matmul(op, call)
-    if kind == "cat":
-        tensors = _tensors(call.args[0])
+    w, eps = _arg(call, 2, "weight"), _arg(call, 3, "eps", None)  # rms_norm
+    if len(list(_arg(call, 1, "normalized_shape"))) != 1:
+        return _unmapped_op(op, "rms_norm over several axes: estimated")
+    op.inputs = [x.info] + ([w.info] if isinstance(w, TensorArg) else [])
+    op.consts = {"eps": float(eps) if eps is not None else 1e-6, "affine_weight": isinstance(w, TensorArg)}
+    op.target_op, op.note = "fused (mul, sum, rsqrt, mul)", "one fused RmsNorm kernel, as torch_npu runs it"
+    return op
+
+
+def _classify_cat_topk(op: EagerOp, call: Call) -> EagerOp:
+    x, out = call.args[0] if call.args else None, call.outputs[0]
+    if call.kind == "cat":
         dim = _arg(call, 1, "dim", 0)
-        op.inputs = [t.info for t in tensors]
+        op.inputs = [t.info for t in _tensors(call.args[0])]
         op.target_op, op.consts = "pypto.concat", {"dim": int(dim) % len(out.shape)}
         return op
-    if kind == "topk":
-        k, dim = _arg(call, 1, "k"), _arg(call, 2, "dim", -1)
-        largest = _arg(call, 3, "largest", True)
-        op.inputs, op.target_op = [x.info], "pypto.topk"
-        op.consts = {"k": int(k), "dim": int(dim) % len(x.info.shape), "largest": bool(largest)}
-        if op.consts["dim"] != len(x.info.shape) - 1:
-            return unmapped("topk over a non-last axis: estimated")
-        return op
-    family = classify_pool_scan(op, call)  # pooling, cumsum, flip
-    if family is not None:
-        return family
-    if kind == "sdpa" and len(ins) >= 3:  # fused attention: its roofline counts the two matrix products
-        q, k = ins[0].info, ins[1].info
-        op.consts = {"flops": 4 * math.prod(q.shape[:-1]) * k.shape[-2] * q.shape[-1]}
-    return unmapped(f"no PyPTO mapping for '{kind}': estimated")
+    k, dim = _arg(call, 1, "k"), _arg(call, 2, "dim", -1)
+    largest = _arg(call, 3, "largest", True)
+    op.inputs, op.target_op = [x.info], "pypto.topk"
+    op.consts = {"k": int(k), "dim": int(dim) % len(x.info.shape), "largest": bool(largest)}
+    if op.consts["dim"] != len(x.info.shape) - 1:
+        return _unmapped_op(op, "topk over a non-last axis: estimated")
+    return op
 
 
 def _copy(op: EagerOp, x: TensorArg) -> EagerOp:
@@ -177,49 +181,11 @@ def _copy(op: EagerOp, x: TensorArg) -> EagerOp:
 
 
 def _classify_elementwise(op: EagerOp, call: Call) -> EagerOp:
-    kind = call.kind
     out = call.outputs[0]
-    operands: list[Any] = []  # TensorArg or python scalar, in formula order
-    consts: dict[str, Any] = {}
-    if kind in UNARY:
-        operands = [call.args[0]]
-        if kind == "pow":
-            exp_ = _arg(call, 1, "exponent")
-            if isinstance(exp_, TensorArg):
-                kind = "pow_tensor"
-                operands.append(exp_)
-            elif isinstance(call.args[0], TensorArg):
-                consts["exponent"] = float(exp_)
-            else:
-                return _unmapped_op(op, "scalar ** tensor: estimated")
-        elif kind == "gelu":
-            consts["approximate"] = str(_arg(call, 1, "approximate", "none"))
-        elif kind in ("clamp", "clamp_min", "clamp_max"):
-            lo = _arg(call, 1, "min") if kind != "clamp_max" else None
-            hi = _arg(call, 2, "max") if kind == "clamp" else (_arg(call, 1, "max") if kind == "clamp_max" else None)
-            if isinstance(lo, TensorArg) or isinstance(hi, TensorArg):
-                return _unmapped_op(op, "clamp by tensors: estimated")
-            consts.update(min=lo, max=hi)
-    elif kind in ("where", "masked_fill"):
-        if kind == "where":
-            operands = [call.args[0], _arg(call, 1, "input"), _arg(call, 2, "other")]
-        else:
-            operands = [call.args[1] if len(call.args) > 1 else call.kwargs.get("mask"), _arg(call, 2, "value"),
-                        call.args[0]]  # fmt: skip
-            kind = "where"
-        if any(o is None for o in operands):
-            return _unmapped_op(op, "where with a missing operand: estimated")
-    else:
-        a, b = call.args[0], _arg(call, 1, "other")
-        if kind in ("add", "sub"):
-            alpha = call.kwargs.get("alpha", 1)
-            if alpha != 1:
-                consts["alpha"] = float(alpha)
-        if kind == "rsub":
-            a, b, kind = b, a, "sub"
-        if kind == "div" and call.kwargs.get("rounding_mode"):
-            return _unmapped_op(op, "div with rounding_mode: estimated")
-        operands = [a, b]
+    found = _elementwise_operands(call)
+    if isinstance(found, str):
+        return _unmapped_op(op, found)
+    kind, operands, consts = found
     if not any(isinstance(o, TensorArg) for o in operands):
         return _unmapped_op(op, "no tensor operand")
     for o in operands:
@@ -237,6 +203,52 @@ def _classify_elementwise(op: EagerOp, call: Call) -> EagerOp:
     if kind == "where":
         op.target_op = "pypto.where"
     return op
+
+
+def _elementwise_operands(call: Call) -> tuple[str, list[Any], dict[str, Any]] | str:
+    """(kind, operands in formula order (TensorArg or a Python number), constants) of an elementwise
+    call, its kind normalized (rsub -> sub, masked_fill -> where); or why it stays estimated."""
+    kind = call.kind
+    consts: dict[str, Any] = {}
+    if kind in UNARY:
+        operands = [call.args[0]]
+        if kind == "pow":
+            exp_ = _arg(call, 1, "exponent")
+            if isinstance(exp_, TensorArg):
+                kind = "pow_tensor"
+                operands.append(exp_)
+            elif isinstance(call.args[0], TensorArg):
+                consts["exponent"] = float(exp_)
+            else:
+                return "scalar ** tensor: estimated"
+        elif kind == "gelu":
+            consts["approximate"] = str(_arg(call, 1, "approximate", "none"))
+        elif kind in ("clamp", "clamp_min", "clamp_max"):
+            lo = _arg(call, 1, "min") if kind != "clamp_max" else None
+            hi = _arg(call, 2, "max") if kind == "clamp" else (_arg(call, 1, "max") if kind == "clamp_max" else None)
+            if isinstance(lo, TensorArg) or isinstance(hi, TensorArg):
+                return "clamp by tensors: estimated"
+            consts.update(min=lo, max=hi)
+        return kind, operands, consts
+    if kind in ("where", "masked_fill"):
+        if kind == "where":
+            operands = [call.args[0], _arg(call, 1, "input"), _arg(call, 2, "other")]
+        else:
+            operands = [call.args[1] if len(call.args) > 1 else call.kwargs.get("mask"), _arg(call, 2, "value"),
+                        call.args[0]]  # fmt: skip
+        if any(o is None for o in operands):
+            return "where with a missing operand: estimated"
+        return "where", operands, consts
+    a, b = call.args[0], _arg(call, 1, "other")
+    if kind in ("add", "sub"):
+        alpha = call.kwargs.get("alpha", 1)
+        if alpha != 1:
+            consts["alpha"] = float(alpha)
+    if kind == "rsub":
+        a, b, kind = b, a, "sub"
+    if kind == "div" and call.kwargs.get("rounding_mode"):
+        return "div with rounding_mode: estimated"
+    return kind, [a, b], consts
 
 
 def _unmapped_op(op: EagerOp, note: str) -> EagerOp:

@@ -246,28 +246,3 @@ def flip_lines(op: EagerOp, elems: int) -> list[str]:
         f"idx = pypto.cast(pypto.arange({length - 1}, -1, -1), pypto.DT_INT32)",
         f"o0.move(pypto.index_select(a0, {dim}, idx))",
     ]
-
-
-# ---------------------------------------------------------------------------------- plans
-def pool_scan_plan(op: EagerOp, name: str) -> Any:
-    """The candidate kernels (two tile sizes each) of a pooling, cumsum or flip op: an eager_codegen.Plan."""
-    from hawk.targets.ascend_pypto.eager_codegen import Plan, _ann, _kernel
-
-    x, out = op.inputs[0], op.outputs[0]
-    x_shape, out_shape = list(x.shape), list(out.shape)
-    if op.kind == "cumsum":
-        tiles = ((8, 1024), (16, 512))  # rows x scan length per tile
-        x_shape = out_shape = cumsum_lines(op, *tiles[0])[0]
-        bodies = [(f"vec [{r}, {n}] scan", cumsum_lines(op, r, n)[1]) for r, n in tiles]
-    elif op.kind == "flip":
-        bodies = [(f"vec ~{e} elems", flip_lines(op, e)) for e in (8192, 2048)]
-    else:
-        bodies = [(f"vec ~{e} elems", pool_lines(op, e)) for e in (8192, 2048)]
-    params = [f"a0: {_ann(x_shape, x.dtype)}", f"o0: {_ann(out_shape, out.dtype)}"]
-    args = [(x_shape, x.dtype), (out_shape, out.dtype)]
-    kernels = []
-    for i, (tile, body) in enumerate(bodies):
-        k = _kernel(f"{name}_v{i}", params, args, None, body, [])
-        k.tile = tile
-        kernels.append(k)
-    return Plan(kernels, [])

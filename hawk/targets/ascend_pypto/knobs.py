@@ -229,7 +229,6 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
     if fn is None:
         space.notes.append("no top-level `kernel` function")
         return space
-    offsets = _line_offsets(source)
     consts = module_constants(tree)
     shapes = _shapes(fn, consts)
     dtypes = [DT_BYTES[n.attr] for n in ast.walk(fn) if isinstance(n, ast.Attribute) and n.attr in DT_BYTES]
@@ -247,74 +246,103 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
         key=lambda n: (n.lineno, n.col_offset),
     )  # fmt: skip
     in_tile_args = {id(x) for call in tile_calls for a in call.args for x in ast.walk(a)}
-    used_elsewhere = _constant_uses_outside(tree, consts, in_tile_args)
-    domains: dict[str, tuple[Any, ...]] = {}
-    kinds: dict[str, str] = {}
-    lines: dict[str, int] = {}
+    slots = _Slots(space, consts, _line_offsets(source), _constant_uses_outside(tree, consts, in_tile_args))
+    for call in tile_calls:
+        if call.func.attr == "set_vec_tile_shapes":
+            _vec_call(call, slots, shapes, narrowest, per_elem)
+        else:
+            _cube_call(call, slots, fn, shapes, consts)
+    for name, vals in slots.domains.items():
+        original = next(s.value for c in space.calls for s in c.slots if s.knob == name)
+        space.knobs.append(Knob(name, slots.kinds[name], original, vals, slots.lines[name]))
+    _pass_option_knobs(space, fn, consts, ops)
+    if not space.calls:
+        space.notes.append("no set_vec_tile_shapes / set_cube_tile_shapes call with tunable arguments")
+    return space
 
-    def slot_for(node: ast.expr, call_line: int, position: str, kind: str, values_for) -> Slot:
+
+@dataclass
+class _Slots:
+    """Tile arguments as knobs: a literal is a knob of its own, a module constant one knob wherever it
+    is used (the values that fit every use); an expression, or a constant also used outside tiling,
+    is not tuned (the note says why)."""
+
+    space: PyptoSpace
+    consts: dict[str, Any]
+    offsets: list[int]
+    used_elsewhere: dict[str, int]
+    domains: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def slot(self, node: ast.expr, call_line: int, position: str, kind: str, values_for: Any) -> Slot:
+        space, consts = self.space, self.consts
         value = int_value(node, consts)
         if isinstance(node, ast.Constant) and isinstance(node.value, int):
             name = f"{kind}@{call_line}[{position}]"
-            space.spans[name] = [_span(node, offsets)]
+            space.spans[name] = [_span(node, self.offsets)]
         elif isinstance(node, ast.Name) and node.id in consts:
-            if node.id in used_elsewhere:
+            if node.id in self.used_elsewhere:
                 space.notes.append(
-                    f"line {call_line}: {node.id} is also used outside tiling (line {used_elsewhere[node.id]}): not tuned"
+                    f"line {call_line}: {node.id} is also used outside tiling (line {self.used_elsewhere[node.id]}): not tuned"
                 )
                 return Slot(None, value)
             name = node.id
-            space.spans[name] = [_span(consts[node.id][1], offsets)]
+            space.spans[name] = [_span(consts[node.id][1], self.offsets)]
         else:
             what = ast.unparse(node)
             space.notes.append(f"line {call_line}: tile argument `{what}` is an expression, not a literal: not tuned")
             return Slot(None, value)
         bound, vals = values_for(value)
-        if name in domains:  # a constant used in several places: keep the values that fit all
-            vals = tuple(v for v in domains[name] if v in set(vals)) or domains[name]
-        domains[name], kinds[name], lines[name] = (
+        if name in self.domains:  # a constant used in several places: keep the values that fit all
+            vals = tuple(v for v in self.domains[name] if v in set(vals)) or self.domains[name]
+        self.domains[name], self.kinds[name], self.lines[name] = (
             vals,
             ("constant" if name == node_id(node) else f"{kind}_tile"),
             call_line,
         )
         return Slot(name, value, bound)
 
-    for call in tile_calls:
-        line = call.lineno
-        if call.func.attr == "set_vec_tile_shapes":
-            rank = len(call.args)
-            slots = []
-            for j, arg in enumerate(call.args):
-                bound = _axis_bound(shapes, rank, j)
-                align = max(1, 32 // narrowest) if j == rank - 1 else 1
 
-                def values(v, bound=bound, align=align):
-                    b = bound or (4 * v if v else None)
-                    return bound, (_axis_values(b, align, v) if b else ((v,) if v else ()))
+def _vec_call(call: ast.Call, slots: _Slots, shapes: Any, narrowest: int, per_elem: float) -> None:
+    """A set_vec_tile_shapes call: one slot per axis, aligned to 32 bytes on the last one."""
+    rank = len(call.args)
+    out = []
+    for j, arg in enumerate(call.args):
+        bound = _axis_bound(shapes, rank, j)
+        align = max(1, 32 // narrowest) if j == rank - 1 else 1
 
-                slots.append(slot_for(arg, line, str(j), "vec", values))
-            space.calls.append(TileCall("vec", line, slots, bytes_per_elem=per_elem))
-        else:
-            elts = [e for a in call.args[:3] if isinstance(a, ast.List | ast.Tuple) for e in a.elts]
-            if len(elts) != 6:
-                space.notes.append(f"line {line}: set_cube_tile_shapes without three [L0, L1] lists: not tuned")
-                continue
-            m, k, n, operand_bytes = _matmul_dims(fn, shapes, consts)
-            slots = []
-            for name, node in zip(CUBE_SLOTS, elts, strict=True):
-                axis = {"m": m, "k": k, "n": n}[name[0]]
-                level0 = name.endswith("L0")
+        def values(v, bound=bound, align=align):
+            b = bound or (4 * v if v else None)
+            return bound, (_axis_values(b, align, v) if b else ((v,) if v else ()))
 
-                def values(v, axis=axis, level0=level0):
-                    return axis, _cube_values(axis, v, level0)
+        out.append(slots.slot(arg, call.lineno, str(j), "vec", values))
+    slots.space.calls.append(TileCall("vec", call.lineno, out, bytes_per_elem=per_elem))
 
-                slots.append(slot_for(node, line, name, "cube", values))
-            space.calls.append(TileCall("cube", line, slots, operand_bytes=operand_bytes))
 
-    for name, vals in domains.items():
-        original = next(s.value for c in space.calls for s in c.slots if s.knob == name)
-        space.knobs.append(Knob(name, kinds[name], original, vals, lines[name]))
+def _cube_call(call: ast.Call, slots: _Slots, fn: ast.FunctionDef, shapes: Any, consts: dict[str, Any]) -> None:
+    """A set_cube_tile_shapes call: six slots ([L0, L1] of m, k, n), bounded by the matmul's dims."""
+    line = call.lineno
+    elts = [e for a in call.args[:3] if isinstance(a, ast.List | ast.Tuple) for e in a.elts]
+    if len(elts) != 6:
+        slots.space.notes.append(f"line {line}: set_cube_tile_shapes without three [L0, L1] lists: not tuned")
+        return
+    m, k, n, operand_bytes = _matmul_dims(fn, shapes, consts)
+    out = []
+    for name, node in zip(CUBE_SLOTS, elts, strict=True):
+        axis = {"m": m, "k": k, "n": n}[name[0]]
+        level0 = name.endswith("L0")
 
+        def values(v, axis=axis, level0=level0):
+            return axis, _cube_values(axis, v, level0)
+
+        out.append(slots.slot(node, line, name, "cube", values))
+    slots.space.calls.append(TileCall("cube", line, out, operand_bytes=operand_bytes))
+
+
+def _pass_option_knobs(space: PyptoSpace, fn: ast.FunctionDef, consts: dict[str, Any], ops: set[str]) -> None:
+    """The kernel's pass options of the form {-1: N} (and the absent ones) as knobs, where the kernel
+    has the work they schedule (vector or cube)."""
     options = pass_options.read(fn, consts)
     space.options = options if isinstance(options, dict) else {}
     kinds_present = {c.kind for c in space.calls}
@@ -329,9 +357,6 @@ def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
         original = current[-1] if current else None
         vals = values if original in values else (*values, original)
         space.knobs.append(Knob(key, "pass_option", original, vals, fn.lineno, size_like=False))
-    if not space.calls:
-        space.notes.append("no set_vec_tile_shapes / set_cube_tile_shapes call with tunable arguments")
-    return space
 
 
 def node_id(node: ast.expr) -> str | None:

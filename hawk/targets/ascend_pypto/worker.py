@@ -90,138 +90,170 @@ def _matmul_flops(inst: Any) -> int:
 
 
 def run(request: dict[str, Any], rec: Recorder) -> None:
+    """The reference's goldens, then the candidate: load, contract check, and compile + verify +
+    simulate on every seed and stress case (mode npu and the locating compile branch off after the check)."""
+    from hawk.targets.ascend_pypto.perf_child import int_keys
+
+    _setup(request, rec)
+    golden = _reference(request, rec)
+    kernel_file = str(Path(request["kernel_file"]).resolve())
+    fn = _load_kernel(kernel_file, golden.specs, request, rec)
+    if fn is None:
+        return
+    options = int_keys(request.get("pass_options") or {})  # the kernel's own scheduling options
+    pass_options = {"pass_options": options} if options else {}
+    seeds: list[int] = request["seeds"]
+    if request.get("mode") == "npu":
+        _run_on_npu(fn, golden.instances, seeds, golden.outputs, rec, kernel_file, pass_options)
+        return
+    if request.get("locate"):
+        _compile_with_graph_dumps(fn, golden.instances[seeds[0]], rec, pass_options)
+        return
+    n_out = sum(1 for s in golden.specs if s.role == "output")
+    sim = _SimRuns(fn, rec, kernel_file, Path(request["workdir"]), pass_options, golden.outputs, n_out)
+    # The seeds (the first one simulated: the profile does not depend on the data), then the stress
+    # cases (correctness only). A stress case that raises is a failed case, not a failed kernel run.
+    runs = [(f"seed{seed}", seed, golden.instances[seed]) for seed in seeds]
+    runs += [(f"stress{j}", name, inst) for j, (name, inst) in enumerate(golden.stress)]
+    for i, (folder, label, inst) in enumerate(runs):
+        if not sim.one(folder, label, inst, simulate=i == 0):
+            return
+    rec.finish("ran")
+
+
+def _setup(request: dict[str, Any], rec: Recorder) -> None:
     t0 = time.perf_counter()
-    import pypto
-    import torch
-    from pypto.frontend import jit
-    from pypto.frontend.parser.entry import JitCallableWrapper, RunMode
+    import pypto  # noqa: F401  (timed: the import is a large share of a small kernel's run)
+    import torch  # noqa: F401
+    from pypto.frontend import jit  # noqa: F401
 
     from hawk.targets.ascend_pypto import pypto_patch
-    from hawk.targets.ascend_pypto.perf_child import int_keys
-    from hawk.tasks.task import load_module
 
     rec.add_time("import_s", time.perf_counter() - t0)
-
     t0 = time.perf_counter()
     rec.stage("setup")
     pypto_patch.install(Path(request["cache_dir"]))
     rec.add_time("setup_s", time.perf_counter() - t0)
 
-    # Goldens are computed before any candidate code runs, so the candidate cannot touch them.
+
+def _reference(request: dict[str, Any], rec: Recorder) -> Any:
+    """Goldens are computed before any candidate code runs, so the candidate cannot touch them."""
     t0 = time.perf_counter()
     golden = goldens_first(request, rec)
-    instances, specs, outputs = golden.instances, golden.specs, golden.outputs
-    seeds: list[int] = request["seeds"]
-    rec.data["matmul_flops"] = _matmul_flops(instances[seeds[0]])
-    # Each output is judged at its own dtype's tolerance (by the parent, from the saved tensors);
-    # pypto's verifier gets the loosest one so that it never rejects what the parent would accept.
-    atol, rtol = max(o["atol"] for o in outputs), max(o["rtol"] for o in outputs)
-    rec.data["outputs"] = outputs
+    rec.data["matmul_flops"] = _matmul_flops(golden.instances[request["seeds"][0]])
+    rec.data["outputs"] = golden.outputs
     rec.add_time("reference_s", time.perf_counter() - t0)
+    return golden
+
+
+def _load_kernel(kernel_file: str, specs: list[Any], request: dict[str, Any], rec: Recorder) -> Any:
+    """The candidate's `kernel` (without its own @jit: Hawk sets the options), or None once the
+    result records why there is none (an import-time error, no kernel, a broken contract)."""
+    from pypto.frontend.parser.entry import JitCallableWrapper
+
+    from hawk.tasks.task import load_module
 
     rec.stage("load")
-    kernel_file = str(Path(request["kernel_file"]).resolve())
     try:
         module = load_module(Path(kernel_file), prefix="hawk_candidate", what="candidate kernel")
     except Exception as exc:  # the candidate's own import-time error
         cause = exc.__cause__ or exc
         rec.finish("load_error", message=str(exc), lines=kernel_frames(cause, kernel_file))
-        return
+        return None
     fn = getattr(module, "kernel", None)
-    if isinstance(fn, JitCallableWrapper):  # a kernel that brought its own @jit: Hawk sets the options
+    if isinstance(fn, JitCallableWrapper):
         fn = fn._original_func
     if not callable(fn):
         rec.finish("invalid", message="the module has no callable `kernel`")
-        return
+        return None
     problem = _check_signature(fn, specs, request.get("dynamic_axes") or {})
     if problem:
         rec.finish("invalid", message=problem)
-        return
+        return None
+    return fn
 
-    options = int_keys(request.get("pass_options") or {})  # the kernel's own scheduling options
-    pass_options = {"pass_options": options} if options else {}
-    if request.get("mode") == "npu":
-        _run_on_npu(fn, instances, seeds, outputs, rec, kernel_file, pass_options)
-        return
-    if request.get("locate"):
-        _compile_with_graph_dumps(fn, instances[seeds[0]], rec, pass_options)
-        return
 
-    # Stage bookkeeping: compile (parse + passes + pass verification) vs simulate (cost model).
-    orig_compile = JitCallableWrapper.compile
-    orig_run_cpu = JitCallableWrapper._run_with_cpu
-    simulate = {"on": True}
+class _SimRuns:
+    """The candidate compiled, verified against each golden and (first run only) simulated, with the
+    stages timed: compile (parse + passes + pass verification) vs simulate (cost model)."""
 
-    def timed_compile(self, *a, **k):
-        rec.stage("compile")
-        t = time.perf_counter()
-        try:
-            return orig_compile(self, *a, **k)
-        finally:
-            rec.add_time("compile_verify_s", time.perf_counter() - t)
+    def __init__(self, fn: Any, rec: Recorder, kernel_file: str, workdir: Path, pass_options: dict,
+                 outputs: list[dict[str, Any]], n_out: int) -> None:  # fmt: skip
+        self.fn, self.rec, self.kernel_file, self.workdir = fn, rec, kernel_file, workdir
+        self.pass_options = pass_options
+        # Each output is judged at its own dtype's tolerance (by the parent, from the saved tensors);
+        # pypto's verifier gets the loosest one so that it never rejects what the parent would accept.
+        self.tolerance = max(max(o["atol"] for o in outputs), max(o["rtol"] for o in outputs))
+        self.n_out = n_out
+        self.simulate = True
+        self._time_stages()
 
-    def timed_run(self, *a, **k):
-        if not simulate["on"]:  # the profile does not depend on the data: simulate the first seed only
-            return None
-        rec.stage("simulate")
-        t = time.perf_counter()
-        try:
-            return orig_run_cpu(self, *a, **k)
-        finally:
-            rec.add_time("simulate_s", time.perf_counter() - t)
+    def _time_stages(self) -> None:
+        from pypto.frontend.parser.entry import JitCallableWrapper
 
-    JitCallableWrapper.compile = timed_compile
-    JitCallableWrapper._run_with_cpu = timed_run
+        orig_compile, orig_run_cpu, runs = JitCallableWrapper.compile, JitCallableWrapper._run_with_cpu, self
+        rec = self.rec
 
-    n_out = sum(1 for s in specs if s.role == "output")
-    # The seeds (the first one simulated: the profile does not depend on the data), then the stress
-    # cases (correctness only). A stress case that raises is a failed case, not a failed kernel run.
-    runs = [(f"seed{seed}", seed, instances[seed]) for seed in seeds]
-    runs += [(f"stress{j}", name, inst) for j, (name, inst) in enumerate(golden.stress)]
-    for i, (folder, label, inst) in enumerate(runs):
-        verify_dir = Path(request["workdir"]) / "verify" / folder
+        def timed_compile(wrapper, *a, **k):
+            rec.stage("compile")
+            t = time.perf_counter()
+            try:
+                return orig_compile(wrapper, *a, **k)
+            finally:
+                rec.add_time("compile_verify_s", time.perf_counter() - t)
+
+        def timed_run(wrapper, *a, **k):
+            if not runs.simulate:  # the profile does not depend on the data: simulate the first seed only
+                return None
+            rec.stage("simulate")
+            t = time.perf_counter()
+            try:
+                return orig_run_cpu(wrapper, *a, **k)
+            finally:
+                rec.add_time("simulate_s", time.perf_counter() - t)
+
+        JitCallableWrapper.compile = timed_compile
+        JitCallableWrapper._run_with_cpu = timed_run
+
+    def one(self, folder: str, label: Any, inst: Any, simulate: bool) -> bool:
+        """One seed or stress case; False once the result records the kernel's failure."""
+        import pypto
+        import torch
+        from pypto.frontend import jit
+        from pypto.frontend.parser.entry import RunMode
+
+        rec = self.rec
+        verify_dir = self.workdir / "verify" / folder
         verify_dir.mkdir(parents=True, exist_ok=True)
-        kern = jit(
-            fn,
-            runtime_options={"run_mode": RunMode.SIM},
-            **pass_options,
-            verify_options={
-                "enable_pass_verify": True,
-                "pass_verify_save_tensor": False,
-                "pass_verify_save_tensor_dir": str(verify_dir),
-                "pass_verify_pass_filter": [],  # only the final program against the golden
-                "pass_verify_error_tol": [max(atol, rtol)] * 2,
-            },
-            use_cache=False,
-        )
+        kern = jit(self.fn, runtime_options={"run_mode": RunMode.SIM}, **self.pass_options, use_cache=False,
+                   verify_options={"enable_pass_verify": True, "pass_verify_save_tensor": False,
+                                   "pass_verify_save_tensor_dir": str(verify_dir),
+                                   "pass_verify_pass_filter": [],  # only the final program against the golden
+                                   "pass_verify_error_tol": [self.tolerance] * 2})  # fmt: skip
         args = [as_kernel_tensor(x).contiguous() for x in tensor_args(inst.inputs)]
         args += [as_kernel_tensor(p).contiguous() for _, p in inst.params]
         outs = [torch.zeros_like(as_kernel_tensor(y)) for y in inst.outputs]
-        goldens = [None] * len(args) + [as_kernel_tensor(y).contiguous() for y in inst.outputs]
-        assert len(outs) == n_out
-        pypto.set_verify_golden_data(goldens=goldens)
-        simulate["on"] = i == 0
+        assert len(outs) == self.n_out
+        pypto.set_verify_golden_data(
+            goldens=[None] * len(args) + [as_kernel_tensor(y).contiguous() for y in inst.outputs]
+        )
+        self.simulate = simulate
         stress = folder.startswith("stress")
         try:
             kern(*args, *outs, *scalar_args(inst.inputs))
         except Exception as exc:
             if stress:
                 rec.data.setdefault("stress", []).append({"name": label, "error": f"{type(exc).__name__}: {exc}"[:500]})
-                continue
-            stage = rec.data["stage"]
-            rec.finish(
-                f"{stage}_error",
-                message=f"{type(exc).__name__}: {exc}",
-                lines=kernel_frames(exc, kernel_file),
-                seed=label,
-            )
-            return
+                return True
+            rec.finish(f"{rec.data['stage']}_error", message=f"{type(exc).__name__}: {exc}",
+                       lines=kernel_frames(exc, self.kernel_file), seed=label)  # fmt: skip
+            return False
         if stress:
             rec.data.setdefault("stress", []).append({"name": label, "verify_dir": str(verify_dir)})
         else:
             rec.data["seeds"].append({"seed": label, "verify_dir": str(verify_dir)})
         rec.flush()
-    rec.finish("ran")
+        return True
 
 
 def _compile_with_graph_dumps(fn: Any, inst: Any, rec: Recorder, pass_options: dict) -> None:

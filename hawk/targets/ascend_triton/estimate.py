@@ -140,63 +140,76 @@ def parse_ir(paths: list[Path], kernel_file: str) -> IrSummary:
         for stmt in text.splitlines():
             d = _DEF.match(stmt)
             if d:
-                name, src = d.group(1), d.group(3)
-                types = _MEMREF.findall(stmt)
-                if types:
-                    dims, elem = _shape(types[-1][0])
-                    static[name] = (_numel(dims), elem, types[-1][1] or None)
-                if src:
-                    source[name] = src
-                if "hivm.hir.pointer_cast" in stmt and types:
-                    offsets = re.findall(r"%c(\d+)_i64", stmt.split(":")[0])
-                    numel = static[name][0] or 0
-                    size = numel * dtype_bytes(static[name][1])
-                    top = max((int(o) for o in offsets), default=0) + size
-                    space = types[-1][1]
-                    if len(offsets) > 1:
-                        summary.multibuffer = True
-                    if space == "ub":
-                        summary.ub_bytes = max(summary.ub_bytes, top)
-                    elif space == "cbuf":
-                        summary.l1_bytes = max(summary.l1_bytes, top)
-                    elif space == "cc":
-                        summary.l0c_bytes = max(summary.l0c_bytes, top)
-
-            nbytes = _sizer(static, source)
+                _define(stmt, d, static, source, summary)
             m = re.search(r"hivm\.hir\.(\w+)", stmt)
             if not m or stmt.lstrip().startswith("%"):
                 continue
-            op = m.group(1)
-            ins = re.search(r"ins\(([^:)]*)", stmt)
-            outs = re.search(r"outs\(([^:)]*)", stmt)
-            in_vals = re.findall(r"%[\w.]+", ins.group(1)) if ins else []
-            out_vals = re.findall(r"%[\w.]+", outs.group(1)) if outs else []
-            line = _line_of(stmt, aliases, kernel_file)
-            if op in ("load", "nd2nz"):
-                dst = out_vals[0] if out_vals else ""
-                src_b = nbytes(in_vals[0]) if in_vals else 0
-                summary.ops.append(IrOp(op, line, bytes_in=nbytes(dst) or src_b))
-            elif op in ("store", "fixpipe"):
-                to_gm = "address_space<gm>" in stmt.split("outs(")[-1]
-                b = nbytes(out_vals[0]) if out_vals and to_gm else 0
-                b = b or (nbytes(in_vals[0]) if in_vals and to_gm else 0)
-                summary.ops.append(IrOp(op, line, bytes_out=b))
-            elif op.startswith("mmad"):
-                a, b = (nbytes(v) for v in in_vals[:2]) if len(in_vals) >= 2 else (0, 0)
-                c = nbytes(out_vals[0]) if out_vals else 0
-                elem = static.get(in_vals[0], (None, "f16", None))[1] if in_vals else "f16"
-                eb = dtype_bytes(elem, 2)
-                macs = int(math.sqrt((a / eb) * (b / eb) * (c / 4))) if a and b and c else 0
-                summary.ops.append(IrOp(op, line, macs=macs, cube_dtype_bytes=eb))
-            elif op.startswith("v") and (in_vals or out_vals):
-                size = max([nbytes(v) for v in in_vals + out_vals] or [0])
-                repeats = math.ceil(size / chip.VECTOR_BYTES_PER_CYCLE)
-                summary.ops.append(IrOp(op, line, vector_repeats=repeats * (2 if op in SLOW_VECTOR_OPS else 1)))
+            op = _ir_op(m.group(1), stmt, _sizer(static, source), static, _line_of(stmt, aliases, kernel_file))
+            if op is not None:
+                summary.ops.append(op)
         summary.device.update(chip.device_spec_from_ir(text))
     has_cube = "AIC" in kinds or any(o.macs for o in summary.ops)
     has_vec = "AIV" in kinds or any(o.vector_repeats or o.op in ("load", "store") for o in summary.ops)
     summary.core_type = "MIX" if has_cube and has_vec else ("AIC" if has_cube else "AIV")
     return summary
+
+
+def _define(stmt: str, d: re.Match[str], static: dict[str, tuple[int | None, str, str | None]],
+            source: dict[str, str], summary: IrSummary) -> None:  # fmt: skip
+    """An SSA definition: its buffer's static size and what it views; a placed buffer
+    (pointer_cast) raises the high-water mark of its memory (UB, L1, L0C)."""
+    name, src = d.group(1), d.group(3)
+    types = _MEMREF.findall(stmt)
+    if types:
+        dims, elem = _shape(types[-1][0])
+        static[name] = (_numel(dims), elem, types[-1][1] or None)
+    if src:
+        source[name] = src
+    if "hivm.hir.pointer_cast" not in stmt or not types:
+        return
+    offsets = re.findall(r"%c(\d+)_i64", stmt.split(":")[0])
+    numel = static[name][0] or 0
+    top = max((int(o) for o in offsets), default=0) + numel * dtype_bytes(static[name][1])
+    space = types[-1][1]
+    if len(offsets) > 1:
+        summary.multibuffer = True
+    if space == "ub":
+        summary.ub_bytes = max(summary.ub_bytes, top)
+    elif space == "cbuf":
+        summary.l1_bytes = max(summary.l1_bytes, top)
+    elif space == "cc":
+        summary.l0c_bytes = max(summary.l0c_bytes, top)
+
+
+def _ir_op(op: str, stmt: str, nbytes: Any, static: dict[str, tuple[int | None, str, str | None]],
+           line: int | None) -> IrOp | None:  # fmt: skip
+    """The work of one HIVM op: bytes moved by loads and stores, MACs of a matrix product, repeats
+    of a vector op; None for the rest."""
+    ins = re.search(r"ins\(([^:)]*)", stmt)
+    outs = re.search(r"outs\(([^:)]*)", stmt)
+    in_vals = re.findall(r"%[\w.]+", ins.group(1)) if ins else []
+    out_vals = re.findall(r"%[\w.]+", outs.group(1)) if outs else []
+    if op in ("load", "nd2nz"):
+        dst = out_vals[0] if out_vals else ""
+        src_b = nbytes(in_vals[0]) if in_vals else 0
+        return IrOp(op, line, bytes_in=nbytes(dst) or src_b)
+    if op in ("store", "fixpipe"):
+        to_gm = "address_space<gm>" in stmt.split("outs(")[-1]
+        b = nbytes(out_vals[0]) if out_vals and to_gm else 0
+        b = b or (nbytes(in_vals[0]) if in_vals and to_gm else 0)
+        return IrOp(op, line, bytes_out=b)
+    if op.startswith("mmad"):
+        a, b = (nbytes(v) for v in in_vals[:2]) if len(in_vals) >= 2 else (0, 0)
+        c = nbytes(out_vals[0]) if out_vals else 0
+        elem = static.get(in_vals[0], (None, "f16", None))[1] if in_vals else "f16"
+        eb = dtype_bytes(elem, 2)
+        macs = int(math.sqrt((a / eb) * (b / eb) * (c / 4))) if a and b and c else 0
+        return IrOp(op, line, macs=macs, cube_dtype_bytes=eb)
+    if op.startswith("v") and (in_vals or out_vals):
+        size = max([nbytes(v) for v in in_vals + out_vals] or [0])
+        repeats = math.ceil(size / chip.VECTOR_BYTES_PER_CYCLE)
+        return IrOp(op, line, vector_repeats=repeats * (2 if op in SLOW_VECTOR_OPS else 1))
+    return None
 
 
 @dataclass

@@ -67,59 +67,78 @@ def check_source(source: str, filename: str = "kernel.py") -> Finding | None:
     if isinstance(tree, Finding):
         return tree
 
-    torch_aliases: set[str] = set()
+    torch_aliases: set[str] = set()  # filled as the walk meets `import torch [as t]`
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            for mod in mods:
-                root = mod.split(".")[0]
-                if root not in ALLOWED_IMPORTS:
-                    return invalid("cheating", f"the kernel imports '{mod}'; only triton, triton.language, math, "
-                                    "typing and torch (launcher bookkeeping) may be imported", source, node)  # fmt: skip
-                if root == "torch" and mod != "torch":
-                    return invalid("cheating", f"the kernel imports '{mod}': torch may be imported only as `torch`, "
-                                    "for allocation and shapes; the computation must be written in Triton",
-                                    source, node)  # fmt: skip
-            if isinstance(node, ast.ImportFrom):
-                if (node.module or "").split(".")[0] == "torch":
-                    return invalid("cheating", "`from torch import ...` is not allowed: use torch.<name> for "
-                                    "allocation only", source, node)  # fmt: skip
-                if any(a.name == "*" or a.name.startswith("_") for a in node.names):
-                    return invalid("cheating", "star or private imports reach into the harness", source, node)
-            if isinstance(node, ast.Import):
-                torch_aliases |= {a.asname or a.name for a in node.names if a.name == "torch"}
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            return invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            return invalid("cheating", f"the kernel refers to {node.id}: the reference may not be used", source, node)
-        elif isinstance(node, ast.Attribute):
-            if node.attr.startswith("_"):
-                return invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
-            if isinstance(node.value, ast.Name) and node.value.id in torch_aliases:
-                if node.attr not in TORCH_ALLOWED:
-                    return invalid("cheating", f"the kernel uses torch.{node.attr}: torch may only allocate "
-                                    f"({', '.join(sorted(TORCH_ALLOWED)[:6])}, ...) and describe tensors; "
-                                    "the result must be computed by @triton.jit kernels", source, node)  # fmt: skip
-            elif node.attr in TENSOR_COMPUTE_METHODS and isinstance(node.ctx, ast.Load):
-                parent_is_call = any(isinstance(p, ast.Call) and p.func is node for p in ast.walk(tree))
-                if parent_is_call and not _inside_jit(tree, node):
-                    return invalid("cheating", f"the launcher calls .{node.attr}() on a tensor: tensor methods that "
-                                    "compute are not allowed outside @triton.jit kernels", source, node)  # fmt: skip
-            if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name):
-                if node.value.id in {"triton", "tl", "math"} | torch_aliases:
-                    return invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) and not _inside_jit(tree, node):
-            return invalid("cheating", "the launcher multiplies tensors with @: the product must be computed by "
-                            "a @triton.jit kernel (tl.dot)", source, node)  # fmt: skip
-        elif isinstance(node, ast.Assign | ast.AugAssign) and not _inside_jit(tree, node):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Subscript) for t in targets):
-                return invalid("cheating", "the launcher writes into a tensor (x[...] = ...): outputs must be written "
-                                "by @triton.jit kernels", source, node)  # fmt: skip
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            return invalid("cheating", "the kernel uses global/nonlocal state (outputs may not be cached)",
-                            source, node)  # fmt: skip
+            finding = _import_finding(node, source, torch_aliases)
+        else:
+            finding = _use_finding(node, tree, source, torch_aliases)
+        if finding is not None:
+            return finding
+    return _contract_finding(tree, source)
 
+
+def _import_finding(node: ast.Import | ast.ImportFrom, source: str, torch_aliases: set[str]) -> Finding | None:
+    """An import a kernel may not make (the aliases of `torch` are added to `torch_aliases`)."""
+    mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    for mod in mods:
+        root = mod.split(".")[0]
+        if root not in ALLOWED_IMPORTS:
+            return invalid("cheating", f"the kernel imports '{mod}'; only triton, triton.language, math, "
+                            "typing and torch (launcher bookkeeping) may be imported", source, node)  # fmt: skip
+        if root == "torch" and mod != "torch":
+            return invalid("cheating", f"the kernel imports '{mod}': torch may be imported only as `torch`, "
+                            "for allocation and shapes; the computation must be written in Triton",
+                            source, node)  # fmt: skip
+    if isinstance(node, ast.ImportFrom):
+        if (node.module or "").split(".")[0] == "torch":
+            return invalid("cheating", "`from torch import ...` is not allowed: use torch.<name> for "
+                            "allocation only", source, node)  # fmt: skip
+        if any(a.name == "*" or a.name.startswith("_") for a in node.names):
+            return invalid("cheating", "star or private imports reach into the harness", source, node)
+    if isinstance(node, ast.Import):
+        torch_aliases |= {a.asname or a.name for a in node.names if a.name == "torch"}
+    return None
+
+
+def _use_finding(node: ast.AST, tree: ast.Module, source: str, torch_aliases: set[str]) -> Finding | None:
+    """A call, name, attribute or statement outside what a kernel may use."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+        return invalid("cheating", f"the kernel calls {node.func.id}(), which a kernel never needs", source, node)
+    elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+        return invalid("cheating", f"the kernel refers to {node.id}: the reference may not be used", source, node)
+    elif isinstance(node, ast.Attribute):
+        if node.attr.startswith("_"):
+            return invalid("cheating", f"the kernel reaches into private attribute '.{node.attr}'", source, node)
+        if isinstance(node.value, ast.Name) and node.value.id in torch_aliases:
+            if node.attr not in TORCH_ALLOWED:
+                return invalid("cheating", f"the kernel uses torch.{node.attr}: torch may only allocate "
+                                f"({', '.join(sorted(TORCH_ALLOWED)[:6])}, ...) and describe tensors; "
+                                "the result must be computed by @triton.jit kernels", source, node)  # fmt: skip
+        elif node.attr in TENSOR_COMPUTE_METHODS and isinstance(node.ctx, ast.Load):
+            parent_is_call = any(isinstance(p, ast.Call) and p.func is node for p in ast.walk(tree))
+            if parent_is_call and not _inside_jit(tree, node):
+                return invalid("cheating", f"the launcher calls .{node.attr}() on a tensor: tensor methods that "
+                                "compute are not allowed outside @triton.jit kernels", source, node)  # fmt: skip
+        if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name):
+            if node.value.id in {"triton", "tl", "math"} | torch_aliases:
+                return invalid("cheating", f"the kernel patches {node.value.id}.{node.attr}", source, node)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) and not _inside_jit(tree, node):
+        return invalid("cheating", "the launcher multiplies tensors with @: the product must be computed by "
+                        "a @triton.jit kernel (tl.dot)", source, node)  # fmt: skip
+    elif isinstance(node, ast.Assign | ast.AugAssign) and not _inside_jit(tree, node):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(t, ast.Subscript) for t in targets):
+            return invalid("cheating", "the launcher writes into a tensor (x[...] = ...): outputs must be written "
+                            "by @triton.jit kernels", source, node)  # fmt: skip
+    elif isinstance(node, ast.Global | ast.Nonlocal):
+        return invalid("cheating", "the kernel uses global/nonlocal state (outputs may not be cached)",
+                        source, node)  # fmt: skip
+    return None
+
+
+def _contract_finding(tree: ast.Module, source: str) -> Finding | None:
+    """A launcher `kernel` that is plain Python, beside at least one @triton.jit kernel."""
     entry = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT]
     if not entry:
         return invalid("contract", f"no top-level function named '{ENTRY_POINT}' (the launcher)", source, None)

@@ -29,23 +29,15 @@ from hawk import config
 from hawk.fileio import atomic_write_json
 from hawk.targets.ascend_triton import envs, estimate, rules
 from hawk.targets.ascend_triton import spec as chip
+from hawk.targets.ascend_triton.judge_steps import TritonJudgeSteps
 from hawk.targets.ascend_triton.static_check import check_source
 from hawk.targets.base import Availability, HardwareSpec
-from hawk.targets.common import Finding, read_json, source_lines
-from hawk.targets.judging import (
-    WorkerResult,
-    add_stress,
-    correctness,
-    dtype_bytes,
-    roofline_us,
-    seed_check,
-    settle,
-    worker_failure,
-)
-from hawk.targets.pipeline import Job, TargetBase
+from hawk.targets.common import Finding, source_lines
+from hawk.targets.judging import WorkerResult
+from hawk.targets.pipeline import Job, TargetBase, judge
 from hawk.targets.sandbox import ChildResult, run_child
 from hawk.targets.tracing import TRACE_VERSION
-from hawk.targets.verdict import ErrorContext, Perf, SeedCheck, Status, Verdict
+from hawk.targets.verdict import ErrorContext, Status, Verdict
 from hawk.tasks.task import Task
 
 GUIDE = Path(__file__).with_name("guide.md")
@@ -95,15 +87,35 @@ class AscendTritonTarget(TargetBase):
         return check_source(source)
 
     def run(self, job: Job, verdict: Verdict) -> None:
-        workdir, opts, mode, candidate = job.workdir, job.options, job.mode, job.candidate
-        kernel_file = job.kernel_file
-        deadline = time.monotonic() + opts.timeout_s
-        request = job.request()
+        """Numerics (or the device run), the real compile of what was launched, hardware findings;
+        then compile errors first (the kernel cannot run on the chip) and the harness's judging."""
+        deadline = time.monotonic() + job.options.timeout_s
+        child, interp = self._numerics(job, verdict)
+        launches = _unique(interp.extra.get("launches") or [])
+        compiled = WorkerResult()
+        if launches and job.mode == "cpu":
+            done = self._compile(job, launches, verdict, deadline)
+            if done is None:  # the compile worker timed out or failed: the verdict says so
+                return
+            compiled = done
+        entries = compiled.extra.get("launches", [])
+        summaries = self._summaries(entries, str(job.kernel_file))
+        self._findings(job, launches, entries, summaries, verdict)
+        failed = [c for c in entries if not c.get("ok")]
+        if compiled.outcome == "load_error":
+            failed = [{"stage": compiled.stage, "message": compiled.message, "lines": compiled.lines}]
+        if failed:
+            verdict.status = Status.COMPILE_ERROR
+            verdict.error = _compile_error(failed[0], job.candidate, str(job.kernel_file))
+            return
+        judge(verdict, interp, child, job, TritonJudgeSteps(self.spec(), job, launches, summaries))
 
-        # 1. numerics (or, in mode npu, the device run) -----------------------------------------
+    def _numerics(self, job: Job, verdict: Verdict) -> tuple[ChildResult, WorkerResult]:
+        """The interpreter run (mode npu: the device run) in its side environment, and what it recorded."""
+        workdir, opts, mode = job.workdir, job.options, job.mode
         worker = "worker_npu.py" if mode == "npu" else "worker_interp.py"
         env_name = envs.TRITON_ASCEND if mode == "npu" else envs.TRITON_INTERP
-        (workdir / "interp_request.json").write_text(json.dumps(request, indent=1))
+        (workdir / "interp_request.json").write_text(json.dumps(job.request(), indent=1))
         child = run_child(
             [str(envs.python(env_name)), str(HERE / worker), str(workdir / "interp_request.json")],
             cwd=workdir, env=self._child_env(interpret=mode != "npu"), timeout_s=opts.timeout_s,
@@ -113,39 +125,18 @@ class AscendTritonTarget(TargetBase):
         interp = WorkerResult.read(workdir / "interp.json")
         verdict.timings.update({f"interp_{k}": round(v, 3) for k, v in interp.timings.items()})
         verdict.timings["interp_wall_s"] = round(child.wall_s, 3)
+        return child, interp
 
-        # 2. real compile of what was launched ------------------------------------------------------
-        launches = _unique(interp.extra.get("launches") or [])
-        compiled: dict[str, Any] = {}
-        if launches and mode == "cpu":
-            done = self._compile(job, launches, verdict, deadline)
-            if done is None:  # the compile worker timed out or failed: the verdict says so
-                return
-            compiled = done
-
-        summaries = self._summaries(compiled, str(kernel_file))
+    def _findings(self, job: Job, launches: list[dict], entries: list[dict],
+                  summaries: dict[int, estimate.IrSummary], verdict: Verdict) -> None:  # fmt: skip
+        """Hardware findings (rules.py) of every launch, from its compiled IR where there is one."""
+        kernel_file = str(job.kernel_file)
         for i, launch in enumerate(launches):
-            entry = next((c for c in compiled.get("launches", []) if c.get("launch_index") == i), {})
+            entry = next((c for c in entries if c.get("launch_index") == i), {})
             ttir = _read_text(Path(entry["dir"]) / "kernel.ttir.mlir") if entry.get("dir") else None
-            verdict.findings += rules.findings(launch, summaries.get(i), ttir, candidate, str(kernel_file))
+            verdict.findings += rules.findings(launch, summaries.get(i), ttir, job.candidate, kernel_file)
 
-        # 3. judge: compile errors first (the kernel cannot run on the chip), then numerics -----------
-        failed = [c for c in compiled.get("launches", []) if not c.get("ok")]
-        if compiled.get("outcome") == "load_error":
-            failed = [compiled]
-        if failed:
-            verdict.status = Status.COMPILE_ERROR
-            verdict.error = _compile_error(failed[0], candidate, str(kernel_file))
-            return
-        if not self._judge_numerics(verdict, child, interp, job):
-            return
-        if mode == "npu":
-            t = interp.extra.get("npu_time_us")
-            verdict.perf = Perf(time_us=t, note="measured on the NPU with device events (worker_npu.py)")
-        else:
-            verdict.perf = self._estimate(launches, summaries, interp)
-
-    def _compile(self, job: Job, launches: list[dict], verdict: Verdict, deadline: float) -> dict[str, Any] | None:
+    def _compile(self, job: Job, launches: list[dict], verdict: Verdict, deadline: float) -> WorkerResult | None:
         """Every launch through triton-ascend's real compiler (worker_compile.py, in the triton-ascend env);
         what it recorded, or None when it timed out or failed (the verdict then says so)."""
         workdir, opts = job.workdir, job.options
@@ -157,18 +148,18 @@ class AscendTritonTarget(TargetBase):
             cwd=workdir, env=self._child_env(interpret=False), timeout_s=max(30.0, deadline - time.monotonic()),
             memory_limit_mb=opts.memory_limit_mb, log_path=workdir / "compile.log",
         )  # fmt: skip
-        compiled = read_json(workdir / "compile.json")
+        compiled = WorkerResult.read(workdir / "compile.json")
         verdict.timings["compile_wall_s"] = round(cchild.wall_s, 3)
-        for entry in compiled.get("launches", []):
+        for entry in compiled.extra.get("launches", []):
             for k, v in entry.get("timings", {}).items():
                 verdict.timings[f"compile_{k}"] = round(verdict.timings.get(f"compile_{k}", 0.0) + v, 3)
         if cchild.timed_out:
             verdict.status = Status.TIMEOUT
             verdict.error = ErrorContext(kind="timeout", message=f"compilation did not finish in {cchild.wall_s:.0f} s")
             return None
-        if compiled.get("outcome") != "done" and compiled.get("outcome") != "load_error":
+        if compiled.outcome not in ("done", "load_error"):
             verdict.error = ErrorContext(kind="harness", message="the compile worker failed: "
-                                         + str(compiled.get("message") or f"exit {cchild.returncode}"))  # fmt: skip
+                                         + (compiled.message or f"exit {cchild.returncode}"))  # fmt: skip
             return None
         return compiled
 
@@ -188,9 +179,9 @@ class AscendTritonTarget(TargetBase):
             env["TRITON_INTERPRET"] = "1"
         return env
 
-    def _summaries(self, compiled: dict[str, Any], kernel_file: str) -> dict[int, estimate.IrSummary]:
+    def _summaries(self, entries: list[dict[str, Any]], kernel_file: str) -> dict[int, estimate.IrSummary]:
         out = {}
-        for c in compiled.get("launches", []):
+        for c in entries:
             if not c.get("ok"):
                 continue
             paths = [Path(p) for name, p in c.get("planned_ir", {}).items() if not name.endswith("_function")]
@@ -200,81 +191,8 @@ class AscendTritonTarget(TargetBase):
             out[int(c["launch_index"])] = summary
         return out
 
-    def _judge_numerics(self, verdict: Verdict, child: ChildResult, interp: WorkerResult, job: Job) -> bool:
-        """Sets the status from the interpreter run; True when the outputs were compared (pass or not)."""
-        source, seeds, message = job.candidate, job.seeds, interp.message
-        lines = source_lines(source, interp.lines)
-        # The numerics child only interprets: no compile stage to blame for a crash there.
-        failure = worker_failure(interp, child, _read_text(child.log_path) or "", "the interpreter process",
-                                 compiles=False)  # fmt: skip
-        if failure is not None:
-            what = failure.message + (" (out-of-bounds stores can corrupt the heap)" if failure.kind == "crash" else "")
-            verdict.status = failure.status
-            verdict.error = ErrorContext(kind=failure.kind, message=what, lines=source_lines(source, failure.lines))
-            return False
-        if interp.outcome == "load_error":
-            verdict.status = Status.COMPILE_ERROR
-            verdict.error = ErrorContext(kind="import", message=message, lines=lines)
-            return False
-        if interp.outcome == "runtime_error":
-            verdict.error = ErrorContext(kind="interpreter", message=message, lines=lines)
-            return False
-        outputs = interp.outputs
-        rows = {s["seed"]: s["checks"] for s in interp.extra.get("seeds", [])}
-        checks = [
-            seed_check(seed, rows[seed], outputs)
-            if seed in rows
-            else SeedCheck(seed, False, detail="no result for this seed")
-            for seed in seeds
-        ]
-        verdict.correctness = correctness(seeds, checks, outputs)
-        add_stress(verdict.correctness, interp.stress, outputs, job.stress_note, job.stress)
-        settle(verdict)
-        return True
-
-    def _estimate(
-        self, launches: list[dict], summaries: dict[int, estimate.IrSummary], interp: WorkerResult
-    ) -> Perf | None:
-        """Sum of the per-launch estimates, each weighted by how often kernel() launched it."""
-        total = 0.0
-        pipes: dict[str, float] = {}
-        notes, bottleneck, worst = [], None, -1.0
-        for i, launch in enumerate(launches):
-            summary = summaries.get(i)
-            if summary is None:
-                return None
-            unique = sum(a.get("numel", 0) * dtype_bytes(_elem(a["type"]))
-                         for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
-            est = estimate.estimate_launch(summary, launch.get("counts", {}), unique)
-            times = launch.get("times", 1)
-            total += est.time_us * times
-            for k, v in est.pipes_us.items():
-                pipes[k] = pipes.get(k, 0.0) + v * times
-            if est.time_us > worst:
-                worst, bottleneck = est.time_us, est.bottleneck
-            notes.append(f"{launch['name']}: {est.time_us} us x{times}; {est.note}")
-        share = {k: round(100.0 * v / total, 1) for k, v in pipes.items()} if total else {}
-        roof = _roofline(launches, self.spec())
-        return Perf(
-            time_us=round(total, 3), pipes=share, bottleneck=bottleneck, estimate=True,
-            roofline_us=roof, roofline_ratio=round(total / roof, 3) if roof else None,
-            note="; ".join(notes),
-        )  # fmt: skip
-
 
 # ---------------------------------------------------------------------- helpers
-def _elem(ptr_type: str) -> str:
-    t = ptr_type.lstrip("*")
-    return {"fp32": "f32", "fp16": "f16", "bf16": "bf16", "fp64": "f64"}.get(t, t)
-
-
-def _roofline(launches: list[dict], spec: HardwareSpec) -> float | None:
-    """Lower bound: every tensor argument moved once at HBM bandwidth (the estimate's own floor)."""
-    moved = sum(a.get("numel", 0) * dtype_bytes(_elem(a["type"]))
-                for launch in launches for a in launch["args"] if a["kind"] == "ptr")  # fmt: skip
-    return roofline_us(moved, 0, 0, spec, duplex=False)
-
-
 def _cached_eager(task: Task) -> dict[str, Any]:
     path = (
         config.cache_dir()

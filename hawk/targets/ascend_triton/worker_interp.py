@@ -153,37 +153,56 @@ class LaunchTracer:
 
 
 def run(request: dict[str, Any], rec: Recorder) -> None:
+    """The reference's goldens, then the candidate's launcher under the interpreter on every seed
+    (the first one's launches recorded for the compile worker) and every stress case."""
     t0 = time.perf_counter()
-    import torch
+    import torch  # noqa: F401  (timed: the import is a large share of a small kernel's run)
 
-    from hawk.tasks.task import load_module, scalar_args, tensor_args
+    from hawk.tasks.task import load_module  # noqa: F401
 
     rec.data["timings"]["import_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     refs = goldens_first(request, rec)  # (not `golden`: the name of each output's golden below)
-    instances, specs, outputs = refs.instances, refs.specs, refs.outputs
-    seeds: list[int] = request["seeds"]
     rec.data["timings"]["reference_s"] = time.perf_counter() - t0
+
+    kernel_file = str(Path(request["kernel_file"]).resolve())
+    tracer = LaunchTracer(kernel_file)
+    fn = _load_launcher(kernel_file, refs.specs, tracer, rec)
+    if fn is None:
+        return
+    rec.stage("interpret")
+    for i, seed in enumerate(request["seeds"]):
+        if not _seed_run(fn, seed, refs.instances[seed], refs.outputs, tracer, i == 0, rec):
+            return
+    cases = {c["name"]: c for c in request.get("stress") or []}
+    rec.data["stress"] = [
+        _stress_run(fn, name, inst, scaled(refs.outputs, cases.get(name, {}))) for name, inst in refs.stress
+    ]
+    rec.finish("ran")
+
+
+def _load_launcher(kernel_file: str, specs: list[Any], tracer: LaunchTracer, rec: Recorder) -> Any:
+    """The candidate's plain Python `kernel` launcher, with the launch tracer installed; None once
+    the result records why there is none (an import-time error, no launcher, a wrong arity)."""
+    from hawk.tasks.task import load_module
 
     rec.stage("load")
     t0 = time.perf_counter()
     import triton  # noqa: F401  (upstream triton, interpreter mode: TRITON_INTERPRET=1 is set by the parent)
 
-    kernel_file = str(Path(request["kernel_file"]).resolve())
-    tracer = LaunchTracer(kernel_file)
     tracer.install()
     try:
         module = load_module(Path(kernel_file), prefix="hawk_candidate", what="candidate kernel")
     except Exception as exc:
         cause = exc.__cause__ or exc
         rec.finish("load_error", message=str(exc), lines=kernel_frames(cause, kernel_file))
-        return
+        return None
     fn = getattr(module, "kernel", None)
     if not callable(fn) or hasattr(fn, "fn"):
         rec.finish("invalid", message="the module has no plain Python `kernel` launcher (it must call the "
                    "@triton.jit kernels with kernel[grid](...))")  # fmt: skip
-        return
+        return None
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -192,51 +211,50 @@ def run(request: dict[str, Any], rec: Recorder) -> None:
     if not varargs and len(params) != len(specs):
         expected = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype} ({s.role})" for s in specs)
         rec.finish("invalid", message=f"kernel takes {len(params)} arguments, the task needs {len(specs)}: {expected}")
-        return
+        return None
     rec.data["timings"]["load_s"] = time.perf_counter() - t0
+    return fn
 
-    rec.stage("interpret")
-    for i, seed in enumerate(seeds):
-        inst = instances[seed]
-        gen = torch.Generator().manual_seed(10_000 + seed)
-        args = [x.clone().contiguous() for x in tensor_args(inst.inputs)] + [
-            p.clone().contiguous() for _, p in inst.params
-        ]
-        outs = []
-        for y in inst.outputs:
-            if y.is_floating_point():
-                outs.append(torch.full_like(y, float("nan")).contiguous())
-            else:
-                outs.append(torch.randint(-100, 100, y.shape, generator=gen).to(y.dtype).contiguous())
-        tracer.counting = i == 0
-        before = len(tracer.launches)
-        t0 = time.perf_counter()
-        try:
-            fn(*args, *outs, *scalar_args(inst.inputs))
-        except Exception as exc:
-            rec.finish("runtime_error", message=f"{type(exc).__name__}: {exc}"[:4000],
-                       lines=kernel_frames(exc, kernel_file), seed=seed, launches=tracer.launches)  # fmt: skip
-            return
-        elapsed = time.perf_counter() - t0
-        rec.data["timings"]["interpret_s"] = rec.data["timings"].get("interpret_s", 0.0) + elapsed
-        if len(tracer.launches) == before:
-            rec.finish("invalid", message="kernel() launched no @triton.jit kernel: the result must be computed by "
-                       "Triton kernels (kernel_fn[grid](...))", launches=tracer.launches)  # fmt: skip
-            return
-        if i == 0:
-            rec.data["launches"] = tracer.launches[:]
-        checks = []
-        for out, golden, spec in zip(outs, inst.outputs, outputs, strict=True):
-            c = compare_tensors(out, golden, spec["atol"], spec["rtol"])
-            checks.append({"output": spec["name"], **c})
-        rec.data["seeds"].append({"seed": seed, "checks": checks, "launches": len(tracer.launches) - before,
-                                  "interpret_s": elapsed})  # fmt: skip
-        rec.flush()
-    cases = {c["name"]: c for c in request.get("stress") or []}
-    rec.data["stress"] = [
-        _stress_run(fn, name, inst, scaled(outputs, cases.get(name, {}))) for name, inst in refs.stress
-    ]
-    rec.finish("ran")
+
+def _seed_run(fn: Any, seed: int, inst: Any, outputs: list[dict[str, Any]], tracer: LaunchTracer, first: bool,
+              rec: Recorder) -> bool:  # fmt: skip
+    """One seed under the interpreter, its outputs compared; False once the result records the
+    kernel's failure. Floating outputs start NaN-filled, so an element never written shows."""
+    import torch
+
+    from hawk.tasks.task import scalar_args, tensor_args
+
+    gen = torch.Generator().manual_seed(10_000 + seed)
+    args = [x.clone().contiguous() for x in tensor_args(inst.inputs)] + [p.clone().contiguous() for _, p in inst.params]
+    outs = []
+    for y in inst.outputs:
+        if y.is_floating_point():
+            outs.append(torch.full_like(y, float("nan")).contiguous())
+        else:
+            outs.append(torch.randint(-100, 100, y.shape, generator=gen).to(y.dtype).contiguous())
+    tracer.counting = first
+    before = len(tracer.launches)
+    t0 = time.perf_counter()
+    try:
+        fn(*args, *outs, *scalar_args(inst.inputs))
+    except Exception as exc:
+        rec.finish("runtime_error", message=f"{type(exc).__name__}: {exc}"[:4000],
+                   lines=kernel_frames(exc, tracer.kernel_file), seed=seed, launches=tracer.launches)  # fmt: skip
+        return False
+    elapsed = time.perf_counter() - t0
+    rec.data["timings"]["interpret_s"] = rec.data["timings"].get("interpret_s", 0.0) + elapsed
+    if len(tracer.launches) == before:
+        rec.finish("invalid", message="kernel() launched no @triton.jit kernel: the result must be computed by "
+                   "Triton kernels (kernel_fn[grid](...))", launches=tracer.launches)  # fmt: skip
+        return False
+    if first:
+        rec.data["launches"] = tracer.launches[:]
+    checks = [{"output": spec["name"], **compare_tensors(out, golden, spec["atol"], spec["rtol"])}
+              for out, golden, spec in zip(outs, inst.outputs, outputs, strict=True)]  # fmt: skip
+    rec.data["seeds"].append({"seed": seed, "checks": checks, "launches": len(tracer.launches) - before,
+                              "interpret_s": elapsed})  # fmt: skip
+    rec.flush()
+    return True
 
 
 def _stress_run(fn: Any, name: str, inst: Any, outputs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def for_base(item: KnowledgeItem) -> bool:
     on two tasks), or a rule that fires on a structural trigger: a repair keyed on a hardware error
     signature (the error is the trigger, wherever it recurs), a tuner find (verified on every seed),
     or a speed-up with structural preconditions that helped once applied."""
-    from hawk.knowledge import gating
+    import hawk.knowledge.gating as gating
 
     if item.status != "active" or not item.proof_passed:
         return False

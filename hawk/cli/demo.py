@@ -56,7 +56,8 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory (a benchma
     from hawk.llm import LLMSettings
     from hawk.targets.base import EvalOptions
 
-    # Tuning and roofline stopping are off here: the demo is about knowledge (`hawk tune` shows the tuner).
+    # Tuning and roofline stopping are off here: the demo is about knowledge learned at run time from an
+    # empty store (`hawk tune` shows the tuner), so the shipped base layer stays out too.
     console.print("[bold yellow]DEMO: the model is SCRIPTED[/bold yellow] (fixed replies; no LLM is called). "
                   "The simulator, verdicts, trajectories and knowledge store are real.")  # fmt: skip
     shutil.rmtree(out, ignore_errors=True)
@@ -66,7 +67,7 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory (a benchma
         Budget(iterations=n, tune_points=0, roofline_stop=None) for n in (len(SCRIPTED_REPLIES), len(ROWMAX_REPLIES))
     ]
     config = BenchConfig(suite=str(out / "suite"), methods=["hawk"], out=out, target=TARGET, budget=budgets[0],
-                         eval_options=options, kb_path=kb, experts=False)  # fmt: skip
+                         eval_options=options, kb_path=kb, experts=False, base_kb=False)  # fmt: skip
     open_manifest(out, manifest_for(config, suite_name, tasks, settings.redacted()),
                   {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "backend": "local", "workers": 1,
                    "ray_address": None, "pid": os.getpid()})  # fmt: skip
@@ -74,7 +75,8 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory (a benchma
     for task, replies, budget in zip(tasks, (SCRIPTED_REPLIES, ROWMAX_REPLIES), budgets, strict=True):
         unit = WorkUnit("hawk", task.id, 0)
         record = run_unit(UnitSpec(unit=unit, out=out, task=task, target=TARGET, budget=budget, eval_options=options,
-                                   llm_settings=settings, kb_path=kb, scripted_replies={task.id: replies}))  # fmt: skip
+                                   llm_settings=settings, kb_path=kb, base_kb=False,
+                                   scripted_replies={task.id: replies}))  # fmt: skip
         _print_unit(record, unit.dir(out))
         records.append((record, unit.dir(out)))
     _print_injected(kb, records[1])

@@ -6,7 +6,7 @@ asserts them).
     python benchmarks/hostile.py [--sim] [--json FILE]
 
 Without --sim the kernels that only the simulator can catch are left out (they take 10-60 s each).
-Task-file cases that need the sandboxed task loader are counted as they come out on this checkout.
+Task files run in the sandboxed task loader (hawk.tasks.sandboxed), so every task-file case runs.
 """
 
 from __future__ import annotations

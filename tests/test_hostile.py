@@ -5,7 +5,6 @@ catch are marked sim; task files go to a real `hawk mcp` process."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import anyio
@@ -18,8 +17,6 @@ from .hostile.mcp_calls import MCP_CASES
 from .hostile.replies import REPLY_CASES, ReplyCase
 from .hostile.task_files import TASK_CASES, TaskCase
 
-# The sandboxed task loader (issue 20): task files run in a child, never in Hawk's process.
-SANDBOX = importlib.util.find_spec("hawk.tasks.sandboxed") is not None
 ALL = [KERNEL_CASES, REPLY_CASES, MCP_CASES, CLI_CASES, TASK_CASES]
 
 
@@ -77,15 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     running.close()
 
 
-def _task_params() -> list:
-    why = "task files run in the server process until the sandboxed task loader (hawk.tasks.sandboxed) lands"
-    return [
-        pytest.param(c, id=c.id, marks=[pytest.mark.xfail(not SANDBOX, reason=why, run=False)] if c.sandbox else [])
-        for c in TASK_CASES
-    ]
-
-
-@pytest.mark.parametrize("case", _task_params())
+@pytest.mark.parametrize("case", TASK_CASES, ids=lambda c: c.id)
 def test_hostile_task_file(case: TaskCase, server) -> None:
     outcome = judge_task(case, server)
     assert not outcome.crash and outcome.ok, outcome.detail

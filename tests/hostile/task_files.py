@@ -1,7 +1,6 @@
 """Hostile task files, given to a running `hawk mcp` as `task_brief(task=FILE)`. Task files are code:
 whatever one does (exit, hang, crash, write files, patch Hawk), the reply must be a tool error naming
-`task` (or, for the harmless ones, a brief), the server must keep serving, and `after` must hold.
-Those marked `sandbox` need task files to run outside the server process (issue 20's sandboxed loader)."""
+`task` (or, for the harmless ones, a brief), the server must keep serving, and `after` must hold."""
 
 from __future__ import annotations
 
@@ -30,7 +29,6 @@ class TaskCase:
     source: str | bytes
     error: bool = True  # task_brief must answer with a tool error naming `task` (else: a brief)
     after: str = ""  # a check after the call: "no-marker" (no file written in the working directory), "masked"
-    sandbox: bool = False  # only holds once task files run outside the server process
 
 
 def _with(extra: str, at_top: bool = True) -> str:
@@ -38,26 +36,21 @@ def _with(extra: str, at_top: bool = True) -> str:
 
 
 TASK_CASES = [
-    TaskCase("system-exit", _with("raise SystemExit(3)"), sandbox=True),
-    TaskCase("sys-exit-zero", _with("import sys\nsys.exit(0)"), sandbox=True),
-    TaskCase("os-exit", _with("import os\nos._exit(7)"), sandbox=True),
-    TaskCase("sleeps", _with("import time\ntime.sleep(3600)"), sandbox=True),
-    TaskCase("busy-loop", _with("while True:\n    pass"), sandbox=True),
-    TaskCase("segfault", _with("import ctypes\nctypes.string_at(0)"), sandbox=True),
-    TaskCase("memory-bomb", _with("B = bytearray(64 << 30)"), sandbox=True),
-    TaskCase(
-        "writes-marker", _with("open('marker.txt', 'w').write('pwned')"), error=False, after="no-marker", sandbox=True
-    ),
+    TaskCase("system-exit", _with("raise SystemExit(3)")),
+    TaskCase("sys-exit-zero", _with("import sys\nsys.exit(0)")),
+    TaskCase("os-exit", _with("import os\nos._exit(7)")),
+    TaskCase("sleeps", _with("import time\ntime.sleep(3600)")),
+    TaskCase("busy-loop", _with("while True:\n    pass")),
+    TaskCase("segfault", _with("import ctypes\nctypes.string_at(0)")),
+    TaskCase("memory-bomb", _with("B = bytearray(64 << 30)")),
+    TaskCase("writes-marker", _with("open('marker.txt', 'w').write('pwned')"), error=False, after="no-marker"),
     TaskCase(
         "patches-hawk-masking",
         _with("import hawk.mcp.safety as s\ns.Workspace.clean = lambda self, o, key=None: o"),
         error=False,
         after="masked",
-        sandbox=True,
     ),  # fmt: skip
-    TaskCase(
-        "patches-builtins", _with("import builtins\nbuiltins.open = None"), error=False, after="alive", sandbox=True
-    ),
+    TaskCase("patches-builtins", _with("import builtins\nbuiltins.open = None"), error=False, after="alive"),
     TaskCase("raises-secret", _with("import os\nraise RuntimeError(os.environ['HAWK_HOSTILE_TOKEN'])"), after="masked"),
     TaskCase("syntax-error", "class Model(:\n    pass\n"),
     TaskCase("no-model", "def get_inputs():\n    return []\n"),

@@ -42,24 +42,6 @@ def get_init_inputs():
     return []
 """
 
-FLIP_TASK = """
-import torch
-import torch.nn as nn
-
-
-class Model(nn.Module):
-    def forward(self, x):
-        return torch.flip(torch.exp(x), dims=[0, -1])  # a flip of several axes has no mapping
-
-
-def get_inputs():
-    return [torch.randn(128, 256)]
-
-
-def get_init_inputs():
-    return []
-"""
-
 
 def synthetic_times() -> dict[str, float]:
     """Kernel times shaped like the simulator's (us): fixed costs, a stepped stream, a matmul, vector chains."""
@@ -208,9 +190,9 @@ def test_minimal_kernel_sits_at_the_calibrated_bound():
 def test_eager_estimates_include_the_fixed_cost_and_group_norm_is_simulated(tmp_path):
     spec = ascend_a2a3_spec()
     cal = calibrate.calibration(spec)
-    for name, text in (("flip", FLIP_TASK), ("group_norm", GROUP_NORM_TASK)):
-        (tmp_path / f"{name}.py").write_text(text)
-    flip_base = eager.eager_baseline(task_from_file(tmp_path / "flip.py"), spec, tmp_path / "cache", calibration=cal)
+    (tmp_path / "group_norm.py").write_text(GROUP_NORM_TASK)
+    flip_task = task_from_file(DATA / "tasks" / "exp_flip2d.py")  # shared with test_eager
+    flip_base = eager.eager_baseline(flip_task, spec, tmp_path / "cache", calibration=cal)
     flip = flip_base.ops[1]
     assert (flip.kind, flip.source) == ("flip", "estimated") and "calibrated estimate" in flip.detail
     assert flip.time_us >= cal.fixed_us(1, 1)  # the nominal roofline gave 0.35 us, under any kernel's cost

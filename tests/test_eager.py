@@ -10,31 +10,12 @@ from hawk.targets.tracing import TRACE_VERSION
 from hawk.targets.verdict import Status
 from hawk.tasks.task import task_from_file
 
-from .conftest import EXP_TASK_FILE, kernel_source
+from .conftest import DATA, EXP_TASK_FILE, kernel_source
 
 # The real-tools tier (simulator, compilers, browser): `pytest -m 'not sim'` runs the logic tier alone.
 pytestmark = pytest.mark.sim
 
 EXP_TASK = task_from_file(EXP_TASK_FILE)  # torch.exp(x) * y + x: three eager kernels
-
-
-UNMAPPED_TASK = """
-import torch
-import torch.nn as nn
-
-
-class Model(nn.Module):
-    def forward(self, x):
-        return torch.flip(torch.exp(x), dims=[0, -1])  # a flip of several axes has no mapping
-
-
-def get_inputs():
-    return [torch.randn(128, 256)]
-
-
-def get_init_inputs():
-    return []
-"""
 
 
 def test_trace_maps_each_op_to_pypto():
@@ -89,9 +70,7 @@ def test_baseline_simulates_each_op_exceeds_the_fused_kernel_and_is_cached(tmp_p
 
 
 def test_op_without_mapping_is_estimated_by_roofline(tmp_path):
-    task_file = tmp_path / "exp_flip.py"
-    task_file.write_text(UNMAPPED_TASK)
-    task = task_from_file(task_file)
+    task = task_from_file(DATA / "tasks" / "exp_flip2d.py")
     spec = ascend_a2a3_spec()
     base = eager.eager_baseline(task, spec, tmp_path / "cache")
     exp, flip = base.ops

@@ -148,6 +148,12 @@ def test_override_file(tmp_path):
     (tmp_path / "hawk-shapes.toml").write_text("[kb1_3_Wide_conv2d]\noriginal = true\n")
     d = load_dir(tmp_path).tasks[0].extra["shape_policy"]
     assert d["rule"] == "override" and d["constants"] == {} and d["run"] == d["original"]
+    # A file named directly (`hawk generate --task .../level1/3_Wide_conv2d.py`) is the same task.
+    loose = resolve_task(str(tmp_path / "level1" / "3_Wide_conv2d.py"))
+    assert (
+        loose.id == "kb1_3_Wide_conv2d"
+        and loose.extra["shape_policy"] == load_dir(tmp_path).tasks[0].extra["shape_policy"]
+    )
     overrides.write_text("[kb1_3_Wide_conv2d]\nchannels = 8\n")
     with pytest.raises(TaskError, match="sets channels: not integer module constants"):
         load_dir(KB, overrides=overrides)
@@ -155,9 +161,20 @@ def test_override_file(tmp_path):
         ShapePolicy.load(KB, tmp_path / "missing.toml")
 
 
-def test_a_loose_task_file_goes_through_the_policy():
+def test_a_loose_task_file_goes_through_the_policy(tmp_path):
     task = resolve_task(str(KB / "level1" / "3_Wide_conv2d.py"))
-    assert task.extra["shape_policy"]["rule"] == "reduced" and task.shape
+    assert task.id == "kb1_3_Wide_conv2d" and task.extra["shape_policy"]["rule"] == "reduced" and task.shape
+    elsewhere = tmp_path / "3_Wide_conv2d.py"  # outside any level folder: its stem, the budget rule
+    elsewhere.write_text((KB / "level1" / "3_Wide_conv2d.py").read_text())
+    task = resolve_task(str(elsewhere))
+    assert task.id == "3_Wide_conv2d" and task.extra["shape_policy"]["rule"] == "reduced"
+
+
+def test_hawk_ships_an_override_that_keeps_a_large_k():
+    from hawk.tasks.shape_policy import SHIPPED_OVERRIDES, read_overrides
+
+    entry = read_overrides(SHIPPED_OVERRIDES)["kb1_6_Matmul_with_large_K_dimension_"]
+    assert "K" not in entry and entry["reason"].startswith("keep K")
 
 
 def test_bench_config_from_a_tasks_dir(tmp_path):

@@ -146,6 +146,21 @@ def matches(task: str, patterns: list[str]) -> bool:
     return False
 
 
+def load_file(path: Path) -> Task | None:
+    """A loose file that sits in a KernelBench checkout's level folder (`.../level1/19_ReLU.py`) as the
+    task `hawk tasks --dir` would list (`kb1_19_ReLU`, its category, the checkout's shape overrides);
+    None for a file anywhere else."""
+    path = Path(path).resolve()
+    own = _LEVEL_DIR.match(path.parent.name)
+    if own is None or not path.is_file():
+        return None
+    try:
+        suite = load_dir(path.parent.parent, levels=[int(own.group(1))], only=[task_id(int(own.group(1)), path)])
+    except TaskError:
+        return None
+    return next((t for t in suite.tasks if Path(t.path).resolve() == path), None)
+
+
 def load_dir(
     folder: Path,
     levels: list[int] | None = None,

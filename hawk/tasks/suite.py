@@ -102,10 +102,13 @@ def all_experts(task: Task) -> list[Path]:
 def resolve_task(ref: str, suite: str | None = None) -> Task:
     """`ref` is a suite task id (searched in `suite`, or in every suite) or a path to a task file."""
     path = Path(ref)
-    if ref.endswith(".py") or path.is_file():  # a loose file: the shape policy's budget rule, no overrides
+    if ref.endswith(".py") or path.is_file():
+        from hawk.tasks.kernelbench import load_file
         from hawk.tasks.shape_policy import ShapePolicy
 
-        return ShapePolicy().apply(task_from_file(path))
+        # A file in a KernelBench checkout is that checkout's task (its id, its shape overrides);
+        # any other loose file gets the shape policy's budget rule and no overrides.
+        return load_file(path) or ShapePolicy().apply(task_from_file(path))
     for name in [suite] if suite else suite_names():
         s = load_suite(name)
         for t in s.tasks:

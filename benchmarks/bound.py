@@ -19,7 +19,8 @@ from hawk import targets
 from hawk.targets.ascend_pypto.calibrate import calibration
 from hawk.targets.base import EvalOptions
 from hawk.targets.evidence import evidence_text
-from hawk.tasks.suite import expert_for, resolve_task
+from hawk.tasks import resolve_task
+from hawk.tasks.suite import expert_for
 
 # One or two per category: activation, norm, reduction, softmax, GEMM, fused epilogue, attention, optimizer.
 SAMPLE = ("l1_relu_fp16", "l1_layernorm_fp32", "l1_rowsum_fp32", "l1_softmax_fp32", "l1_matmul_fp16",

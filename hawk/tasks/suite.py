@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from hawk.tasks.task import Task, TaskError, task_from_file
+from hawk.tasks.task import Task, TaskError
 
 SUITES_DIR = Path(__file__).parent / "suites"
 
@@ -97,21 +97,3 @@ def expert_for(task: Task, target: str) -> Path | None:
 def all_experts(task: Task) -> list[Path]:
     """Every target's expert kernel of `task` (reference solutions, which knowledge must never hold)."""
     return [p for p in [task.expert_kernel, *task.extra.get("experts", {}).values()] if p is not None]
-
-
-def resolve_task(ref: str, suite: str | None = None) -> Task:
-    """`ref` is a suite task id (searched in `suite`, or in every suite) or a path to a task file."""
-    path = Path(ref)
-    if ref.endswith(".py") or path.is_file():
-        from hawk.tasks.kernelbench import load_file
-        from hawk.tasks.shape_policy import ShapePolicy
-
-        # A file in a KernelBench checkout is that checkout's task (its id, its shape overrides);
-        # any other loose file gets the shape policy's budget rule and no overrides.
-        return load_file(path) or ShapePolicy().apply(task_from_file(path))
-    for name in [suite] if suite else suite_names():
-        s = load_suite(name)
-        for t in s.tasks:
-            if t.id == ref:
-                return t
-    raise TaskError(f"unknown task '{ref}': not a suite task id, nor a task file")

@@ -95,7 +95,7 @@ def _run(tasks, plan, kb: Path, out: Path, budget: Budget) -> list[Any]:
     for n, (task, replies) in enumerate(plan):
         d = out / f"{n}_{task}"
         run_agent(tasks[task], fake, ScriptedLLM([fenced(r) for r in replies]), "hawk", d,
-                  Budget(iterations=len(replies), tune_points=0, roofline_stop=None), OPTS,
+                  Budget(iterations=len(replies), tune_budget=0, roofline_stop=None), OPTS,
                   log=lambda m: None, knowledge_path=kb)  # fmt: skip
         steps += Trajectory(d / "trajectory.jsonl").steps
     return steps

@@ -70,14 +70,14 @@ def run(base: Path) -> Path:
         "exp_mul_add": [fenced(fake_kernel(256)), fenced(fake_kernel(16)), fenced(fake_kernel(64))] + [RATIONALE] * 4,
         "row_center": [fenced(fake_kernel(256)), fenced(fake_kernel(32)), fenced(fake_kernel(8))] + [RATIONALE] * 4,
     }
-    budget = Budget(iterations=3, tune_points=4, tune_workers=1, roofline_stop=None)
+    budget = Budget(iterations=3, tune_budget=4, tune_workers=1, roofline_stop=None)
     config = BenchConfig(suite=str(suite), methods=["oneshot", "feedback", "transplant", "hawk"], out=out,
                          target="fake", budget=budget, eval_options=EvalOptions(seeds=2), corpus=base / "corpus",
                          experts=False)  # fmt: skip
     run_bench(config, LLMSettings(provider="scripted"), workers=1, scripted_replies=replies, log=lambda m: None)
     # Two candidates per step (the same reply twice: samples are drawn in parallel, in no fixed order).
     twice = {"*": [fenced(fake_kernel(256))] * 2 + [fenced(fake_kernel(16))] * 2}
-    budget2 = Budget(iterations=2, tune_points=0, candidates=2, roofline_stop=None)
+    budget2 = Budget(iterations=2, tune_budget=0, candidates=2, roofline_stop=None)
     config2 = BenchConfig(
         suite=str(suite),
         methods=["feedback"],

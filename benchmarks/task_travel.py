@@ -60,7 +60,7 @@ def main() -> None:
         sys.setprofile(profile)
         try:
             run_agent(task, targets.get("fake"), llm, "hawk", Path(tmp) / "run",
-                      Budget(iterations=2, tune_points=4, tune_workers=1, roofline_stop=None), EvalOptions(seeds=1),
+                      Budget(iterations=2, tune_budget=4, tune_workers=1, roofline_stop=None), EvalOptions(seeds=1),
                       log=lambda m: None, knowledge_path=Path(tmp) / "kb.db")  # fmt: skip
         finally:
             sys.setprofile(None)

@@ -7,7 +7,7 @@ failed, wall seconds and points per minute; then the naive-tuned / expert-tuned 
 the geometric mean of best / roofline over level-1 memory-bound tasks (no matrix product).
 A benchmark, not a test: it prints figures and asserts nothing about speed.
 
-    python benchmarks/tune.py [--tasks a,b] [--levels 1] [--budget 40] [--workers 2] [--out runs/tune-bench]
+    python benchmarks/tune.py [--tasks a,b] [--levels 1] [--tune-budget 24] [--tune-workers 2] [--out runs/tune-bench]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from hawk import targets
 from hawk.targets.base import EvalOptions
 from hawk.tasks import load_suite
-from hawk.tune import tune, write_outputs
+from hawk.tune import TUNE_BUDGET, tune, write_outputs
 
 NAIVE_CUBE = 64
 NAIVE_SHRINK = 8
@@ -56,8 +56,8 @@ def main() -> int:
     ap.add_argument("--suite", default="npu-workloads")
     ap.add_argument("--tasks", default="", help="comma-separated task ids (default: every task of --levels)")
     ap.add_argument("--levels", default="1", help="comma-separated levels (default 1)")
-    ap.add_argument("--budget", type=int, default=40)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tune-budget", "--budget", dest="budget", type=int, default=TUNE_BUDGET)
+    ap.add_argument("--tune-workers", "--workers", dest="workers", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("runs/tune-bench"))
     args = ap.parse_args()

@@ -27,7 +27,7 @@ def target():
 
 def test_overflow_repair_optimize(target, tmp_path):
     llm = ScriptedLLM(SCRIPTED_REPLIES)
-    result = run_agent(TASK, target, llm, "feedback", tmp_path, Budget(iterations=3, tune_points=0, roofline_stop=None), EvalOptions(seeds=2),
+    result = run_agent(TASK, target, llm, "feedback", tmp_path, Budget(iterations=3, tune_budget=0, roofline_stop=None), EvalOptions(seeds=2),
                        log=lambda m: None)  # fmt: skip
     assert result.statuses == ["compile_error", "pass", "pass"]
     # The repair prompt carries the hardware reason harvested from the simulator's log.
@@ -47,12 +47,12 @@ def test_overflow_repair_optimize(target, tmp_path):
 
 def test_resume_repeats_and_loses_nothing(target, tmp_path):
     # First run dies after two replies (the endpoint goes away): two finished steps are on disk.
-    first = run_agent(TASK, target, ScriptedLLM(SCRIPTED_REPLIES[:2]), "feedback", tmp_path, Budget(iterations=3, tune_points=0, roofline_stop=None),
+    first = run_agent(TASK, target, ScriptedLLM(SCRIPTED_REPLIES[:2]), "feedback", tmp_path, Budget(iterations=3, tune_budget=0, roofline_stop=None),
                       EvalOptions(seeds=1), log=lambda m: None)  # fmt: skip
     assert first.steps == 2 and first.stop_reason.startswith("llm error")
     # The rerun replays steps 0-1 from the trajectory and asks the model only for step 2.
     llm = ScriptedLLM(SCRIPTED_REPLIES[2:])
-    second = run_agent(TASK, target, llm, "feedback", tmp_path, Budget(iterations=3, tune_points=0, roofline_stop=None), EvalOptions(seeds=1),
+    second = run_agent(TASK, target, llm, "feedback", tmp_path, Budget(iterations=3, tune_budget=0, roofline_stop=None), EvalOptions(seeds=1),
                        log=lambda m: None)  # fmt: skip
     assert len(llm.calls) == 1
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
@@ -62,7 +62,7 @@ def test_resume_repeats_and_loses_nothing(target, tmp_path):
 
 def test_reply_without_kernel_is_a_recorded_attempt(target, tmp_path):
     llm = ScriptedLLM(["I cannot help with that.", SCRIPTED_REPLIES[1]])
-    result = run_agent(TASK, target, llm, "feedback", tmp_path, Budget(iterations=2, tune_points=0, roofline_stop=None), EvalOptions(seeds=1),
+    result = run_agent(TASK, target, llm, "feedback", tmp_path, Budget(iterations=2, tune_budget=0, roofline_stop=None), EvalOptions(seeds=1),
                        log=lambda m: None)  # fmt: skip
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
     assert steps[0].candidate is None and steps[0].parse_error

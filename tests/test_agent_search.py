@@ -38,7 +38,7 @@ def target():
 
 def test_loop_tunes_each_correct_kernel_and_the_next_prompt_shows_it(target, tmp_path):
     llm = ScriptedLLM([fence(tiled(2)), fence(tiled(2))])
-    budget = Budget(iterations=2, tune_points=8, tune_workers=2, roofline_stop=None)
+    budget = Budget(iterations=2, tune_budget=8, tune_workers=2, roofline_stop=None)
     result = run_agent(TASK, target, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
     first = steps[0].tuning
@@ -57,7 +57,7 @@ def test_loop_tunes_each_correct_kernel_and_the_next_prompt_shows_it(target, tmp
 
 def test_parallel_candidates_keep_the_fastest(target, tmp_path):
     llm = ScriptedLLM([fence(tiled(8)), fence(tiled(16))])
-    budget = Budget(iterations=1, tune_points=0, candidates=2, roofline_stop=None)
+    budget = Budget(iterations=1, tune_budget=0, candidates=2, roofline_stop=None)
     result = run_agent(TASK, target, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     (step,) = Trajectory(tmp_path / "trajectory.jsonl").steps
     assert len(llm.calls) == 2 and "set_vec_tile_shapes(16, 512)" in step.candidate  # 16-row tiles are faster
@@ -69,6 +69,6 @@ def test_parallel_candidates_keep_the_fastest(target, tmp_path):
 
 def test_roofline_stop_ends_the_run_early(target, tmp_path):
     llm = ScriptedLLM([fence(tiled(16))] * 3)
-    budget = Budget(iterations=3, tune_points=0, roofline_stop=100.0)
+    budget = Budget(iterations=3, tune_budget=0, roofline_stop=100.0)
     result = run_agent(TASK, target, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     assert result.steps == 1 and len(llm.calls) == 1 and result.stop_reason.startswith("near the roofline")

@@ -115,7 +115,7 @@ def settings(fake: FakeEndpoint) -> LLMSettings:
 
 
 def config(suite: Path, out: Path, methods: list[str], experts: bool = True) -> BenchConfig:
-    return BenchConfig(suite=str(suite), methods=methods, out=out, budget=Budget(iterations=2, tune_points=0, roofline_stop=None),
+    return BenchConfig(suite=str(suite), methods=methods, out=out, budget=Budget(iterations=2, tune_budget=0, roofline_stop=None),
                        eval_options=EvalOptions(seeds=1), experts=experts)  # fmt: skip
 
 
@@ -158,7 +158,7 @@ def test_manifest_records_budget_and_settings_without_secrets(local_run):
     assert "sk-secret-do-not-write" not in text
     run = json.loads(text)
     assert run["methods"] == ["hawk", "oneshot"] and run["samples"] == 1 and run["suite"] == "mini"
-    assert run["budget"] == {"iterations": 2, "max_tokens": None, "wall_s": None, "tune_points": 0, "tune_workers": 2,
+    assert run["budget"] == {"iterations": 2, "max_tokens": None, "wall_s": None, "tune_budget": 0, "tune_workers": 2,
                              "candidates": 1, "roofline_stop": None, "search": "chain", "population": 4}  # fmt: skip
     assert run["eval"]["seeds"] == 1 and run["llm"]["model"] == "test-model" and run["llm"]["api_key"] == "***"
     assert run["hawk_version"] and run["kb_path"] == str(out / "knowledge.sqlite")
@@ -198,7 +198,7 @@ def test_rerun_skips_finished_units(local_run, server, suite):
     assert len(server.requests) == before  # nothing asked again
     # Settings that change results may not be mixed into the same directory.
     other = config(suite, out, ["feedback"])
-    other.budget = Budget(iterations=3, tune_points=0, roofline_stop=None)
+    other.budget = Budget(iterations=3, tune_budget=0, roofline_stop=None)
     with pytest.raises(BenchError, match="another budget"):
         run_bench(other, settings(server), workers=1, log=lambda m: None)
 
@@ -298,3 +298,11 @@ def test_samples_are_separate_draws_through_the_cache(server, tmp_path):
     first_again = SampleOffsetLLM(llm, 0).complete(messages)
     assert len(server.requests) - before == 2
     assert not first.cached and not second.cached and first_again.cached
+
+
+def test_a_run_recorded_before_the_tuner_budget_had_one_name_still_compares_equal():
+    from hawk.agent.budget import Budget
+    from hawk.bench.plan import _jsonable, _settled
+
+    old = {"iterations": 2, "tune_points": 0}  # run.json as written before `tune_budget`
+    assert _settled("budget", old) == _jsonable(Budget(iterations=2, tune_budget=0))

@@ -116,7 +116,7 @@ def test_setup_command_checks_each_target():
 def test_tune_writes_tuned_kernel_and_points(tmp_path):
     slow = tmp_path / "slow.py"
     slow.write_text((DATA / "kernels" / "exp_mul_add_good.py").read_text().replace("(16, 512)", "(2, 512)"))
-    r = hawk("tune", str(slow), "--task", str(EXP_TASK_FILE), "--budget", "6", "--seeds", "2",
+    r = hawk("tune", str(slow), "--task", str(EXP_TASK_FILE), "--tune-budget", "6", "--seeds", "2",
              "--out", str(tmp_path / "out"))  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "points simulated" in r.stdout and "before" in r.stdout and "x the roofline bound" in r.stdout

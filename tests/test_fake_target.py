@@ -79,7 +79,7 @@ def test_scripted_statuses_and_an_unknown_mode(fake):
 # ---------------------------------------------------------------------- the agent loop
 def test_loop_repairs_the_overflow_then_keeps_the_faster_kernel(fake, tmp_path):
     llm = ScriptedLLM([fenced(kernel(256)), fenced(kernel(16)), fenced(kernel(64))])
-    budget = Budget(iterations=3, tune_points=0, roofline_stop=None)
+    budget = Budget(iterations=3, tune_budget=0, roofline_stop=None)
     result = run_agent(TASK, fake, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     assert result.statuses == ["compile_error", "pass", "pass"] and result.best_step == 2
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
@@ -90,7 +90,7 @@ def test_loop_repairs_the_overflow_then_keeps_the_faster_kernel(fake, tmp_path):
 
 def test_loop_tunes_each_new_kernel_and_prompts_with_the_tuned_one(fake, tmp_path):
     llm = ScriptedLLM([fenced(kernel(8)), fenced(kernel(16))])
-    budget = Budget(iterations=2, tune_points=6, tune_workers=1, roofline_stop=None)
+    budget = Budget(iterations=2, tune_budget=6, tune_workers=1, roofline_stop=None)
     result = run_agent(TASK, fake, llm, "feedback", tmp_path, budget, OPTS, log=lambda m: None)
     steps = Trajectory(tmp_path / "trajectory.jsonl").steps
     tuned = steps[0].tuning
@@ -114,7 +114,7 @@ def test_hawk_learns_a_repair_and_injects_it_into_another_task(fake, tmp_path):
     kb = tmp_path / "kb.db"
     rationale = "Smaller TILE keeps the exp tiles inside the Unified Buffer."
     first = ScriptedLLM([fenced(kernel(256)), fenced(kernel(16)), rationale, rationale])
-    budget = Budget(iterations=2, tune_points=0, roofline_stop=None)
+    budget = Budget(iterations=2, tune_budget=0, roofline_stop=None)
     run_agent(TASK, fake, first, "hawk", tmp_path / "a", budget, OPTS, log=lambda m: None, knowledge_path=kb)
     with KnowledgeStore(kb) as store:
         items = store.list("active")

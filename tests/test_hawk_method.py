@@ -66,7 +66,7 @@ def run1(target, tmp_path_factory):
             llm,
             "hawk",
             out,
-            Budget(iterations=3, tune_points=0, roofline_stop=None),
+            Budget(iterations=3, tune_budget=0, roofline_stop=None),
             OPTS,
             log=print,
             knowledge_path=kb,
@@ -102,7 +102,7 @@ def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, 
     endpoint.push(kernel_reply(BIG_RC), kernel_reply(GOOD_RC))
     out = tmp_path / "run2"
     llm = OpenAICompatible(settings_for(endpoint))
-    second = run_agent(ROW_CENTER, target, llm, "hawk", out, Budget(iterations=2, tune_points=0, roofline_stop=None), OPTS, log=print, knowledge_path=kb,
+    second = run_agent(ROW_CENTER, target, llm, "hawk", out, Budget(iterations=2, tune_budget=0, roofline_stop=None), OPTS, log=print, knowledge_path=kb,
                        distill_every=2)  # fmt: skip
     assert second.statuses == ["compile_error", "pass"]
     # This is the store's second finished task: with distill_every=2 the store was distilled (no
@@ -126,7 +126,7 @@ def test_hawk_learns_then_injects_into_a_new_op(target, endpoint: FakeEndpoint, 
         llm,
         "hawk",
         out,
-        Budget(iterations=2, tune_points=0, roofline_stop=None),
+        Budget(iterations=2, tune_budget=0, roofline_stop=None),
         OPTS,
         log=print,
         knowledge_path=kb,
@@ -254,7 +254,7 @@ def test_hawk_method_learns_and_injects_on_ascend_triton(tmp_path):
     kb = tmp_path / "kb.db"
     opts = EvalOptions(seeds=1, with_eager_baseline=False, timeout_s=240)
     first = run_agent(softmax, triton, ScriptedLLM([fence(sm.replace("ROWS=4", "ROWS=64")), fence(sm.replace(
-        "ROWS=4", "ROWS=8"))]), "hawk", tmp_path / "softmax", Budget(iterations=2, tune_points=0, roofline_stop=None), opts, log=print, knowledge_path=kb)  # fmt: skip
+        "ROWS=4", "ROWS=8"))]), "hawk", tmp_path / "softmax", Budget(iterations=2, tune_budget=0, roofline_stop=None), opts, log=print, knowledge_path=kb)  # fmt: skip
     assert first.statuses == ["compile_error", "pass"]
     (item,) = first.knowledge["synthesized"]
     assert item["status"] == "active" and {"ub_capacity", "block_size"} <= set(item["labels"])
@@ -264,7 +264,7 @@ def test_hawk_method_learns_and_injects_on_ascend_triton(tmp_path):
     assert learned.provenance["tools"]["triton-ascend"].startswith("triton-ascend==3.2.0")
 
     second = run_agent(silu, triton, ScriptedLLM([fence(si.replace("BLOCK=2048", "BLOCK=65536")), fence(si.replace(
-        "BLOCK=2048", "BLOCK=1024"))]), "hawk", tmp_path / "silu", Budget(iterations=2, tune_points=0, roofline_stop=None), opts, log=print,
+        "BLOCK=2048", "BLOCK=1024"))]), "hawk", tmp_path / "silu", Budget(iterations=2, tune_budget=0, roofline_stop=None), opts, log=print,
         knowledge_path=kb)  # fmt: skip
     assert second.statuses == ["compile_error", "pass"]
     repair = Trajectory(tmp_path / "silu" / "trajectory.jsonl").steps[1]

@@ -268,7 +268,7 @@ def test_bench_over_a_tasks_dir_on_the_fake_target(tmp_path):
 
     out = tmp_path / "run"
     config = BenchConfig(suite=None, methods=["feedback"], out=out, target="fake", tasks_dir=KB, levels=[1],
-                         only=["1", "3"], budget=Budget(iterations=1, tune_points=0, roofline_stop=None),
+                         only=["1", "3"], budget=Budget(iterations=1, tune_budget=0, roofline_stop=None),
                          eval_options=EvalOptions(seeds=1), experts=False)  # fmt: skip
     reply = "```python\n# fake-time-us: 20\ndef kernel(*args):\n    pass\n```"
     replies = {"kb1_1_Scale_by_constant": [reply], "kb1_3_Wide_conv2d": [reply]}

@@ -27,7 +27,7 @@ from .knowledge_items import UB_AFTER, pass_verdict, ub_item
 EXP = task_from_file(EXP_TASK_FILE)
 ROW_CENTER = task_from_file(DATA / "tasks" / "row_center.py")
 OPTS = EvalOptions(seeds=1)
-BUDGET2 = Budget(iterations=2, tune_points=0, roofline_stop=None)
+BUDGET2 = Budget(iterations=2, tune_budget=0, roofline_stop=None)
 UB_WHY = "Smaller TILE keeps the exp tiles inside the Unified Buffer."
 PERF_WHY = "Larger TILE means fewer, longer MTE2 transfers per row block."
 
@@ -88,7 +88,7 @@ def learned(fake, tmp_path) -> tuple[Path, dict[str, KnowledgeItem]]:
     """A store learned by method hawk on the exp task: a UB repair (TILE 256 -> 16) and a speed-up (16 -> 64)."""
     kb = tmp_path / "kb.db"
     llm = ScriptedLLM([fenced(fk(256)), fenced(fk(16)), fenced(fk(64)), UB_WHY, PERF_WHY])
-    budget = Budget(iterations=3, tune_points=0, roofline_stop=None)
+    budget = Budget(iterations=3, tune_budget=0, roofline_stop=None)
     run_agent(EXP, fake, llm, "hawk", tmp_path / "learn", budget, OPTS, log=lambda m: None, knowledge_path=kb)
     with KnowledgeStore(kb) as store:
         items = {("ub" if it.trigger.signature else "perf"): it for it in store.list("active")}

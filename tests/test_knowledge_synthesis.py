@@ -33,7 +33,7 @@ def target():
 @pytest.fixture(scope="module")
 def steps(target, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    result = run_agent(TASK, target, ScriptedLLM(SCRIPTED_REPLIES), "feedback", out, Budget(iterations=3, tune_points=0, roofline_stop=None), OPTS,
+    result = run_agent(TASK, target, ScriptedLLM(SCRIPTED_REPLIES), "feedback", out, Budget(iterations=3, tune_budget=0, roofline_stop=None), OPTS,
                        log=lambda m: None)  # fmt: skip
     assert result.statuses == ["compile_error", "pass", "pass"]
     return Trajectory(out / "trajectory.jsonl").steps

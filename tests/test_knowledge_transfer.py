@@ -197,7 +197,7 @@ def test_kb_learn_turns_a_finished_run_of_another_method_into_proven_items(tmp_p
                 "def kernel(x, out):\n    out.move(x.exp())\n")  # fmt: skip
 
     replies = [f"```python\n{fake_kernel(t)}```" for t in (256, 16)]  # a UB overflow, then its repair
-    budget = Budget(iterations=2, tune_points=0, roofline_stop=None)
+    budget = Budget(iterations=2, tune_budget=0, roofline_stop=None)
     run_agent(task_from_file(EXP_TASK_FILE), targets.get("fake"), ScriptedLLM(replies), "feedback", tmp_path / "run",
               budget, EvalOptions(seeds=1), log=lambda m: None)  # fmt: skip
     r = subprocess.run([sys.executable, "-m", "hawk.cli.main", "kb", "learn", str(tmp_path / "run"), "--task",

@@ -87,7 +87,7 @@ def test_chain_repairs_the_last_failure_then_optimizes_the_fastest_kernel(fake):
 
 def test_the_meter_counts_draws_and_the_methods_own_questions_apart(fake, tmp_path):
     llm = ScriptedLLM([f"```python\n{kernel(256)}```", f"```python\n{kernel(16)}```", WHY, WHY])
-    budget = Budget(iterations=2, tune_points=0, roofline_stop=None)
+    budget = Budget(iterations=2, tune_budget=0, roofline_stop=None)
     result = run_agent(TASK, fake, llm, "hawk", tmp_path / "run", budget, OPTS, log=lambda m: None,
                        knowledge_path=tmp_path / "kb.db")  # fmt: skip
     steps = Trajectory(tmp_path / "run" / "trajectory.jsonl").steps

@@ -107,7 +107,7 @@ SCRIPT = [kernel(100.0), kernel(90.0, TWO_PASS), kernel(80.0, SPLIT, verdict="wr
 
 
 def population_budget(iterations: int, **kw) -> Budget:
-    return Budget(iterations=iterations, tune_points=0, roofline_stop=None, search="population", **kw)
+    return Budget(iterations=iterations, tune_budget=0, roofline_stop=None, search="population", **kw)
 
 
 def test_population_run_asks_for_new_structures_and_records_parents(fake, tmp_path):
@@ -141,7 +141,7 @@ def test_resuming_a_population_run_continues_it_as_one_run_would(fake, tmp_path)
               log=lambda m: None)  # fmt: skip
     said: list[str] = []
     llm = ScriptedLLM([fenced(s) for s in SCRIPT[2:]])
-    chain_budget = Budget(iterations=6, tune_points=0, roofline_stop=None)  # the flag forgotten on the rerun
+    chain_budget = Budget(iterations=6, tune_budget=0, roofline_stop=None)  # the flag forgotten on the rerun
     result = run_agent(TASK, fake, llm, "feedback", part, chain_budget, OPTS, log=said.append)
     assert len(llm.calls) == 4 and result.search == "population" and any("continuing with search population" in m
                                                                          for m in said)  # fmt: skip
@@ -177,7 +177,7 @@ def test_generate_and_bench_take_search_and_refuse_an_unknown_one(tmp_path):
 
 
 def test_a_trajectory_from_before_search_json_continues_as_the_chain(fake, tmp_path):
-    chain = Budget(iterations=1, tune_points=0, roofline_stop=None)
+    chain = Budget(iterations=1, tune_budget=0, roofline_stop=None)
     run_agent(TASK, fake, ScriptedLLM([fenced(SCRIPT[0])]), "feedback", tmp_path, chain, OPTS, log=lambda m: None)
     (tmp_path / SEARCH_FILE).unlink()
     llm = ScriptedLLM([fenced(SCRIPT[1])])

@@ -18,7 +18,7 @@ class Budget:
     iterations: int = 5
     max_tokens: int | None = None
     wall_s: float | None = None
-    tune_points: int = TUNE_BUDGET  # tuner points per new correct kernel (0: no tuning)
+    tune_budget: int = TUNE_BUDGET  # tuner points per new correct kernel (0: no tuning)
     tune_workers: int = 2  # points simulated in parallel by the tuner
     candidates: int = 1  # samples asked per step and judged in parallel; the best is kept
     roofline_stop: float | None = ROOFLINE_STOP  # None: spend every iteration

@@ -48,7 +48,7 @@ class StepRunner:
         pick = pick_sample(verdicts)
         chosen, verdict = parsed[pick], verdicts[pick]
         tuning, tune_s = None, 0.0
-        if verdict is not None and verdict.passed and self.budget.tune_points > 0:
+        if verdict is not None and verdict.passed and self.budget.tune_budget > 0:
             t2 = time.perf_counter()
             tuning = tune_step(chosen.code or "", verdict, self)
             tune_s = time.perf_counter() - t2
@@ -138,7 +138,7 @@ def tune_step(source: str, verdict: Verdict, run: StepRunner) -> Tuning:
     from hawk.tune import tune
 
     task_id = run.task.id
-    r = tune(source, run.task, run.target, budget=run.budget.tune_points, workers=run.budget.tune_workers,
+    r = tune(source, run.task, run.target, budget=run.budget.tune_budget, workers=run.budget.tune_workers,
              eval_options=run.eval_options, roofline_us=verdict.perf.roofline_us if verdict.perf else None,
              log=lambda m: run.log(f"[{task_id}]{m}"))  # fmt: skip
     if r.changed:

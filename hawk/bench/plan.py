@@ -244,6 +244,9 @@ def _settled(key: str, recorded: Any) -> Any:
     """A recorded setting as this version writes it: a budget from before a field existed has its default
     (the behaviour it ran with), so such a run still resumes."""
     if key == "budget" and isinstance(recorded, dict):
+        recorded = dict(recorded)
+        if "tune_points" in recorded:  # the tuner's budget before it had one name everywhere
+            recorded["tune_budget"] = recorded.pop("tune_points")
         return {**_jsonable(Budget()), **recorded}
     return recorded
 

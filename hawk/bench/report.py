@@ -311,22 +311,54 @@ def _banner(s: dict[str, Any]) -> str:
 
 def render_html(s: dict[str, Any], data: RunData) -> str:
     run = s["run"]
+    kb = s["knowledge"]["final"]
+    effect = "".join(
+        f"<li>{_e(m)}: correct {_pct(e['first_half_accuracy'])} in the first half of its finished units, "
+        f"{_pct(e['second_half_accuracy'])} in the second</li>"
+        for m, e in s["knowledge"]["effect"].items()
+    )
+    flagged = "".join(f"<li>{_e(f['unit'])}: {_e(f['speedup'])}x over {_e(f['over'])} ({_e(f['reason'])})</li>"
+                      for f in s["flagged"]) or "<li>none</li>"  # fmt: skip
+    incomplete = ""
+    if s["incomplete"]:
+        incomplete = (
+            "<h2>Incomplete units</h2><p>Rerun the same command to resume them.</p><ul>"
+            + "".join(f"<li>{_e(i['unit'])}: {_e(i['error'] or i['stop_reason'])}</li>" for i in s["incomplete"])
+            + "</ul>"
+        )
+    body = (
+        f"<h1>Benchmark: {_e(run['suite'])} on {_e(run['target'])}</h1>{_banner(s)}"
+        f"<h2>Methods</h2>{_method_tables_html(s)}<h2>Plots</h2>{_figures_html(s, data)}"
+        f'<h2>Flagged for inspection</h2><ul id="flagged">{flagged}</ul>'
+        f"<h2>Knowledge</h2><p>Store {_e(kb.get('path'))}: {_e(kb.get('items', 0))} items {_e(kb.get('by_status', {}))}; "
+        f"effect counters {_e(kb.get('effect', {}))}.</p><ul>{effect}</ul>{ablation_html(s['knowledge'].get('ablation'))}"
+        f"{incomplete}<h2>Tasks</h2>{_tasks_table_html(s, data)}<h2>Run</h2>{_settings_html(run)}"
+        f"<h2>Definitions</h2><pre>{_e(s['definitions'].strip())}</pre>"
+    )
+    return _page(f"Hawk benchmark {run['suite']}", body)
+
+
+def _method_tables_html(s: dict[str, Any]) -> str:
+    """The headline per method, then the same split by level and by category."""
     header = ["method"] + [h for _, h in METRIC_COLUMNS]
-    methods_table = _html_table(
+    html = _html_table(
         "methods",
         header,
         [({"data-method": m}, [_e(m)] + [_e(c) for c in metric_cells(v)]) for m, v in s["metrics"].items()],
     )
-    split_tables = ""
     for title, key in (("By level", "by_level"), ("By category", "by_category")):
         rows = [({"data-group": g, "data-method": m}, [_e(g), _e(m)] + [_e(c) for c in metric_cells(v)])
                 for g, per in s[key].items() for m, v in per.items() if v["units"]]  # fmt: skip
-        split_tables += f"<h2>{title}</h2>" + _html_table(key, [key[3:], "method"] + header[1:], rows)
+        html += f"<h2>{title}</h2>" + _html_table(key, [key[3:], "method"] + header[1:], rows)
+    return html
+
+
+def _figures_html(s: dict[str, Any], data: RunData) -> str:
     speedups = {m: [r.speedup for r in data.records if r.method == m and r.complete and r.passed and r.speedup]
                 for m in data.methods}  # fmt: skip
     acc_cat = {g: {m: v["accuracy"] for m, v in per.items()} for g, per in s["by_category"].items()}
     acc_lvl = {f"level {g}": {m: v["accuracy"] for m, v in per.items()} for g, per in s["by_level"].items()}
-    figures = "".join(
+    return "".join(
         f"<figure>{svg}</figure>"
         for svg in (
             plots.speedup_distribution(speedups),
@@ -335,20 +367,15 @@ def render_html(s: dict[str, Any], data: RunData) -> str:
             plots.knowledge_growth(s["knowledge"]["growth"]),
         )
     )
-    flagged = "".join(f"<li>{_e(f['unit'])}: {_e(f['speedup'])}x over {_e(f['over'])} ({_e(f['reason'])})</li>"
-                      for f in s["flagged"]) or "<li>none</li>"  # fmt: skip
-    kb = s["knowledge"]["final"]
-    effect = "".join(
-        f"<li>{_e(m)}: correct {_pct(e['first_half_accuracy'])} in the first half of its finished units, "
-        f"{_pct(e['second_half_accuracy'])} in the second</li>"
-        for m, e in s["knowledge"]["effect"].items()
-    )
+
+
+def _tasks_table_html(s: dict[str, Any], data: RunData) -> str:
+    """One row per task: each method's units, the expert kernel, and the shape run when it was reduced."""
     task_rows = []
-    for t in run["tasks"] or []:
+    for t in s["run"]["tasks"] or []:
         cells = [f'<a href="tasks/{_e(t)}.html">{_e(t)}</a>']
         for m in data.methods:
-            rs = [r for r in data.records if r.method == m and r.task == t]
-            cells.append(_unit_cell(rs))
+            cells.append(_unit_cell([r for r in data.records if r.method == m and r.task == t]))
         e = s["experts"].get(t)
         cells.append(_e(f"{e['status']}, {e.get('time_us')} us") if e else "-")
         if s.get("shapes"):
@@ -356,9 +383,12 @@ def render_html(s: dict[str, Any], data: RunData) -> str:
             cells.append(_e(f"{shape_summary(d)}: {d.get('reason', '')}" if d else "as written"))
         task_rows.append(({"data-task": t}, cells))
     shape_col = ["shape run (why)"] if s.get("shapes") else []
-    tasks_table = _html_table("tasks", ["task"] + data.methods + ["expert kernel"] + shape_col, task_rows)
+    return _html_table("tasks", ["task"] + data.methods + ["expert kernel"] + shape_col, task_rows)
+
+
+def _settings_html(run: dict[str, Any]) -> str:
     budget = run["budget"] or {}
-    settings = _html_table("settings", ["setting", "value"], [
+    return _html_table("settings", ["setting", "value"], [
         ({}, [_e(k), f'<span class="l">{_e(v)}</span>']) for k, v in (
             ("suite / target", f"{run['suite']} / {run['target']}"),
             ("samples per (method, task)", run["samples"]),
@@ -372,23 +402,6 @@ def render_html(s: dict[str, Any], data: RunData) -> str:
             ("invocations", len(run["invocations"] or [])),
         )
     ])  # fmt: skip
-    incomplete = ""
-    if s["incomplete"]:
-        incomplete = (
-            "<h2>Incomplete units</h2><p>Rerun the same command to resume them.</p><ul>"
-            + "".join(f"<li>{_e(i['unit'])}: {_e(i['error'] or i['stop_reason'])}</li>" for i in s["incomplete"])
-            + "</ul>"
-        )
-    body = (
-        f"<h1>Benchmark: {_e(run['suite'])} on {_e(run['target'])}</h1>{_banner(s)}"
-        f"<h2>Methods</h2>{methods_table}{split_tables}<h2>Plots</h2>{figures}"
-        f'<h2>Flagged for inspection</h2><ul id="flagged">{flagged}</ul>'
-        f"<h2>Knowledge</h2><p>Store {_e(kb.get('path'))}: {_e(kb.get('items', 0))} items {_e(kb.get('by_status', {}))}; "
-        f"effect counters {_e(kb.get('effect', {}))}.</p><ul>{effect}</ul>{ablation_html(s['knowledge'].get('ablation'))}"
-        f"{incomplete}<h2>Tasks</h2>{tasks_table}<h2>Run</h2>{settings}"
-        f"<h2>Definitions</h2><pre>{_e(s['definitions'].strip())}</pre>"
-    )
-    return _page(f"Hawk benchmark {run['suite']}", body)
 
 
 def _unit_cell(rs: list[UnitRecord]) -> str:

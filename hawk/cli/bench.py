@@ -22,66 +22,32 @@ def _fail(message: str, code: int = 2) -> None:
 
 @opt.llm_options
 @opt.search_options
+@opt.bench_options
 def bench_cmd(
     out: Annotated[Path, typer.Option(help="run directory; rerun the same command to resume")],
     method: Annotated[str, typer.Option(help="comma-separated methods, e.g. hawk,feedback,oneshot,transplant")],
     suite: Annotated[
         str | None, typer.Option(help="suite name, or a directory with suite.toml, tasks/ and experts/")
     ] = None,
-    tasks_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--tasks-dir",
-            help="instead of --suite: a KernelBench checkout or folder of "
-            "KernelBench-format files (level1/, level2/, ...)",
-        ),
-    ] = None,  # fmt: skip
+    tasks_dir: opt.TasksDirForBench = None,
     levels: opt.Levels = None,
     only: opt.Only = None,
     shape_overrides: opt.ShapeOverrides = None,
     target: opt.Target = "ascend-pypto",
-    samples: Annotated[int, typer.Option(min=1, help="independent samples per (method, task): pass@k")] = 1,
-    tasks: Annotated[str | None, typer.Option(help="comma-separated subset of the suite's task ids")] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="units in parallel, one evaluation slot each (default 1; with --ray: every slot)"),
-    ] = None,
-    ray: Annotated[
-        str | None, typer.Option("--ray", help="Ray address ('auto', 'ray://host:10001'), or 'local'")
-    ] = None,
     seeds: opt.Seeds = 3,
     timeout: opt.Timeout = 300.0,
     corpus: opt.Corpus = None,
     kb: opt.Kb = None,
     no_base_kb: opt.NoBaseKb = False,
-    experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True,
-    swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False,
-    ablate_knowledge: Annotated[
-        bool,
-        typer.Option(
-            "--ablate-knowledge",
-            help="method hawk: withhold a random half of each step's retrieved "
-            "items (recorded); the report gives outcome rates with and without each item",
-        ),
-    ] = False,
-    report: Annotated[bool, typer.Option(help="render the report at the end")] = True,
     *,
     llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
     search: opt.SearchArgs,  # the search budget options, per unit (opt.search_options adds them)
+    run: opt.BenchArgs,  # how the units run (opt.bench_options adds them)
 ) -> None:
     """Run every (method, task, sample) of a suite in parallel, resumably, then write the report."""
     import logging
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from hawk.bench import BenchConfig, BenchError, render, run_bench
+    from hawk.bench import BenchConfig, BenchError
     from hawk.llm import LLMError
     from hawk.targets.base import EvalOptions
 
@@ -92,26 +58,49 @@ def bench_cmd(
             _fail("the LLM endpoint is not configured: give --base-url and --model (or HAWK_LLM_BASE_URL/MODEL)")
         config = BenchConfig(
             suite=suite, methods=[m.strip() for m in method.split(",") if m.strip()], out=out, target=target,
-            samples=samples, tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks else None,
-            budget=search.budget(), eval_options=EvalOptions(seeds=seeds, timeout_s=timeout), corpus=corpus, kb_path=kb,
-            experts=experts, swimlane=swimlane, ablate_knowledge=ablate_knowledge, base_kb=not no_base_kb,
-            tasks_dir=tasks_dir, levels=opt.csv_ints(levels, "--levels"), only=opt.csv(only),
-            shape_overrides=shape_overrides,
+            samples=run.samples, tasks=opt.csv(run.tasks), budget=search.budget(),
+            eval_options=EvalOptions(seeds=seeds, timeout_s=timeout), corpus=corpus, kb_path=kb,
+            experts=run.experts, swimlane=run.swimlane, ablate_knowledge=run.ablate_knowledge,
+            base_kb=not no_base_kb, tasks_dir=tasks_dir, levels=opt.csv_ints(levels, "--levels"),
+            only=opt.csv(only), shape_overrides=shape_overrides,
         )  # fmt: skip
-        with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TimeRemainingColumn(), TextColumn("{task.description}"), console=console,
-                      transient=False) as bar:  # fmt: skip
-            handle = bar.add_task("", total=None)
-
-            def progress(done: int, total: int, key: str) -> None:
-                bar.update(handle, completed=done, total=total, description=key)
-
-            outcome = run_bench(config, settings, workers=workers, ray_address=ray, progress=progress,
-                                log=lambda m: bar.console.print(m, highlight=False, markup=False))  # fmt: skip
+        outcome = _run_with_progress(config, settings, run)
     except (BenchError, LLMError, ValueError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted: finished units are kept; rerun the same command to resume", code=130)
+    raise typer.Exit(_print_outcome(outcome, out, run.report))
+
+
+def _run_with_progress(config, settings, run: opt.BenchArgs):
+    """run_bench with a progress bar; log lines print above it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from hawk.bench import run_bench
+
+    with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), TextColumn("{task.description}"), console=console,
+                  transient=False) as bar:  # fmt: skip
+        handle = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, key: str) -> None:
+            bar.update(handle, completed=done, total=total, description=key)
+
+        return run_bench(config, settings, workers=run.workers, ray_address=run.ray, progress=progress,
+                         log=lambda m: bar.console.print(m, highlight=False, markup=False))  # fmt: skip
+
+
+def _print_outcome(outcome, out: Path, report: bool) -> int:
+    """What ran, what is incomplete, and the report's headline; the exit code (1: units incomplete)."""
+    from hawk.bench import render
+
     rate = outcome.evaluations / outcome.wall_s * 60 if outcome.wall_s > 0 and outcome.evaluations else 0.0
     console.print(f"ran {len(outcome.ran)} units + {outcome.experts_ran} expert evaluations in {outcome.wall_s:.0f} s "
                   f"({outcome.evaluations} evaluations, {rate:.1f}/min); {outcome.skipped} units were already done",
@@ -124,7 +113,7 @@ def bench_cmd(
         paths = render(out)
         print_method_table(paths["json"])
         console.print(f"report: {paths['html']} (also {paths['md'].name}, {paths['json'].name})", highlight=False)
-    raise typer.Exit(1 if incomplete else 0)
+    return 1 if incomplete else 0
 
 
 def _pct(x: float | None) -> str | None:

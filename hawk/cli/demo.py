@@ -64,7 +64,7 @@ def demo_cmd(out: Annotated[Path, typer.Option(help="output directory (a benchma
     suite_name, tasks = load_tasks(str(_demo_suite(out / "suite")))
     kb, settings, options = out / "knowledge.db", LLMSettings(provider="scripted"), EvalOptions(seeds=3)
     budgets = [
-        Budget(iterations=n, tune_points=0, roofline_stop=None) for n in (len(SCRIPTED_REPLIES), len(ROWMAX_REPLIES))
+        Budget(iterations=n, tune_budget=0, roofline_stop=None) for n in (len(SCRIPTED_REPLIES), len(ROWMAX_REPLIES))
     ]
     config = BenchConfig(suite=str(out / "suite"), methods=["hawk"], out=out, target=TARGET, budget=budgets[0],
                          eval_options=options, kb_path=kb, experts=False, base_kb=False)  # fmt: skip

@@ -48,6 +48,11 @@ TasksDir = Annotated[
     typer.Option("--dir", "--tasks-dir", help="a KernelBench checkout or folder of KernelBench-format files "
                  "(level1/, level2/, ...)"),
 ]  # fmt: skip
+TasksDirForBench = Annotated[
+    Path | None,
+    typer.Option("--tasks-dir", help="instead of --suite: a KernelBench checkout or folder of KernelBench-format "
+                 "files (level1/, level2/, ...)"),
+]  # fmt: skip
 Levels = Annotated[str | None, typer.Option("--levels", help="with --dir: comma-separated levels, e.g. 1 or 1,2")]
 Only = Annotated[
     str | None,
@@ -136,10 +141,36 @@ class SearchArgs:
         """The Budget that generate and bench record and run with."""
         from hawk.agent.loop import Budget
 
-        return Budget(self.iterations, self.token_budget, self.wall_budget, tune_points=self.tune_budget,
+        return Budget(self.iterations, self.token_budget, self.wall_budget, tune_budget=self.tune_budget,
                       tune_workers=self.tune_workers, candidates=self.candidates,
                       roofline_stop=self.roofline_stop or None, search=self.search,
                       population=self.population)  # fmt: skip
+
+
+@dataclass
+class BenchArgs:
+    """How `hawk bench` runs its units, and what it writes beside them."""
+
+    samples: Annotated[int, typer.Option(min=1, help="independent samples per (method, task): pass@k")] = 1
+    tasks: Annotated[str | None, typer.Option(help="comma-separated subset of the suite's task ids")] = None
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="units in parallel, one evaluation slot each (default 1; with --ray: every slot)"),
+    ] = None
+    ray: Annotated[str | None, typer.Option("--ray", help="Ray address ('auto', 'ray://host:10001'), or 'local'")] = (
+        None
+    )
+    experts: Annotated[bool, typer.Option(help="judge each task's expert kernel once (speedup over expert)")] = True
+    swimlane: Annotated[bool, typer.Option(help="draw the best kernel's swimlane per correct unit")] = False
+    ablate_knowledge: Annotated[
+        bool,
+        typer.Option(
+            "--ablate-knowledge",
+            help="method hawk: withhold a random half of each step's retrieved "
+            "items (recorded); the report gives outcome rates with and without each item",
+        ),
+    ] = False
+    report: Annotated[bool, typer.Option(help="render the report at the end")] = True
 
 
 def _group_decorator(group: type, into: str):
@@ -176,3 +207,4 @@ def _hints(group: type) -> list[Any]:
 
 llm_options = _group_decorator(LlmArgs, "llm")
 search_options = _group_decorator(SearchArgs, "search")
+bench_options = _group_decorator(BenchArgs, "run")

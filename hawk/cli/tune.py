@@ -26,8 +26,18 @@ def tune_cmd(
     kernel: Annotated[Path, typer.Argument(help="a correct kernel file")],
     task: opt.TaskRef,
     target: opt.Target = "ascend-pypto",
-    budget: Annotated[int, typer.Option(min=1, help="simulated points at most (the original included)")] = TUNE_BUDGET,
-    workers: Annotated[int, typer.Option(min=1, help="points simulated in parallel")] = 2,
+    tune_budget: Annotated[
+        int,
+        typer.Option(
+            "--tune-budget",
+            "--budget",
+            min=1,
+            help="simulated points at most (the original included); --budget is the old spelling",
+        ),
+    ] = TUNE_BUDGET,
+    tune_workers: Annotated[
+        int, typer.Option("--tune-workers", "--workers", min=1, help="points simulated in parallel (--workers: old)")
+    ] = 2,
     seeds: opt.Seeds = 3,
     seed: Annotated[int, typer.Option(help="the search's random seed")] = 0,
     out: Annotated[Path | None, typer.Option(help="output folder (default: <kernel>.tune/)")] = None,
@@ -55,7 +65,7 @@ def tune_cmd(
         why = (first.error.hardware_reason or first.error.message) if first.error else first.status.value
         fail(f"the kernel does not pass ({first.status.value}: {why[:300]}); tune a correct kernel")
     roofline = first.perf.roofline_us if first.perf else None
-    result = tune(source, the_task, the_target, budget=budget, workers=workers, eval_options=options, seed=seed,
+    result = tune(source, the_task, the_target, budget=tune_budget, workers=tune_workers, eval_options=options, seed=seed,
                   roofline_us=roofline, log=lambda m: console.print(m, highlight=False, markup=False))  # fmt: skip
     out_dir = out or kernel.with_name(kernel.stem + ".tune")
     paths = write_outputs(result, out_dir)

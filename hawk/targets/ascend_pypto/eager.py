@@ -280,37 +280,10 @@ def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None
     workdir = config.scratch_root() / f"eager-{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
 
-    # Identical ops (same op, shapes, dtypes, constants) share one plan and are simulated once.
-    plans: dict[str, Plan] = {}
-    op_plan: dict[int, str] = {}
-    for op in ops:
-        plan = kernel_plan(op, spec.cube_cores)
-        if plan is None or not (plan.candidates or plan.fallbacks):
-            continue
-        sig = hashlib.sha1("\n".join(anonymous(k) for k in plan.candidates + plan.fallbacks).encode()).hexdigest()
-        op_plan[op.index] = sig[:16]
-        plans.setdefault(sig[:16], plan)
+    plans, op_plan = _plans(ops, spec)
     results = simulate(plans, workdir, timeout_s=timeout_s) if plans else {}
     shutil.rmtree(workdir / "output", ignore_errors=True)  # the simulator's bulky per-kernel folders (~5 MB each)
-
-    times: list[OpTime] = []
-    for op in ops:
-        base = dict(index=op.index, node=op.node, torch_op=op.torch_op, kind=op.kind, target_op=op.target_op,
-                    inputs=[t.short() for t in op.inputs], outputs=[t.short() for t in op.outputs])  # fmt: skip
-        if not op.launches_kernel:
-            times.append(OpTime(**base, source="view", time_us=0.0, detail=op.note))
-            continue
-        res = results.get(op_plan.get(op.index, ""))
-        if res is not None and res.time_us:
-            detail = res.tile + (f"; {op.note}" if op.note else "")
-            times.append(OpTime(**base, source="simulated", time_us=res.time_us, detail=detail))
-            continue
-        why = op.note if op.target_op is None else f"no kernel variant simulated: {res.error if res else 'not run'}"
-        if calibration is not None:
-            guess, how = calibrated_us(op, calibration), CALIBRATED
-        else:
-            guess, how = roofline_us(op, spec), "roofline estimate"
-        times.append(OpTime(**base, source="estimated", time_us=guess, detail=f"{why}; {how}"))
+    times = [_op_time(op, results.get(op_plan.get(op.index, "")), spec, calibration) for op in ops]
     baseline = EagerBaseline(
         task=task.id,
         task_hash=task.source_hash,
@@ -330,6 +303,39 @@ def eager_baseline(task: Task, spec: HardwareSpec, cache_dir: Path | None = None
     path = cache_path(task, spec, cache_dir)
     atomic_write_json(path, baseline.to_dict())
     return baseline
+
+
+def _plans(ops: list, spec: HardwareSpec) -> tuple[dict[str, Plan], dict[int, str]]:
+    """The kernel plans to simulate, and which plan each op uses: identical ops (same op, shapes,
+    dtypes, constants) share one plan and are simulated once."""
+    plans: dict[str, Plan] = {}
+    op_plan: dict[int, str] = {}
+    for op in ops:
+        plan = kernel_plan(op, spec.cube_cores)
+        if plan is None or not (plan.candidates or plan.fallbacks):
+            continue
+        sig = hashlib.sha1("\n".join(anonymous(k) for k in plan.candidates + plan.fallbacks).encode()).hexdigest()
+        op_plan[op.index] = sig[:16]
+        plans.setdefault(sig[:16], plan)
+    return plans, op_plan
+
+
+def _op_time(op, res: PlanResult | None, spec: HardwareSpec, calibration: Calibration | None) -> OpTime:
+    """One op's eager time: 0 for a view, simulated when a variant ran, else estimated (said how)."""
+    base = dict(index=op.index, node=op.node, torch_op=op.torch_op, kind=op.kind, target_op=op.target_op,
+                inputs=[t.short() for t in op.inputs], outputs=[t.short() for t in op.outputs])  # fmt: skip
+    if not op.launches_kernel:
+        return OpTime(**base, source="view", time_us=0.0, detail=op.note)
+    if res is not None and res.time_us:
+        return OpTime(
+            **base, source="simulated", time_us=res.time_us, detail=res.tile + (f"; {op.note}" if op.note else "")
+        )
+    why = op.note if op.target_op is None else f"no kernel variant simulated: {res.error if res else 'not run'}"
+    if calibration is not None:
+        guess, estimate = calibrated_us(op, calibration), CALIBRATED
+    else:
+        guess, estimate = roofline_us(op, spec), "roofline estimate"
+    return OpTime(**base, source="estimated", time_us=guess, detail=f"{why}; {estimate}")
 
 
 # ---------------------------------------------------------------------------------- simulation

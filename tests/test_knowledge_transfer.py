@@ -207,3 +207,15 @@ def test_kb_learn_turns_a_finished_run_of_another_method_into_proven_items(tmp_p
     with KnowledgeStore(tmp_path / "kb.db") as store:
         (item,) = store.list()
     assert item.status == "active" and item.provenance["source"] == "run" and "ub_capacity" in item.labels
+
+
+def test_a_convolution_reduces_over_channels_on_the_cube_and_a_depthwise_one_is_a_vector_stencil():
+    from hawk import targets
+    from hawk.knowledge.facts import task_facts
+    from hawk.tasks import resolve_task
+
+    spec = targets.get("ascend-pypto").spec()
+    classes = {t: kernel_class(task_facts(resolve_task(t), spec)) for t in
+               ("l1_conv3d_fp16", "l1_conv_transpose2d_fp16", "l1_conv2d_depthwise_fp16", "l1_maxpool2d_fp32")}  # fmt: skip
+    assert classes == {"l1_conv3d_fp16": "cube", "l1_conv_transpose2d_fp16": "cube",
+                       "l1_conv2d_depthwise_fp16": "vector", "l1_maxpool2d_fp32": "vector"}  # fmt: skip

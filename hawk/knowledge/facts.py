@@ -18,7 +18,12 @@ from typing import Any
 
 # Canonical op classes: what a precondition names. A cube-tiling lesson needs "matmul" whatever the
 # kernel calls it; a reduction lesson needs "reduce" whichever reduction it is.
-MATMUL_NAMES = {"matmul", "mm", "bmm", "addmm", "baddbmm", "linear", "a_mul_b", "sdpa", "conv2d", "conv1d", "einsum"}
+# A convolution is a matrix product over (input channels x kernel window) as im2col or shifted
+# matmuls write it; a depthwise one is not (no channel reduction: a per-channel stencil on the vector
+# unit), so task_facts names it `conv_depthwise`, outside this set.
+MATMUL_NAMES = {"matmul", "mm", "bmm", "addmm", "baddbmm", "linear", "a_mul_b", "sdpa", "einsum", "conv1d", "conv2d",
+                "conv3d", "convtranspose1d", "convtranspose2d", "convtranspose3d", "conv_transpose1d",
+                "conv_transpose2d", "conv_transpose3d"}  # fmt: skip
 REDUCE_NAMES = {"sum", "amax", "amin", "max", "min", "mean", "softmax", "log_softmax", "layer_norm", "rms_norm",
                 "var", "std", "argmax", "argmin", "logsumexp", "norm", "prod", "cumsum", "rowmax", "rowsum",
                 "reduce_sum", "reduce_max", "group_norm", "batch_norm"}  # fmt: skip
@@ -143,11 +148,11 @@ def task_facts(task: Any, spec: Any) -> Facts:
         specs, dynamic = contract.args, len(contract.shapes) > 1
     except Exception:  # an untraceable reference must not stop the run: up-front knowledge is optional
         return Facts()
-    kinds = {c.kind for c in calls if launches_kernel(c)}
+    kinds = {_kind(c) for c in calls if launches_kernel(c)}
     dtypes = {s.dtype.removeprefix("torch.") for s in specs}
     flops = 0
     for c in calls:
-        if canonical_op(c.kind) == "matmul":
+        if canonical_op(_kind(c)) == "matmul":
             ins = tensors(c.args) + tensors(list(c.kwargs.values()))
             k = ins[0].info.shape[-1] if ins and ins[0].info.shape else 1
             flops += 2 * k * sum(o.numel for o in c.outputs)
@@ -165,6 +170,19 @@ def task_facts(task: Any, spec: Any) -> Facts:
                 regimes.add("tensor_exceeds_ub")
     return Facts(ops=op_classes(kinds), dtypes={_DTYPES.get(d, d) for d in dtypes}, regimes=regimes,
                  known={"ops", "dtypes", "regimes"}, bottleneck=predicted_bottleneck(read, flops, spec))  # fmt: skip
+
+
+def _kind(call: Any) -> str:
+    """The traced op's kind, with a depthwise convolution (one input channel per group, several
+    channels) told apart from a convolution that reduces over channels."""
+    from hawk.targets.tracing import tensors
+
+    if call.kind in ("conv1d", "conv2d", "conv3d"):
+        ins = tensors(call.args) + tensors(list(call.kwargs.values()))
+        if len(ins) >= 2 and len(ins[0].info.shape) >= 3 and len(ins[1].info.shape) >= 3:
+            if ins[1].info.shape[1] == 1 and ins[0].info.shape[1] > 1:
+                return "conv_depthwise"
+    return call.kind
 
 
 def _elem_bytes(dtype: str) -> int:

@@ -11,8 +11,9 @@ Two steps, because the labels come from a reader, not from this code:
     python benchmarks/retrieval_precision.py pairs --kb STORE --tasks-file TASKS.txt --out pairs.jsonl
         every (task, item) either arm retrieves, with what a labeller needs: the task's reference
         source and the item as a prompt shows it. Which arm retrieved it is kept out of the text.
-    python benchmarks/retrieval_precision.py score --pairs pairs.jsonl --labels labels.jsonl
-        labels.jsonl: {"pair": N, "relevant": true|false, "why": "..."} per pair.
+    python benchmarks/retrieval_precision.py score --retrieved pairs.retrieved.json --labels labels.jsonl
+        labels.jsonl: {"task": ID, "item": ID, "relevant": true|false, "why": "..."} per pair (the
+        labeller's {"pair": N, ...} lines are turned into these with `ids --pairs P --labels L`).
         Prints, per arm: prompts with any item, items injected, precision (relevant / injected), and
         relevant items lost by gating (recall of the gated arm against the ungated one).
 
@@ -69,8 +70,7 @@ def make_pairs(kb: Path, refs: list[str], target_name: str, base: bool) -> tuple
     return pairs, retrieved
 
 
-def score(pairs: list[dict], labels: dict[int, bool], retrieved: dict) -> dict:
-    relevant = {(p["task"], p["item"]): labels[p["pair"]] for p in pairs if p["pair"] in labels}
+def score(relevant: dict[tuple[str, str], bool], retrieved: dict) -> dict:
     out = {}
     for arm in ARMS:
         injected = [(t, i) for t, per in retrieved.items() for i in per[arm]]
@@ -98,24 +98,34 @@ def main() -> None:
     p.add_argument("--base", action="store_true", help="open the store with Hawk's shipped base layer")
     p.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("score")
-    s.add_argument("--pairs", type=Path, required=True)
+    s.add_argument("--retrieved", type=Path, required=True)
     s.add_argument("--labels", type=Path, required=True)
+    i = sub.add_parser("ids", help="the labeller's pair numbers as (task, item) ids, to keep without sources")
+    i.add_argument("--pairs", type=Path, required=True)
+    i.add_argument("--labels", type=Path, required=True)
     args = ap.parse_args()
     if args.cmd == "pairs":
         refs = [x.strip() for x in args.tasks_file.read_text().splitlines() if x.strip() and not x.startswith("#")]
         pairs, retrieved = make_pairs(args.kb, refs, args.target, args.base)
         args.out.write_text("".join(json.dumps(p) + "\n" for p in pairs))
         args.out.with_suffix(".retrieved.json").write_text(json.dumps(retrieved, indent=1))
-        print(f"{len(pairs)} pairs from {len(refs)} tasks -> {args.out} (arms in {args.out.with_suffix('.retrieved.json')})")
-        return
-    pairs = [json.loads(x) for x in args.pairs.read_text().splitlines() if x.strip()]
-    labels = {}
-    for line in args.labels.read_text().splitlines():
-        if line.strip():
-            d = json.loads(line)
-            labels[int(d["pair"])] = bool(d["relevant"])
-    retrieved = json.loads(args.pairs.with_suffix(".retrieved.json").read_text())
-    print(json.dumps(score(pairs, labels, retrieved), indent=1))
+        print(
+            f"{len(pairs)} pairs from {len(refs)} tasks -> {args.out} (arms in {args.out.with_suffix('.retrieved.json')})"
+        )
+    elif args.cmd == "ids":
+        pairs = {p["pair"]: p for p in _jsonl(args.pairs)}
+        for d in _jsonl(args.labels):
+            p = pairs[int(d["pair"])]
+            print(
+                json.dumps({"task": p["task"], "item": p["item"], "relevant": bool(d["relevant"]), "why": d.get("why")})
+            )
+    else:
+        relevant = {(d["task"], d["item"]): bool(d["relevant"]) for d in _jsonl(args.labels)}
+        print(json.dumps(score(relevant, json.loads(args.retrieved.read_text())), indent=1))
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
 if __name__ == "__main__":

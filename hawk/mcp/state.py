@@ -30,7 +30,6 @@ from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
 from hawk.tasks import Task, TaskError, load_suite, suite_names
-from hawk.tasks.task import task_from_file
 
 log = logging.getLogger("hawk.mcp")
 
@@ -96,7 +95,8 @@ class Hawk:
         try:
             if looks_like_path:
                 self.ws.read(arg, ref)  # inside the root, a regular file of bounded size, UTF-8 text
-                return task_from_file(self.ws.resolve(arg, ref))
+                # As the CLI takes it: a checkout's task (its id, overrides) or a loose file (the budget rule).
+                return resolve_task(str(self.ws.resolve(arg, ref)))
             # Suites only: resolve_task would also take a file of that name in the process's cwd.
             for name in suite_names():
                 for t in load_suite(name).tasks:

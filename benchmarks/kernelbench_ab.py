@@ -1,0 +1,142 @@
+"""Methods side by side on a KernelBench sample: per task, per op family, and AKG's published result.
+
+Reads `hawk generate` unit folders named PREFIX-kb<N> (e.g. fb-kb63 for method feedback on task 63,
+hk-kb63 for method hawk, pop-kb23 for feedback with population search) under RUNS_DIR, and prints:
+* one row per task: each arm's first kernel, the step of its first correct kernel, best time,
+  speedup over the simulated eager baseline, best / calibrated bound, tokens; AKG's tick or cross;
+* per op family: correct, correct on the first or second kernel, geomean speedup, per arm;
+* per arm: totals, geomean best/bound, tokens.
+
+AKG's column is its published result (PyPTO on a real 910B3, adaptive search with 10 submissions,
+mindspore-ai/akg akg_agents/docs/v2/DSLBenchmarkResults202606.md): it fails every convolution and
+pooling task, 2, 6, 91 and 92 of level 1. Ours run on the simulator, at the shape the policy picks.
+
+Run: python benchmarks/kernelbench_ab.py RUNS_DIR --arms fb,hk[,pop] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from pathlib import Path
+
+from hawk.tasks.kernelbench import category_of
+
+AKG_FAILS = set(range(41, 47)) | set(range(54, 88)) | {2, 6, 91, 92}  # level 1, per the published table
+
+
+def unit(d: Path) -> dict:
+    summary = json.loads((d / "summary.json").read_text())
+    best = json.loads((d / "best_verdict.json").read_text()) if (d / "best_verdict.json").is_file() else {}
+    perf = best.get("perf") or {}
+    statuses = summary.get("statuses") or []
+    return {"task": summary["task"], "first": statuses[0] if statuses else "-",
+            "first_pass": statuses.index("pass") if "pass" in statuses else None,
+            "correct": best.get("status") == "pass", "time_us": perf.get("time_us"), "speedup": perf.get("speedup"),
+            "bound_ratio": perf.get("bound_ratio"), "tokens": (summary.get("tokens") or {}).get("total_tokens"),
+            "shape": (best.get("shape_policy") or {}).get("rule", "-")}  # fmt: skip
+
+
+def geomean(values: list) -> float | None:
+    values = [v for v in values if v]
+    return round(math.exp(sum(math.log(v) for v in values) / len(values)), 3) if values else None
+
+
+def family(task: str) -> str:
+    number = int(re.match(r"kb\d+_(\d+)_", task).group(1))
+    name = task.lower()
+    fam = category_of(Path(f"{task.split('_', 1)[1]}.py"))
+    if fam == "conv" and "3d" in name:
+        return "conv 3-D"
+    if fam == "conv" and "2d" in name:
+        return "conv 2-D"
+    if fam == "conv_transposed":
+        return "conv transposed"
+    if fam in ("conv_depthwise", "conv_pointwise"):
+        return "conv depthwise/pointwise"
+    if fam == "pooling":
+        return "pooling 2-D/3-D" if ("2d" in name or "3d" in name) else "pooling 1-D"
+    if number == 6:
+        return "matmul large K"
+    return fam
+
+
+def load(root: Path, arms: list[str]) -> dict[str, dict[str, dict]]:
+    """task id -> arm -> unit row."""
+    out: dict[str, dict[str, dict]] = {}
+    for arm in arms:
+        for d in sorted(root.glob(f"{arm}-kb*")):
+            if (d / "summary.json").is_file():
+                row = unit(d)
+                out.setdefault(row["task"], {})[arm] = row
+    return out
+
+
+def _cell(r: dict | None) -> str:
+    if r is None:
+        return "-"
+    step = "-" if r["first_pass"] is None else str(r["first_pass"] + 1)
+    status = "pass" if r["correct"] else "FAIL"
+    t = f"{r['time_us']:.1f} us" if r["time_us"] else "-"
+    sp = f"{r['speedup']:.2f}x" if r["speedup"] else "-"
+    b = f"{r['bound_ratio']:.1f}" if r["bound_ratio"] else "-"
+    return f"{status} (kernel {step}) {t}, {sp} eager, {b}x bound"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("root", type=Path)
+    ap.add_argument("--arms", default="fb,hk")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    arms = args.arms.split(",")
+    data = load(args.root, arms)
+    tasks = sorted(data, key=lambda t: (family(t), int(re.match(r"kb\d+_(\d+)_", t).group(1))))
+    sep = " | "
+    print(sep.join(["task", "family", "AKG (910B3)", *arms, "shape run"]))
+    if args.markdown:
+        print(sep.join(["---"] * (4 + len(arms))))
+    for t in tasks:
+        number = int(re.match(r"kb\d+_(\d+)_", t).group(1))
+        shape = next((r["shape"] for r in data[t].values()), "-")
+        print(sep.join([t, family(t), "fail" if number in AKG_FAILS else "pass",
+                        *[_cell(data[t].get(a)) for a in arms], shape]))  # fmt: skip
+    print()
+    families = sorted({family(t) for t in tasks})
+    print(sep.join(["family", "tasks", *[f"{a}: correct / first-or-second / geomean speedup" for a in arms]]))
+    for fam in families + ["all", "conv+pool"]:
+        ts = [t for t in tasks if fam == "all" or family(t) == fam
+              or (fam == "conv+pool" and family(t).startswith(("conv", "pool")))]  # fmt: skip
+        cells = []
+        for a in arms:
+            rs = [data[t][a] for t in ts if a in data[t]]
+            early = sum(1 for r in rs if r["first_pass"] is not None and r["first_pass"] <= 1)
+            cells.append(f"{sum(r['correct'] for r in rs)}/{len(rs)} / {early}/{len(rs)} / "
+                         f"{geomean([r['speedup'] for r in rs if r['correct']])}")  # fmt: skip
+        print(sep.join([fam, str(len(ts)), *cells]))
+    print()
+    for a in arms:
+        rs = [data[t][a] for t in tasks if a in data[t]]
+        print(
+            f"{a}: {len(rs)} units, correct {sum(r['correct'] for r in rs)}, first kernel correct "
+            f"{sum(r['first'] == 'pass' for r in rs)}, geomean best/bound "
+            f"{geomean([r['bound_ratio'] for r in rs if r['correct']])}, geomean speedup "
+            f"{geomean([r['speedup'] for r in rs if r['correct']])}, tokens {sum(r['tokens'] or 0 for r in rs)}"
+        )
+    paired = [t for t in tasks if all(a in data[t] for a in arms)]
+    if len(arms) >= 2 and paired:
+        a, b = arms[0], arms[1]
+        both = [t for t in paired if data[t][a]["correct"] and data[t][b]["correct"]]
+        ratio = geomean([data[t][a]["time_us"] / data[t][b]["time_us"] for t in both
+                         if data[t][a]["time_us"] and data[t][b]["time_us"]])  # fmt: skip
+        tok = sum(data[t][b]["tokens"] or 0 for t in paired) / max(1, sum(data[t][a]["tokens"] or 0 for t in paired))
+        print(
+            f"paired over {len(paired)} tasks ({len(both)} correct in both): {b} is {ratio}x as fast as {a} "
+            f"(geomean of {a} time / {b} time), at {tok:.2f}x the tokens"
+        )
+
+
+if __name__ == "__main__":
+    main()

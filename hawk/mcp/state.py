@@ -29,7 +29,7 @@ from hawk.mcp.session import DroppedLessons, EvalPool, Progress, ServerClosing, 
 from hawk.records.trajectory import Step
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict
-from hawk.tasks import Task, TaskError, load_suite, suite_names
+from hawk.tasks import Task, TaskError, load_suite, resolve_task, suite_names
 
 log = logging.getLogger("hawk.mcp")
 

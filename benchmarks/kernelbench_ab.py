@@ -36,6 +36,7 @@ def unit(d: Path) -> dict:
             "first_pass": statuses.index("pass") if "pass" in statuses else None,
             "correct": best.get("status") == "pass", "time_us": perf.get("time_us"), "speedup": perf.get("speedup"),
             "bound_ratio": perf.get("bound_ratio"), "tokens": (summary.get("tokens") or {}).get("total_tokens"),
+            "calls": (summary.get("tokens") or {}).get("calls"), "sim_points": summary.get("sim_points"),
             "shape": (best.get("shape_policy") or {}).get("rule", "-")}  # fmt: skip
 
 
@@ -123,7 +124,8 @@ def main() -> None:
             f"{a}: {len(rs)} units, correct {sum(r['correct'] for r in rs)}, first kernel correct "
             f"{sum(r['first'] == 'pass' for r in rs)}, geomean best/bound "
             f"{geomean([r['bound_ratio'] for r in rs if r['correct']])}, geomean speedup "
-            f"{geomean([r['speedup'] for r in rs if r['correct']])}, tokens {sum(r['tokens'] or 0 for r in rs)}"
+            f"{geomean([r['speedup'] for r in rs if r['correct']])}, tokens {sum(r['tokens'] or 0 for r in rs)}, "
+            f"LLM calls {sum(r['calls'] or 0 for r in rs)}, simulator points {sum(r['sim_points'] or 0 for r in rs)}"
         )
     paired = [t for t in tasks if all(a in data[t] for a in arms)]
     if len(arms) >= 2 and paired:

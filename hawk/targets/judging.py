@@ -8,6 +8,7 @@ here is what keeps the targets' verdicts comparable (same tolerance rule, same b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,7 +147,32 @@ def child_failure(
     if "MemoryError" in log_text or "bad_alloc" in log_text:
         how += " (memory limit reached)"
     status = Status.COMPILE_ERROR if compiles and stage in ("load", "compile") else Status.RUNTIME_ERROR
-    return status, "crash", f"{process} died with {how} during {stage}"
+    said = last_words(log_text)
+    return status, "crash", f"{process} died with {how} during {stage}" + (f": {said}" if said else "")
+
+
+_ERRCODE = re.compile(r"Errcode: ([0-9A-Fa-f]+)!\s*([^\n]*)")
+_CODEGEN_OP = re.compile(r"Gen(\w+?)Op\b")
+_SAID = re.compile(r"(error|exception|exceed|failed|invalid|not supported)", re.I)
+
+
+def last_words(log_text: str, limit: int = 300) -> str:
+    """What a dead worker's log last said about why: pypto's last error code and its line, with the
+    op whose code generation raised it when the native stack names one (`GenWhereOp` -> WHERE);
+    else the last line that reads like an error (not a stack frame). "" when the log says nothing."""
+    found = list(_ERRCODE.finditer(log_text or ""))
+    if found:
+        last = found[-1]
+        words = f"Errcode: {last.group(1)}! {last.group(2).strip()}".strip()
+        op = _CODEGEN_OP.search(log_text[last.end() :])
+        if op and op.group(1) not in ("Func", "FuncBody"):
+            words += f" (while generating code for op {op.group(1).upper()})"
+        return words[:limit]
+    for line in reversed((log_text or "").splitlines()):
+        line = line.strip()
+        if line and _SAID.search(line) and not line.startswith(("lib", "File ", "#")) and "+0x" not in line:
+            return line[:limit]
+    return ""
 
 
 def mismatch_detail(output: str, check: dict[str, Any], atol: float, rtol: float) -> str:

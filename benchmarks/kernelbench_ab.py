@@ -96,13 +96,14 @@ def main() -> None:
     data = load(args.root, arms)
     tasks = sorted(data, key=lambda t: (family(t), int(re.match(r"kb\d+_(\d+)_", t).group(1))))
     sep = " | "
-    print(sep.join(["task", "family", "AKG (910B3)", *arms, "shape run"]))
+    print(sep.join(["task", "family", "AKG (910B3)", *arms, "shape run"]))  # markdown: a table to paste
     if args.markdown:
         print(sep.join(["---"] * (4 + len(arms))))
     for t in tasks:
         number = int(re.match(r"kb\d+_(\d+)_", t).group(1))
         shape = next((r["shape"] for r in data[t].values()), "-")
-        print(sep.join([t, family(t), "fail" if number in AKG_FAILS else "pass",
+        name = re.sub(r"_+", " ", t.split("_", 2)[2]).strip()[:40] if args.markdown else t
+        print(sep.join([f"{number} {name}" if args.markdown else t, family(t), "fail" if number in AKG_FAILS else "pass",
                         *[_cell(data[t].get(a)) for a in arms], shape]))  # fmt: skip
     print()
     families = sorted({family(t) for t in tasks})

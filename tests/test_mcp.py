@@ -157,7 +157,7 @@ def test_agent_session_on_the_simulator(tmp_path: Path) -> None:
 
             # The tuner on the correct kernel (its verdict is reused from the session, not re-run).
             tuned = await _call(s, "tune_kernel",
-                                {"task": "exp_task.py", "path": GOOD, "budget": 3,
+                                {"task": "exp_task.py", "path": GOOD, "tune_budget": 3,
                                  "workers": 2, "seeds": 1})  # fmt: skip
             assert tuned["before_us"] > 0 and 1 <= tuned["points_tried"] <= 3 and tuned["knobs"]
             assert "set_vec_tile_shapes" in tuned["source"]

@@ -274,9 +274,11 @@ def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
         source: Src = None,
         path: SrcPath = None,
         target: TargetName = DEFAULT_TARGET,
-        budget: Annotated[
-            int, Field(description="simulated points at most (the original included)", le=1000)
-        ] = TUNE_BUDGET,
+        tune_budget: Annotated[
+            int | None,
+            Field(description=f"simulated points at most, the original included (default {TUNE_BUDGET})", le=1000),
+        ] = None,
+        budget: Annotated[int | None, Field(description="the old name of tune_budget", le=1000)] = None,
         workers: Annotated[
             int, Field(description="points simulated in parallel (capped by the server's pool)", le=64)
         ] = 2,
@@ -299,8 +301,10 @@ def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
         def work() -> dict[str, Any]:
             the_task, the_target = hawk.task(task), hawk.target(target)
             code = hawk.ws.source(source, path)
-            if budget < 1:
-                raise bad_argument("budget", f"must be a positive number of points, got {budget}")
+            named, points = ("tune_budget", tune_budget) if tune_budget is not None else ("budget", budget)
+            points = TUNE_BUDGET if points is None else points
+            if points < 1:
+                raise bad_argument(named, f"must be a positive number of points, got {points}")
             if workers < 1:
                 raise bad_argument("workers", f"must be a positive integer, got {workers}")
             opts = hawk.options(seeds, timeout_s)
@@ -310,7 +314,7 @@ def _tune_tool(server: MCPServer, hawk: Hawk) -> None:
             _require_pass(first, code_arg(path, "source", "path"), "tune a correct kernel")
             roofline = (verdict_dict(first).get("perf") or {}).get("roofline_us")
             with hawk.pool.slots(workers) as held:
-                result = _tune(code, the_task, the_target, budget, held, opts, seed, roofline, tuner_line)
+                result = _tune(code, the_task, the_target, points, held, opts, seed, roofline, tuner_line)
             if hawk.pool.closing:
                 raise ServerClosing("the server stopped during tuning")
             if result.changed and result.verdict:

@@ -154,6 +154,9 @@ def test_override_file(tmp_path):
         loose.id == "kb1_3_Wide_conv2d"
         and loose.extra["shape_policy"] == load_dir(tmp_path).tasks[0].extra["shape_policy"]
     )
+    (tmp_path / "hawk-shapes.toml").write_text("[kb1_3_Wide_conv2d]\nchannels = 8\n")
+    with pytest.raises(TaskError, match="sets channels"):  # named, not dropped, for a file named directly too
+        resolve_task(str(tmp_path / "level1" / "3_Wide_conv2d.py"))
     overrides.write_text("[kb1_3_Wide_conv2d]\nchannels = 8\n")
     with pytest.raises(TaskError, match="sets channels: not integer module constants"):
         load_dir(KB, overrides=overrides)

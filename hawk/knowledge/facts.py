@@ -148,11 +148,12 @@ def task_facts(task: Any, spec: Any) -> Facts:
         specs, dynamic = contract.args, len(contract.shapes) > 1
     except Exception:  # an untraceable reference must not stop the run: up-front knowledge is optional
         return Facts()
-    kinds = {_kind(c) for c in calls if launches_kernel(c)}
+    kind_of = [_kind(c) for c in calls]
+    kinds = {k for k, c in zip(kind_of, calls, strict=True) if launches_kernel(c)}
     dtypes = {s.dtype.removeprefix("torch.") for s in specs}
     flops = 0
-    for c in calls:
-        if canonical_op(_kind(c)) == "matmul":
+    for kind, c in zip(kind_of, calls, strict=True):
+        if canonical_op(kind) == "matmul":
             ins = tensors(c.args) + tensors(list(c.kwargs.values()))
             k = ins[0].info.shape[-1] if ins and ins[0].info.shape else 1
             flops += 2 * k * sum(o.numel for o in c.outputs)

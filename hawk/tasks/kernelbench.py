@@ -154,11 +154,12 @@ def load_file(path: Path) -> Task | None:
     own = _LEVEL_DIR.match(path.parent.name)
     if own is None or not path.is_file():
         return None
-    try:
-        suite = load_dir(path.parent.parent, levels=[int(own.group(1))], only=[task_id(int(own.group(1)), path)])
-    except TaskError:
-        return None
-    return next((t for t in suite.tasks if Path(t.path).resolve() == path), None)
+    level = int(own.group(1))
+    if not any(f.path == path for f in find_files(path.parent.parent, [level])):
+        return None  # e.g. `_helpers.py` beside the tasks
+    # A broken override file in the checkout is an error to show, not a reason to drop the overrides.
+    suite = load_dir(path.parent.parent, levels=[level], only=[task_id(level, path)])
+    return next(t for t in suite.tasks if Path(t.path).resolve() == path)
 
 
 def load_dir(

@@ -3,7 +3,7 @@
 The store is one learned by real-model runs (e.g. the base store, learned by method hawk over suite
 tasks); the queries are tasks the store never saw. For each task, the up-front retrieval that the
 hawk method makes for its first prompt (the task's traced ops, dtypes, regimes and predicted
-bottleneck; hawk.agent.knowledge.StoreKnowledge._retrieve) runs twice: with structural gating (the
+bottleneck; hawk.agent.knowledge.upfront_retrieve) runs twice: with structural gating (the
 loop's retrieval today) and without it (the retrieval before gating). Nothing is recorded in the store.
 
 Two steps, because the labels come from a reader, not from this code:
@@ -27,25 +27,14 @@ import json
 from pathlib import Path
 
 from hawk import targets
-from hawk.agent.knowledge import KNOWLEDGE_K, KNOWLEDGE_MIN_SCORE
-from hawk.knowledge.facts import query_text_of, task_facts
+from hawk.agent.knowledge import upfront_retrieve
+from hawk.knowledge.facts import task_facts
 from hawk.knowledge.inject import item_block
-from hawk.knowledge.retrieval import retrieve
 from hawk.knowledge.store import KnowledgeStore
 from hawk.tasks import resolve_task
 
 ARMS = {"gated": True, "ungated": False}
 SOURCE_CHARS = 2500  # enough of a reference for a reader to see its ops and shapes
-
-
-def upfront(store: KnowledgeStore, facts, target: str, gate: bool) -> list:
-    """The first prompt's retrieval, as StoreKnowledge._retrieve makes it (record=False)."""
-    big = facts.regimes & {"tensor_exceeds_ub", "row_exceeds_ub"}
-    pressure = ["ub_capacity", "vector_tile_shape"] if big else []
-    if "matmul" in facts.ops:
-        pressure.append("cube_tile_shape")
-    return retrieve(store, query_text_of(facts), verdict=None, extra_labels=pressure, k=KNOWLEDGE_K, target=target,
-                    min_score=KNOWLEDGE_MIN_SCORE, facts=facts, gate=gate, record=False)  # fmt: skip
 
 
 def make_pairs(kb: Path, refs: list[str], target_name: str, base: bool) -> tuple[list[dict], dict]:
@@ -56,7 +45,9 @@ def make_pairs(kb: Path, refs: list[str], target_name: str, base: bool) -> tuple
         for ref in refs:
             task = resolve_task(ref)
             facts = task_facts(task, target.spec())
-            arms = {arm: upfront(store, facts, target_name, gate) for arm, gate in ARMS.items()}
+            arms = {
+                arm: upfront_retrieve(store, facts, target_name, gate=gate, record=False) for arm, gate in ARMS.items()
+            }
             retrieved[task.id] = {arm: [h.item.id for h in hits] for arm, hits in arms.items()}
             seen: dict[str, object] = {}
             for hits in arms.values():

@@ -182,13 +182,21 @@ class StoreKnowledge:
         facts = self.facts
         if attempt.kind != "generate" or facts is None or not facts.known:
             return []
-        # Up-front: traced ops and dtypes are the code query, the predicted bottleneck the profile, and
-        # data larger than the UB (it must be tiled) the UB labels; a matmul brings the cube-tile label.
-        big = facts.regimes & {"tensor_exceeds_ub", "row_exceeds_ub"}
-        pressure = ["ub_capacity", "vector_tile_shape"] if big else []
-        if "matmul" in facts.ops:
-            pressure.append("cube_tile_shape")
-        return retrieve(self.store, query_text_of(facts), verdict=None, extra_labels=pressure, **common)
+        return upfront_retrieve(self.store, facts, self.target.name)
+
+
+def upfront_retrieve(store: KnowledgeStore, facts: Facts, target: str, *, gate: bool = True,
+                     record: bool = True) -> list[Hit]:  # fmt: skip
+    """The first prompt's retrieval, before any kernel exists: traced ops and dtypes are the code
+    query, the predicted bottleneck the profile, and data larger than the UB (it must be tiled) the
+    UB labels; a matmul brings the cube-tile label. (`gate=False`: the retrieval before gating, for
+    benchmarks/retrieval_precision.py.)"""
+    big = facts.regimes & {"tensor_exceeds_ub", "row_exceeds_ub"}
+    pressure = ["ub_capacity", "vector_tile_shape"] if big else []
+    if "matmul" in facts.ops:
+        pressure.append("cube_tile_shape")
+    return retrieve(store, query_text_of(facts), verdict=None, extra_labels=pressure, k=KNOWLEDGE_K, target=target,
+                    min_score=KNOWLEDGE_MIN_SCORE, facts=facts, gate=gate, record=record)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def bench_cmd(
     suite: Annotated[
         str | None, typer.Option(help="suite name, or a directory with suite.toml, tasks/ and experts/")
     ] = None,
-    tasks_dir: opt.TasksDirForBench = None,
+    tasks_dir: opt.TasksDir = None,  # instead of --suite
     levels: opt.Levels = None,
     only: opt.Only = None,
     shape_overrides: opt.ShapeOverrides = None,

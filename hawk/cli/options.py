@@ -48,11 +48,6 @@ TasksDir = Annotated[
     typer.Option("--dir", "--tasks-dir", help="a KernelBench checkout or folder of KernelBench-format files "
                  "(level1/, level2/, ...)"),
 ]  # fmt: skip
-TasksDirForBench = Annotated[
-    Path | None,
-    typer.Option("--tasks-dir", help="instead of --suite: a KernelBench checkout or folder of KernelBench-format "
-                 "files (level1/, level2/, ...)"),
-]  # fmt: skip
 Levels = Annotated[str | None, typer.Option("--levels", help="with --dir: comma-separated levels, e.g. 1 or 1,2")]
 Only = Annotated[
     str | None,

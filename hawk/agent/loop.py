@@ -31,6 +31,7 @@ from hawk.agent.search import make_strategy, recorded_search
 from hawk.agent.step import StepRunner
 from hawk.agent.strategy import Strategy
 from hawk.llm import LLM, LLMError, UsageLedger
+from hawk.records.fork import Fork, fork_run
 from hawk.records.trajectory import Step, Trajectory
 from hawk.targets.base import EvalOptions, Target
 from hawk.targets.verdict import Verdict, bound_gap
@@ -77,17 +78,22 @@ def run_agent(
     distill_every: int = DISTILL_EVERY,
     ablate_knowledge: bool = False,
     base_kb: bool = True,
+    fork: Fork | None = None,
 ) -> AgentResult:
     """Run one method on one task into `out_dir` (resumable). `knowledge_path` is the store method
     `hawk` reads and writes (default: the user's store, see hawk.knowledge.store.default_path).
     `ablate_knowledge`: withhold a random half of each step's retrieved items (method hawk's A/B);
-    `base_kb`: the base layer of knowledge shipped with Hawk lies beneath the store."""
+    `base_kb`: the base layer of knowledge shipped with Hawk lies beneath the store; `fork`: a new run
+    starts from another run's first steps (hawk.records.fork)."""
     if method not in METHODS:
         raise ValueError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    resumed = bool(Trajectory(out_dir / "trajectory.jsonl").steps)
+    if fork is not None and fork_run(fork, out_dir):
+        log(f"{out_dir}: forked from {fork.source}'s first {fork.steps} step(s)")
     traj = Trajectory(out_dir / "trajectory.jsonl")
-    budget = recorded_search(out_dir, budget or Budget(), bool(traj.steps), log)
+    budget = recorded_search(out_dir, budget or Budget(), resumed, log)
     meter = TokenMeter()
     runner = StepRunner(task, target, meter.metered(llm, DRAW), task_contract(task), budget, eval_options,
                         ledger or UsageLedger(), log)  # fmt: skip
@@ -219,4 +225,15 @@ def _history_line(s: Step, v: Verdict | None) -> str:
             what += f"; tuned to {t.after_us} us ({t.points_tried} points)"
         elif t:
             what += f"; the tuner found nothing faster in {t.points_tried} points"
+    others = [_other_kernel(a.verdict, a.parse_error) for a in s.alternatives]
+    if others:
+        what += f" (kept the fastest; the other kernel(s) judged: {', '.join(others)})"
     return f"- attempt {s.index} ({s.kind}): {what}"
+
+
+def _other_kernel(v: Verdict | None, parse_error: str | None) -> str:
+    if v is None:
+        return f"no usable kernel ({parse_error})"
+    if v.passed and v.perf and v.perf.time_us:
+        return f"{v.perf.time_us} us"
+    return v.status.value

@@ -16,7 +16,9 @@ an untried member first (ties: the faster kernel, then the earlier step). The op
 every kept structure and asks for a structurally different variant. A failing rewrite is repaired
 from its own kernel (repair prompts as in the chain) at most MAX_REPAIRS times; a lineage that
 never passes leaves its parent's try unrewarded. At most `size` structures are kept: a new one
-replaces the slowest member when it is faster.
+replaces the slowest member when it is faster. With `Budget.variants` > 1 each rewrite's reply holds
+the parent refined and structurally different kernels; every correct one is admitted, the fastest
+earns the reward.
 
 Every decision is a function of the finished steps (each records the step it rewrote, `parent`),
 so a resumed run rebuilds the same population from the trajectory and continues it.
@@ -81,6 +83,9 @@ class Population:
         parent = self.member_of(origin) if origin is not None else None
         if step.kind == "optimize" and parent is not None:
             parent.tries += 1
+        for other in step.alternatives:  # the reply's other correct kernels are structures too (Budget.variants)
+            if other.candidate and other.verdict is not None and other.verdict.passed:
+                self.admit(Kept(step, other.candidate, other.verdict))
         source, verdict = step.best_kernel()
         if verdict is None or not source or not verdict.passed:
             return

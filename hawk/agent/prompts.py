@@ -17,6 +17,11 @@ SYSTEM = (
     "You are an expert NPU kernel engineer. You write correct, fast kernels for the target described "
     "below. Reply with one complete Python file in a single ```python code block, then nothing else."
 )
+SYSTEM_VARIANTS = (  # an optimize request asking for several kernels in one reply (Budget.variants)
+    "You are an expert NPU kernel engineer. You write correct, fast kernels for the target described "
+    "below. Reply with the number of complete Python files asked for, each in its own ```python code "
+    "block, then nothing else."
+)
 
 
 def contract_text(specs: list[ArgSpec], shapes: list[dict[str, int]] | None = None,
@@ -94,7 +99,10 @@ def build_messages(
     history: list[str] | None = None,
     tuning: str | None = None,
     structures: list[str] | None = None,
+    variants: int = 1,
 ) -> list[Message]:
+    """The chat for one request; `variants` > 1 asks an optimize step for that many kernels in one
+    reply (the shown kernel refined, the others structurally different: one prompt, several tries)."""
     parts = [
         f"# Target: {target.name}\n{target.spec().describe()}",
         f"# Language guide\n{target.language_guide()}",
@@ -127,22 +135,55 @@ def build_messages(
             f"# {title}\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
             + evidence_section(verdict)
             + tuned
-            + (structures_section(structures) if structures else "Make it faster on this hardware while keeping it "
-               "correct: attack the bottleneck (tiling, fusion, core usage).")
-        )  # fmt: skip
+            + _optimize_request(structures or [], variants)
+        )
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
-    return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+    system = SYSTEM_VARIANTS if kind == "optimize" and variants > 1 else SYSTEM
+    return [Message("system", system), Message("user", "\n\n".join(parts))]
+
+
+def _optimize_request(structures: list[str], variants: int) -> str:
+    if variants > 1:
+        return (structures_list(structures) + "\n" if structures else "") + variants_request(variants, bool(structures))
+    if structures:
+        return structures_section(structures)
+    return (
+        "Make it faster on this hardware while keeping it correct: attack the bottleneck (tiling, fusion, core usage)."
+    )
+
+
+def variants_request(variants: int, kept: bool) -> str:
+    """Several kernels in one reply: one refinement of the kernel shown (exploit) and `variants` - 1
+    structurally different ones (explore), for the price of one prompt."""
+    others = "the kept structures above, from the kernel shown" if kept else "the kernel shown"
+    return (
+        f"Write {variants} kernels, each a complete Python file in its own ```python block, in this order:\n"
+        "  1. the kernel shown, refined: the same structure, faster (attack the bottleneck and the gap to the "
+        "bound above);\n"
+        f"  2{'-' + str(variants) if variants > 2 else ''}. structurally different from {others} and from each "
+        "other, and faster: e.g. fuse passes over global memory, split a long reduction across tiles (partial "
+        "results combined), change the data layout or views, change the pipeline depth (how tiles overlap). A "
+        "kernel that differs only in numbers is not new.\n"
+        "Hawk judges every one on the target and keeps the fastest correct kernel (the tuner then searches its "
+        "numbers). Keep each one correct."
+    )
+
+
+def structures_list(structures: list[str]) -> str:
+    lines = "\n".join(f"  {i}. {s}" for i, s in enumerate(structures, 1))
+    return (
+        f"# Structures Hawk keeps for this task ({len(structures)})\nCorrect kernels of different structure found so "
+        "far (a structure: the ops in evaluation order, the loop nest, the tiling family; tile sizes and pass "
+        f"options are not structure, the tuner searches them):\n{lines}"
+    )
 
 
 def structures_section(structures: list[str]) -> str:
     """Population search: the kept structures, and the request for a structurally different variant."""
     n = len(structures)
-    lines = "\n".join(f"  {i}. {s}" for i, s in enumerate(structures, 1))
     return (
-        f"# Structures Hawk keeps for this task ({n})\nCorrect kernels of different structure found so far "
-        "(a structure: the ops in evaluation order, the loop nest, the tiling family; tile sizes and pass "
-        f"options are not structure, the tuner searches them):\n{lines}\n"
+        structures_list(structures) + "\n"
         f"Rewrite the kernel shown into a variant that is structurally different from all {n} of these and "
         "faster, attacking the bottleneck and the gap to the bound above: e.g. fuse passes over global memory, "
         "split a long reduction across tiles (partial results combined), change the data layout or views, "

@@ -1,5 +1,8 @@
 """One step of the loop: prompt -> K samples from the model -> judge them -> keep the best -> tune it.
 
+An optimize step with `Budget.variants` > 1 asks one sample for several kernels instead (the shown
+kernel refined, the others structurally different); each kernel is judged as a sample would be.
+
 The step is returned whole (a `Step` record); the loop decides when it is written and what comes next.
 """
 
@@ -15,7 +18,7 @@ from hawk.agent.budget import Budget
 from hawk.agent.knowledge import Advice
 from hawk.agent.prompts import build_messages
 from hawk.agent.strategy import Attempt
-from hawk.llm import LLM, Completion, Message, UsageLedger, extract_kernel
+from hawk.llm import LLM, Completion, Message, UsageLedger, extract_kernel, extract_kernels
 from hawk.llm.parse import ParsedReply
 from hawk.records.trajectory import Sample, Step, TunedPoint, Tuning
 from hawk.targets.base import EvalOptions, Target
@@ -41,7 +44,8 @@ class StepRunner:
         t0 = time.perf_counter()
         completions = self._draw(messages, attempt.index)
         llm_s = time.perf_counter() - t0
-        parsed = [extract_kernel(c.text, finish_reason=c.finish_reason) for c in completions]
+        drafts = self._drafts(attempt, completions)
+        parsed = [p for _, p in drafts]
         t1 = time.perf_counter()
         verdicts = self._judge(parsed)
         eval_s = time.perf_counter() - t1
@@ -56,7 +60,7 @@ class StepRunner:
             index=attempt.index,
             kind=attempt.kind,
             messages=[{"role": m.role, "content": m.content} for m in messages],
-            reply=completions[pick].text,
+            reply=drafts[pick][0].text,
             candidate=chosen.code,
             parse_error=chosen.reason if chosen.code is None else None,
             verdict=verdict,
@@ -66,7 +70,7 @@ class StepRunner:
             knowledge=advice.items,
             knowledge_withheld=[h.item.id for h in advice.withheld],
             tuning=tuning,
-            alternatives=_alternatives(completions, parsed, verdicts, pick),
+            alternatives=_alternatives(drafts, verdicts, pick),
             parent=attempt.parent.index if attempt.parent is not None else None,
         )
 
@@ -75,8 +79,21 @@ class StepRunner:
         return build_messages(
             attempt.kind, self.task, self.target, self.contract, candidate=attempt.candidate, verdict=attempt.verdict,
             exemplar=advice.exemplar, note=attempt.note, history=history, knowledge=advice.text,
-            tuning=tuning_note(tuned), structures=list(attempt.structures),
+            tuning=tuning_note(tuned), structures=list(attempt.structures), variants=self.variants(attempt),
         )  # fmt: skip
+
+    def variants(self, attempt: Attempt) -> int:
+        """Kernels this attempt asks for in one reply (several only when optimizing)."""
+        return self.budget.variants if attempt.kind == "optimize" else 1
+
+    def _drafts(self, attempt: Attempt, completions: list[Completion]) -> list[tuple[Completion, ParsedReply]]:
+        """Each kernel to judge, with the reply it came from: one per sample, or every kernel of the one
+        reply when the attempt asked for several."""
+        wanted = self.variants(attempt)
+        if wanted > 1:
+            reply = completions[0]
+            return [(reply, p) for p in extract_kernels(reply.text, wanted, finish_reason=reply.finish_reason)]
+        return [(c, extract_kernel(c.text, finish_reason=c.finish_reason)) for c in completions]
 
     def _draw(self, messages: list[Message], index: int) -> list[Completion]:
         # Samples of one step are numbered i*k .. i*k+k-1, so caches and exchange ids tell them apart
@@ -111,14 +128,14 @@ def _time_of(v: Verdict | None) -> float:
 
 
 def _alternatives(
-    completions: list[Completion], parsed: list[ParsedReply], verdicts: list[Verdict | None], pick: int
+    drafts: list[tuple[Completion, ParsedReply]], verdicts: list[Verdict | None], pick: int
 ) -> list[Sample]:
-    """The samples not kept, as the step records them."""
+    """The kernels not kept, as the step records them (a kernel from the kept one's reply records no
+    reply of its own: the step's `reply` holds it)."""
+    kept_reply = drafts[pick][0]
     return [
-        Sample(
-            j, completions[j].text, parsed[j].code, parsed[j].reason if parsed[j].code is None else None, verdicts[j]
-        )
-        for j in range(len(completions))
+        Sample(j, None if c is kept_reply else c.text, p.code, p.reason if p.code is None else None, verdicts[j])
+        for j, (c, p) in enumerate(drafts)
         if j != pick
     ]
 

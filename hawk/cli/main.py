@@ -221,6 +221,10 @@ def generate_cmd(
     kb: opt.Kb = None,
     distill_every: Annotated[int, typer.Option(min=0, help="method hawk: distill the store every N tasks")] = 10,
     no_base_kb: opt.NoBaseKb = False,
+    fork_from: Annotated[
+        Path | None, typer.Option("--fork-from", help="start from this run's first --fork-steps steps (paired A/Bs)")
+    ] = None,
+    fork_steps: Annotated[int, typer.Option("--fork-steps", min=1, help="with --fork-from: steps copied")] = 1,
     *,
     llm: opt.LlmArgs,  # the LLM options (opt.llm_options adds them)
     search: opt.SearchArgs,  # the search budget options (opt.search_options adds them)
@@ -230,6 +234,7 @@ def generate_cmd(
 
     from hawk.agent import run_agent
     from hawk.llm import LLMError, make_llm
+    from hawk.records.fork import Fork
 
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")  # shows LLM cache hits and retries
 
@@ -241,6 +246,7 @@ def generate_cmd(
             the_task, the_target, model, method, out, search.budget(),
             EvalOptions(seeds=seeds), corpus=corpus, log=lambda m: console.print(m, highlight=False, markup=False),
             knowledge_path=kb, distill_every=distill_every, base_kb=not no_base_kb,
+            fork=Fork(fork_from, fork_steps) if fork_from else None,
         )  # fmt: skip
     except (TaskError, KeyError, LLMError, ValueError) as exc:
         fail(str(exc).strip("'\""))

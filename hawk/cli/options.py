@@ -117,6 +117,15 @@ class SearchArgs:
     candidates: Annotated[
         int, typer.Option("--candidates", min=1, help="samples per step, judged in parallel; best kept")
     ] = 1
+    variants: Annotated[
+        int,
+        typer.Option(
+            "--variants",
+            min=1,
+            help="kernels asked for in one optimize reply (the best refined + "
+            "structurally different ones), all judged, fastest kept",
+        ),
+    ] = 1
     roofline_stop: Annotated[
         float, typer.Option("--roofline-stop", min=0.0, help="stop once best/roofline <= this (0: never stop early)")
     ] = 1.2
@@ -138,7 +147,7 @@ class SearchArgs:
 
         return Budget(self.iterations, self.token_budget, self.wall_budget, tune_budget=self.tune_budget,
                       tune_workers=self.tune_workers, candidates=self.candidates,
-                      roofline_stop=self.roofline_stop or None, search=self.search,
+                      variants=self.variants, roofline_stop=self.roofline_stop or None, search=self.search,
                       population=self.population)  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from hawk.llm.exchange import ExchangeLLM
 from hawk.llm.factory import make_llm
 from hawk.llm.ledger import CallRecord, UsageLedger
 from hawk.llm.openai_compat import OpenAICompatible
-from hawk.llm.parse import ParsedReply, extract_kernel
+from hawk.llm.parse import ParsedReply, extract_kernel, extract_kernels
 from hawk.llm.scripted import ScriptedLLM
 from hawk.llm.settings import LLMSettings
 
@@ -35,5 +35,6 @@ __all__ = [
     "Usage",
     "UsageLedger",
     "extract_kernel",
+    "extract_kernels",
     "make_llm",
 ]

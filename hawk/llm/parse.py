@@ -80,6 +80,22 @@ def extract_kernel(reply: str | None, entry_point: str = "kernel", *, finish_rea
     return _fail(_unfenced(text, defines, entry_point, 0), finish_reason)
 
 
+def extract_kernels(reply: str | None, wanted: int, entry_point: str = "kernel", *,
+                    finish_reason: str | None = None) -> list[ParsedReply]:  # fmt: skip
+    """Up to `wanted` kernels from a reply that was asked for several (one per fenced Python block
+    that defines the entry point, in the reply's order). A reply holding fewer is not an error: it
+    gives what it has, and one without any gives `extract_kernel`'s single answer and reason."""
+    text = (reply or "").replace("\r\n", "\n")
+    text, _ = _drop_reasoning(text)
+    blocks = _fenced_blocks(text)
+    defines = re.compile(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(entry_point)}[ \t]*\(", re.MULTILINE)
+    with_entry = [b for b in blocks if b.python and defines.search(b.body)]
+    if len(with_entry) < 2:
+        return [extract_kernel(reply, entry_point, finish_reason=finish_reason)]
+    return [_judge(b, len(blocks), entry_point, finish_reason, note=f"kernel {i} of {len(with_entry)} in the reply")
+            for i, b in enumerate(with_entry[:wanted], 1)]  # fmt: skip
+
+
 def _drop_reasoning(text: str) -> tuple[str, bool]:
     """Remove <think> sections; (text, True) when nothing but unfinished reasoning is left."""
     text = re.sub(r"<think>.*?</think>", "", text, flags=re.DOTALL)

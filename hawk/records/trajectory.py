@@ -54,7 +54,8 @@ class Tuning:
 
 @dataclass
 class Sample:
-    """One of a step's samples that was not kept (with `candidates` > 1)."""
+    """One of a step's samples that was not kept (with `candidates` > 1), or one of the kernels of its
+    reply (with `variants` > 1; `reply` is then None when it is the step's own reply)."""
 
     sample: int
     reply: str | None

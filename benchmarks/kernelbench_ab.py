@@ -6,12 +6,16 @@ hk-kb63 for method hawk, pop-kb23 for feedback with population search) under RUN
   speedup over the simulated eager baseline, best / calibrated bound, tokens; AKG's tick or cross;
 * per op family: correct, correct on the first or second kernel, geomean speedup, per arm;
 * per arm: totals, geomean best/bound, tokens.
+Tokens are every call a unit made: the kernels asked for and the method's own questions (method
+`hawk`'s rationales, labels and arbitration after the run), so arms compare at what they cost.
+`--equal-tokens` also pairs each task's arms at the cheaper arm's tokens: each arm's best correct
+kernel among the steps it had finished within that many tokens (its own questions charged first).
 
 AKG's column is its published result (PyPTO on a real 910B3, adaptive search with 10 submissions,
 mindspore-ai/akg akg_agents/docs/v2/DSLBenchmarkResults202606.md): it fails every convolution and
 pooling task, 2, 6, 91 and 92 of level 1. Ours run on the simulator, at the shape the policy picks.
 
-Run: python benchmarks/kernelbench_ab.py RUNS_DIR --arms fb,hk[,pop] [--markdown]
+Run: python benchmarks/kernelbench_ab.py RUNS_DIR --arms fb,hk[,pop] [--markdown] [--equal-tokens]
 """
 
 from __future__ import annotations
@@ -32,12 +36,35 @@ def unit(d: Path) -> dict:
     best = json.loads((d / "best_verdict.json").read_text()) if (d / "best_verdict.json").is_file() else {}
     perf = best.get("perf") or {}
     statuses = summary.get("statuses") or []
-    return {"task": summary["task"], "first": statuses[0] if statuses else "-",
+    tokens = summary.get("tokens") or {}
+    asked = ((summary.get("knowledge") or {}).get("llm_tokens") or 0) if "all_tokens" not in tokens else (
+        tokens.get("method_tokens") or 0)  # before all_tokens was recorded: the learn tally  # fmt: skip
+    return {"method_tokens": asked, "steps": _step_times(d / "trajectory.jsonl"), **{"task": summary["task"], "first": statuses[0] if statuses else "-",
             "first_pass": statuses.index("pass") if "pass" in statuses else None,
             "correct": best.get("status") == "pass", "time_us": perf.get("time_us"), "speedup": perf.get("speedup"),
-            "bound_ratio": perf.get("bound_ratio"), "tokens": (summary.get("tokens") or {}).get("total_tokens"),
-            "calls": (summary.get("tokens") or {}).get("calls"), "sim_points": summary.get("sim_points"),
-            "shape": (best.get("shape_policy") or {}).get("rule", "-")}  # fmt: skip
+            "bound_ratio": perf.get("bound_ratio"), "tokens": (tokens.get("total_tokens") or 0) + asked,
+            "calls": tokens.get("calls"), "sim_points": summary.get("sim_points"),
+            "shape": (best.get("shape_policy") or {}).get("rule", "-")}}  # fmt: skip
+
+
+def _step_times(path: Path) -> list[tuple[int, float | None]]:
+    """(tokens spent through this step, its kept kernel's time when correct) per step."""
+    out, spent = [], 0
+    for line in path.read_text().splitlines() if path.is_file() else []:
+        step = json.loads(line)
+        spent += int((step.get("tokens") or {}).get("total_tokens") or 0)
+        tuning = step.get("tuning") or {}
+        verdict = (tuning.get("verdict") if tuning.get("changed") else None) or step.get("verdict") or {}
+        perf = verdict.get("perf") or {}
+        out.append((spent, perf.get("time_us") if verdict.get("status") == "pass" else None))
+    return out
+
+
+def best_within(row: dict, tokens: int) -> float | None:
+    """The unit's best correct time among the steps finished within `tokens` (its questions charged first)."""
+    budget = tokens - row["method_tokens"]
+    times = [t for spent, t in row["steps"] if spent <= budget and t]
+    return min(times) if times else None
 
 
 def geomean(values: list) -> float | None:
@@ -91,6 +118,7 @@ def main() -> None:
     ap.add_argument("root", type=Path)
     ap.add_argument("--arms", default="fb,hk")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--equal-tokens", action="store_true", help="also compare the first two arms at equal tokens")
     args = ap.parse_args()
     arms = args.arms.split(",")
     data = load(args.root, arms)
@@ -139,6 +167,21 @@ def main() -> None:
             f"paired over {len(paired)} tasks ({len(both)} correct in both): {b} is {ratio}x as fast as {a} "
             f"(geomean of {a} time / {b} time), at {tok:.2f}x the tokens"
         )
+        if args.equal_tokens:
+            equal_tokens(data, paired, a, b)
+
+
+def equal_tokens(data: dict[str, dict[str, dict]], paired: list[str], a: str, b: str) -> None:
+    """Each task's arms at the cheaper arm's tokens: correct within them, and the time ratio."""
+    ratios, correct = [], {a: 0, b: 0}
+    for t in paired:
+        level = min(data[t][a]["tokens"], data[t][b]["tokens"])
+        times = {arm: best_within(data[t][arm], level) for arm in (a, b)}
+        correct = {arm: correct[arm] + (times[arm] is not None) for arm in (a, b)}
+        if times[a] and times[b]:
+            ratios.append(times[a] / times[b])
+    print(f"at equal tokens (each task at its cheaper arm's tokens): correct {a} {correct[a]}/{len(paired)}, "
+          f"{b} {correct[b]}/{len(paired)}; {b} is {geomean(ratios)}x as fast as {a} over {len(ratios)} tasks")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -107,3 +107,14 @@ def test_generate_takes_fork_and_variants(tmp_path):
             "--provider", "exchange", "--exchange-dir", str(tmp_path / "ex"), "--fork-from", str(tmp_path / "none")]  # fmt: skip
     result = CliRunner().invoke(app, args, terminal_width=200)
     assert result.exit_code != 0 and "no trajectory.jsonl" in result.output
+
+
+def test_with_knowledge_in_the_prompt_a_different_kernel_is_where_an_item_is_tried(fake):
+    from hawk.agent.prompts import build_messages
+
+    verdict = fake.evaluate(kernel(50.0), TASK, OPTS)
+    ask = {"candidate": kernel(50.0), "verdict": verdict, "variants": 2}
+    with_items = build_messages("optimize", TASK, fake, "contract", knowledge="- item k1: ...", **ask)[-1].content
+    without = build_messages("optimize", TASK, fake, "contract", **ask)[-1].content
+    assert "build a different one on it and name the item's id" in with_items
+    assert "Write 2 kernels" in without and "name the item's id" not in without

@@ -50,7 +50,7 @@ class AgentResult:
     best_time_us: float | None
     best_speedup: float | None
     statuses: list[str] = field(default_factory=list)
-    tokens: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[str, Any] = field(default_factory=dict)  # total_tokens: kernels asked; all_tokens: + method_tokens
     sim_points: int = 0  # tuner points simulated (performance only), summed over steps
     best_roofline_ratio: float | None = None
     exemplar: str | None = None
@@ -195,7 +195,8 @@ def _finish(steps: list[Step], seen: list[Step], method: Method, strategy: Strat
         best_step=best.step.index if best else None,
         best_time_us=perf.time_us if perf else None, best_speedup=perf.speedup if perf else None,
         statuses=[s.status for s in steps],
-        tokens={"total_tokens": meter.tokens(DRAW), **runner.ledger.to_dict().get("run", {})},
+        tokens={"total_tokens": meter.tokens(DRAW), **runner.ledger.to_dict().get("run", {}),
+                "method_tokens": meter.total() - meter.tokens(DRAW), "all_tokens": meter.total()},
         exemplar=method.exemplar_name, sim_points=sum(s.tuning.points_tried for s in seen if s.tuning),
         best_roofline_ratio=perf.roofline_ratio if perf else None, knowledge=knowledge,
         search=runner.budget.search, kept=strategy.kept(),

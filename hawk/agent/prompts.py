@@ -135,7 +135,7 @@ def build_messages(
             f"# {title}\n```python\n{candidate}\n```\n# Its profile\n{verdict_text(verdict)}\n"
             + evidence_section(verdict)
             + tuned
-            + _optimize_request(structures or [], variants)
+            + _optimize_request(structures or [], variants, bool(knowledge))
         )
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
@@ -143,9 +143,11 @@ def build_messages(
     return [Message("system", system), Message("user", "\n\n".join(parts))]
 
 
-def _optimize_request(structures: list[str], variants: int) -> str:
+def _optimize_request(structures: list[str], variants: int, knowledge: bool) -> str:
     if variants > 1:
-        return (structures_list(structures) + "\n" if structures else "") + variants_request(variants, bool(structures))
+        return (structures_list(structures) + "\n" if structures else "") + variants_request(
+            variants, bool(structures), knowledge
+        )
     if structures:
         return structures_section(structures)
     return (
@@ -153,10 +155,14 @@ def _optimize_request(structures: list[str], variants: int) -> str:
     )
 
 
-def variants_request(variants: int, kept: bool) -> str:
+def variants_request(variants: int, kept: bool, knowledge: bool = False) -> str:
     """Several kernels in one reply: one refinement of the kernel shown (exploit) and `variants` - 1
-    structurally different ones (explore), for the price of one prompt."""
+    structurally different ones (explore), for the price of one prompt. With knowledge in the prompt,
+    a different kernel is where an item is tried: judged beside the refinement, an item that does
+    not fit this task costs no step (method hawk's items misled whole steps when they were the step)."""
     others = "the kept structures above, from the kernel shown" if kept else "the kernel shown"
+    tried = (" Where a knowledge item above fits this kernel, build a different one on it and name the item's id "
+             "in a comment.") if knowledge else ""  # fmt: skip
     return (
         f"Write {variants} kernels, each a complete Python file in its own ```python block, in this order:\n"
         "  1. the kernel shown, refined: the same structure, faster (attack the bottleneck and the gap to the "
@@ -164,7 +170,7 @@ def variants_request(variants: int, kept: bool) -> str:
         f"  2{'-' + str(variants) if variants > 2 else ''}. structurally different from {others} and from each "
         "other, and faster: e.g. fuse passes over global memory, split a long reduction across tiles (partial "
         "results combined), change the data layout or views, change the pipeline depth (how tiles overlap). A "
-        "kernel that differs only in numbers is not new.\n"
+        f"kernel that differs only in numbers is not new.{tried}\n"
         "Hawk judges every one on the target and keeps the fastest correct kernel (the tuner then searches its "
         "numbers). Keep each one correct."
     )

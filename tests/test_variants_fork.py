@@ -118,3 +118,21 @@ def test_with_knowledge_in_the_prompt_a_different_kernel_is_where_an_item_is_tri
     without = build_messages("optimize", TASK, fake, "contract", **ask)[-1].content
     assert "build a different one on it and name the item's id" in with_items
     assert "Write 2 kernels" in without and "name the item's id" not in without
+
+
+def test_kernels_judged_at_once_write_the_simulators_python_shim_without_racing(tmp_path, monkeypatch):
+    # Found in a real run: two kernels of one reply judged in parallel both wrote the shim under one
+    # temporary name, and the second's chmod crashed the run.
+    import os
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hawk.targets.ascend_pypto.perf import python_shim_dir
+
+    monkeypatch.setenv("HAWK_CACHE_DIR", str(tmp_path))
+    with ThreadPoolExecutor(8) as pool:
+        dirs = set(pool.map(lambda _: python_shim_dir(), range(32)))
+    (shim_dir,) = dirs
+    shim = shim_dir / "python3"
+    assert os.access(shim, os.X_OK) and sys.executable in shim.read_text()
+    assert [p.name for p in shim_dir.iterdir()] == ["python3"]  # no temporary file left behind

@@ -9,6 +9,7 @@ that kernel's recorded failure, never the caller's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -16,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -239,13 +241,17 @@ exec "{python}" "$@"
 
 def python_shim_dir() -> Path:
     """A folder whose `python3` is this interpreter behind the swimlane switch (put it first on PATH)."""
-    shim_dir = config.cache_dir() / "python-shim"
-    shim = shim_dir / "python3"
+    # One folder per interpreter: checkouts with their own environments share the cache, and one
+    # shared shim was rewritten back and forth between them. The temporary file is unique per call:
+    # two kernels judged at once in one process (--candidates, --variants) both write it the first time.
     text = _SHIM.format(python=sys.executable)
+    shim_dir = config.cache_dir() / "python-shim" / hashlib.sha1(sys.executable.encode()).hexdigest()[:12]
+    shim = shim_dir / "python3"
     if not shim.exists() or shim.read_text() != text:
         shim_dir.mkdir(parents=True, exist_ok=True)
-        tmp = shim_dir / f"python3.{os.getpid()}.tmp"
-        tmp.write_text(text)
-        tmp.chmod(0o755)
-        tmp.replace(shim)
+        fd, name = tempfile.mkstemp(prefix="python3.", suffix=".tmp", dir=shim_dir)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(name, 0o755)
+        os.replace(name, shim)
     return shim_dir

@@ -118,7 +118,7 @@ def main() -> None:
     ap.add_argument("root", type=Path)
     ap.add_argument("--arms", default="fb,hk")
     ap.add_argument("--markdown", action="store_true")
-    ap.add_argument("--equal-tokens", action="store_true", help="also compare the first two arms at equal tokens")
+    ap.add_argument("--equal-tokens", action="store_true", help="also compare each arm with the first at equal tokens")
     args = ap.parse_args()
     arms = args.arms.split(",")
     data = load(args.root, arms)
@@ -156,19 +156,22 @@ def main() -> None:
             f"{geomean([r['speedup'] for r in rs if r['correct']])}, tokens {sum(r['tokens'] or 0 for r in rs)}, "
             f"LLM calls {sum(r['calls'] or 0 for r in rs)}, simulator points {sum(r['sim_points'] or 0 for r in rs)}"
         )
-    paired = [t for t in tasks if all(a in data[t] for a in arms)]
-    if len(arms) >= 2 and paired:
-        a, b = arms[0], arms[1]
-        both = [t for t in paired if data[t][a]["correct"] and data[t][b]["correct"]]
-        ratio = geomean([data[t][a]["time_us"] / data[t][b]["time_us"] for t in both
-                         if data[t][a]["time_us"] and data[t][b]["time_us"]])  # fmt: skip
-        tok = sum(data[t][b]["tokens"] or 0 for t in paired) / max(1, sum(data[t][a]["tokens"] or 0 for t in paired))
-        print(
-            f"paired over {len(paired)} tasks ({len(both)} correct in both): {b} is {ratio}x as fast as {a} "
-            f"(geomean of {a} time / {b} time), at {tok:.2f}x the tokens"
-        )
-        if args.equal_tokens:
-            equal_tokens(data, paired, a, b)
+    for b in arms[1:]:  # every arm against the first, over the tasks both finished
+        paired_ab(data, tasks, arms[0], b, args.equal_tokens)
+
+
+def paired_ab(data: dict[str, dict[str, dict]], tasks: list[str], a: str, b: str, at_equal_tokens: bool) -> None:
+    paired = [t for t in tasks if a in data[t] and b in data[t]]
+    if not paired:
+        return
+    both = [t for t in paired if data[t][a]["correct"] and data[t][b]["correct"]]
+    ratio = geomean([data[t][a]["time_us"] / data[t][b]["time_us"] for t in both
+                     if data[t][a]["time_us"] and data[t][b]["time_us"]])  # fmt: skip
+    tok = sum(data[t][b]["tokens"] or 0 for t in paired) / max(1, sum(data[t][a]["tokens"] or 0 for t in paired))
+    print(f"paired over {len(paired)} tasks ({len(both)} correct in both): {b} is {ratio}x as fast as {a} "
+          f"(geomean of {a} time / {b} time), at {tok:.2f}x the tokens")  # fmt: skip
+    if at_equal_tokens:
+        equal_tokens(data, paired, a, b)
 
 
 def equal_tokens(data: dict[str, dict[str, dict]], paired: list[str], a: str, b: str) -> None:

@@ -116,8 +116,15 @@ def test_with_knowledge_in_the_prompt_a_different_kernel_is_where_an_item_is_tri
     ask = {"candidate": kernel(50.0), "verdict": verdict, "variants": 2}
     with_items = build_messages("optimize", TASK, fake, "contract", knowledge="- item k1: ...", **ask)[-1].content
     without = build_messages("optimize", TASK, fake, "contract", **ask)[-1].content
-    assert "build a different one on it and name the item's id" in with_items
-    assert "Write 2 kernels" in without and "name the item's id" not in without
+    assert "build a different one on it and cite it in a comment" in with_items
+    assert "Write 2 kernels" in without and "cite it" not in without
+
+
+def test_a_kernel_that_cites_an_item_applied_it():
+    from hawk.agent.knowledge import cited_items
+
+    source = "x = 1  # Knowledge item 3: merged tiles\n# built on knowledge item #1\ny = 2  # item 4 (no)\n"
+    assert cited_items(source) == {1, 3} and cited_items(None) == set() and cited_items("knowledge item 2") == set()
 
 
 def test_kernels_judged_at_once_write_the_simulators_python_shim_without_racing(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ item, the re-verification of a merge on this target), so the caller decides wher
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -119,7 +120,9 @@ class StoreKnowledge:
 
     def label(self, step: Step, attempt: Attempt, advice: Advice, best_us: float | None) -> None:
         """Before the step is written: which items its change applied, and whether it helped."""
-        step.knowledge_applied = [h.item.id for h in advice.hits if applied(h.item, attempt.candidate, step.candidate)]
+        named = cited_items(step.candidate)
+        step.knowledge_applied = [h.item.id for n, h in enumerate(advice.hits, 1)
+                                  if n in named or applied(h.item, attempt.candidate, step.candidate)]  # fmt: skip
         kept = step.kept_verdict()
         if kept is not None and (step.knowledge or step.knowledge_withheld):
             step.knowledge_helped = step_helped(step.kind, kept, best_us)[0]
@@ -197,6 +200,16 @@ def upfront_retrieve(store: KnowledgeStore, facts: Facts, target: str, *, gate: 
         pressure.append("cube_tile_shape")
     return retrieve(store, query_text_of(facts), verdict=None, extra_labels=pressure, k=KNOWLEDGE_K, target=target,
                     min_score=KNOWLEDGE_MIN_SCORE, facts=facts, gate=gate, record=record)  # fmt: skip
+
+
+CITED = re.compile(r"#.*?knowledge item\s*#?\s*(\d+)", re.IGNORECASE)
+
+
+def cited_items(source: str | None) -> set[int]:
+    """The prompt's item numbers a kernel cites in its comments (`# knowledge item 2`): the model's
+    own word that it built on an item, counted as applied beside the diff match (which misses an
+    item whose idea was carried over to another structure)."""
+    return {int(m) for m in CITED.findall(source or "")}
 
 
 @dataclass(frozen=True)

@@ -161,8 +161,8 @@ def variants_request(variants: int, kept: bool, knowledge: bool = False) -> str:
     a different kernel is where an item is tried: judged beside the refinement, an item that does
     not fit this task costs no step (method hawk's items misled whole steps when they were the step)."""
     others = "the kept structures above, from the kernel shown" if kept else "the kernel shown"
-    tried = (" Where a knowledge item above fits this kernel, build a different one on it and name the item's id "
-             "in a comment.") if knowledge else ""  # fmt: skip
+    tried = (" Where a knowledge item above fits this kernel, build a different one on it and cite it in a comment "
+             "(`# knowledge item 2`).") if knowledge else ""  # fmt: skip
     return (
         f"Write {variants} kernels, each a complete Python file in its own ```python block, in this order:\n"
         "  1. the kernel shown, refined: the same structure, faster (attack the bottleneck and the gap to the "

@@ -248,7 +248,11 @@ def test_exchange_returns_the_response_file(tmp_path: Path) -> None:
     assert c.text == "def kernel(): pass\n" and c.provider == "exchange" and c.model == "a-person"
     assert (c.usage.prompt_tokens, c.usage.completion_tokens, c.usage.cost_usd) == (11, 5, 0.01)
     (md,) = (folder / "requests").glob("*.md")
-    assert "## user" in md.read_text() and "Write kernel for softmax." in md.read_text()
+    text = md.read_text()
+    assert "## user" in text and "Write kernel for softmax." in text
+    # The request says how long it is and ends with a mark, so a reader whose view is cut knows it.
+    assert f"This request is {len(text.splitlines())} lines" in text
+    assert text.rstrip().endswith("<!-- end of request -->")
 
 
 def test_exchange_accepts_raw_text_response(tmp_path: Path) -> None:

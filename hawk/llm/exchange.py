@@ -60,6 +60,7 @@ log = logging.getLogger("hawk.llm")
 
 PROTOCOL = "hawk-exchange/1"
 TEXT_SUFFIXES = (".md", ".txt")
+END_MARK = "<!-- end of request -->"
 
 
 class ExchangeLLM(ChatModel):
@@ -177,11 +178,17 @@ class ExchangeLLM(ChatModel):
 
 
 def _as_markdown(request_id: str, messages: list[Message]) -> str:
+    body = "\n".join(f"## {m.role}\n\n{m.content}\n" for m in messages)
     parts = [
         f"# Hawk request {request_id}\n",
         f"Answer in `responses/{request_id}.md` (raw text) or `responses/{request_id}.json` "
         '(`{"content": "..."}`).\n',
+        # A model answering through a tool may see long output cut in the middle (one did, on
+        # requests over ~30,000 characters): say how long the request is, so it reads all of it.
+        f"This request is LINES lines, {len(body):,} characters; it ends with the line `{END_MARK}`. "
+        "If your view of it is cut, read it in parts until you have read it whole.\n",
+        body,
+        END_MARK,
     ]
-    for m in messages:
-        parts.append(f"## {m.role}\n\n{m.content}\n")
-    return "\n".join(parts)
+    text = "\n".join(parts)
+    return text.replace("LINES lines", f"{text.count(chr(10)) + 1} lines", 1)

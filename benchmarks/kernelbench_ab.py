@@ -37,12 +37,15 @@ def unit(d: Path) -> dict:
     perf = best.get("perf") or {}
     statuses = summary.get("statuses") or []
     tokens = summary.get("tokens") or {}
-    asked = ((summary.get("knowledge") or {}).get("llm_tokens") or 0) if "all_tokens" not in tokens else (
-        tokens.get("method_tokens") or 0)  # before all_tokens was recorded: the learn tally  # fmt: skip
-    return {"method_tokens": asked, "steps": _step_times(d / "trajectory.jsonl"), **{"task": summary["task"], "first": statuses[0] if statuses else "-",
+    # Every step's tokens (a forked run's copied steps too, as its summary's all_tokens counts them)
+    # plus the method's own questions (before method_tokens was recorded: the learn tally).
+    steps = _step_times(d / "trajectory.jsonl")
+    asked = tokens["method_tokens"] if "method_tokens" in tokens else (
+        (summary.get("knowledge") or {}).get("llm_tokens") or 0)  # fmt: skip
+    return {"method_tokens": asked, "steps": steps, **{"task": summary["task"], "first": statuses[0] if statuses else "-",
             "first_pass": statuses.index("pass") if "pass" in statuses else None,
             "correct": best.get("status") == "pass", "time_us": perf.get("time_us"), "speedup": perf.get("speedup"),
-            "bound_ratio": perf.get("bound_ratio"), "tokens": (tokens.get("total_tokens") or 0) + asked,
+            "bound_ratio": perf.get("bound_ratio"), "tokens": (steps[-1][0] if steps else 0) + asked,
             "calls": tokens.get("calls"), "sim_points": summary.get("sim_points"),
             "shape": (best.get("shape_policy") or {}).get("rule", "-")}}  # fmt: skip
 

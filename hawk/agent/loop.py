@@ -195,7 +195,9 @@ def _finish(steps: list[Step], seen: list[Step], method: Method, strategy: Strat
         best_step=best.step.index if best else None,
         best_time_us=perf.time_us if perf else None, best_speedup=perf.speedup if perf else None,
         statuses=[s.status for s in steps],
-        tokens={"total_tokens": meter.tokens(DRAW), **runner.ledger.to_dict().get("run", {}),
+        # The ledger counts this invocation's calls; the meter the whole run (replayed steps too),
+        # so a resumed or forked run's totals are the meter's.
+        tokens={**runner.ledger.to_dict().get("run", {}), "total_tokens": meter.tokens(DRAW),
                 "method_tokens": meter.total() - meter.tokens(DRAW), "all_tokens": meter.total()},
         exemplar=method.exemplar_name, sim_points=sum(s.tuning.points_tried for s in seen if s.tuning),
         best_roofline_ratio=perf.roofline_ratio if perf else None, knowledge=knowledge,

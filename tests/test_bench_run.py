@@ -159,7 +159,7 @@ def test_manifest_records_budget_and_settings_without_secrets(local_run):
     run = json.loads(text)
     assert run["methods"] == ["hawk", "oneshot"] and run["samples"] == 1 and run["suite"] == "mini"
     assert run["budget"] == {"iterations": 2, "max_tokens": None, "wall_s": None, "tune_budget": 0, "tune_workers": 2,
-                             "candidates": 1, "roofline_stop": None, "search": "chain", "population": 4}  # fmt: skip
+                             "candidates": 1, "variants": 1, "roofline_stop": None, "search": "chain", "population": 4}  # fmt: skip
     assert run["eval"]["seeds"] == 1 and run["llm"]["model"] == "test-model" and run["llm"]["api_key"] == "***"
     assert run["hawk_version"] and run["kb_path"] == str(out / "knowledge.sqlite")
     assert run["invocations"][0]["backend"] == "local" and run["invocations"][0]["workers"] == 2

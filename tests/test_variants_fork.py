@@ -62,7 +62,8 @@ def test_variants_ask_once_judge_every_kernel_keep_the_fastest_and_the_populatio
     budget3 = Budget(iterations=3, tune_budget=0, roofline_stop=None, search="population", variants=2)
     run_agent(TASK, fake, llm2, "feedback", tmp_path, budget3, OPTS, log=quiet)
     third = Trajectory(tmp_path / "trajectory.jsonl").steps[2]
-    assert "the other kernel(s) judged: 70.0 us" in third.messages[-1]["content"]
+    assert "attempt 1 (optimize): kernel 2 kept: pass, 55.0 us" in third.messages[-1]["content"]
+    assert "; kernel 1 70.0 us" in third.messages[-1]["content"]
 
 
 def test_variants_and_candidates_together_are_refused():

@@ -228,9 +228,10 @@ def _history_line(s: Step, v: Verdict | None) -> str:
             what += f"; tuned to {t.after_us} us ({t.points_tried} points)"
         elif t:
             what += f"; the tuner found nothing faster in {t.points_tried} points"
-    others = [_other_kernel(a.verdict, a.parse_error) for a in s.alternatives]
-    if others:
-        what += f" (kept the fastest; the other kernel(s) judged: {', '.join(others)})"
+    if s.alternatives:  # several kernels judged: say which one each figure is (1-based, in reply order)
+        kept = min(set(range(len(s.alternatives) + 1)) - {a.sample for a in s.alternatives})
+        others = ", ".join(f"kernel {a.sample + 1} {_other_kernel(a.verdict, a.parse_error)}" for a in s.alternatives)
+        what = f"kernel {kept + 1} kept: {what}; {others}"
     return f"- attempt {s.index} ({s.kind}): {what}"
 
 

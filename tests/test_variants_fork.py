@@ -144,3 +144,13 @@ def test_kernels_judged_at_once_write_the_simulators_python_shim_without_racing(
     shim = shim_dir / "python3"
     assert os.access(shim, os.X_OK) and sys.executable in shim.read_text()
     assert [p.name for p in shim_dir.iterdir()] == ["python3"]  # no temporary file left behind
+
+
+def test_the_history_says_why_the_other_kernel_of_a_reply_failed(fake, tmp_path):
+    two = fenced(kernel(70.0)) + "\n" + fenced(kernel(55.0, TWO_PASS, verdict="compile_error"))
+    llm = ScriptedLLM([fenced(kernel(100.0)), two, fenced(kernel(60.0))])
+    budget = Budget(iterations=3, tune_budget=0, roofline_stop=None, variants=2)
+    run_agent(TASK, fake, llm, "feedback", tmp_path, budget, OPTS, log=quiet)
+    third = Trajectory(tmp_path / "trajectory.jsonl").steps[2]
+    line = next(x for x in third.messages[-1]["content"].splitlines() if x.startswith("- attempt 1"))
+    assert "kernel 1 kept: pass, 70.0 us" in line and "kernel 2 compile_error (" in line, line

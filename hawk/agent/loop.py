@@ -240,4 +240,6 @@ def _other_kernel(v: Verdict | None, parse_error: str | None) -> str:
         return f"no usable kernel ({parse_error})"
     if v.passed and v.perf and v.perf.time_us:
         return f"{v.perf.time_us} us"
+    if v.error:  # why a different structure failed is what the next try needs (helpers asked for it)
+        return f"{v.status.value} ({(v.error.hardware_reason or v.error.message)[:160]})"
     return v.status.value

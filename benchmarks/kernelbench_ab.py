@@ -26,6 +26,7 @@ import math
 import re
 from pathlib import Path
 
+from hawk.records.trajectory import Trajectory
 from hawk.tasks.kernelbench import category_of
 
 AKG_FAILS = set(range(41, 47)) | set(range(54, 88)) | {2, 6, 91, 92}  # level 1, per the published table
@@ -53,13 +54,10 @@ def unit(d: Path) -> dict:
 def _step_times(path: Path) -> list[tuple[int, float | None]]:
     """(tokens spent through this step, its kept kernel's time when correct) per step."""
     out, spent = [], 0
-    for line in path.read_text().splitlines() if path.is_file() else []:
-        step = json.loads(line)
-        spent += int((step.get("tokens") or {}).get("total_tokens") or 0)
-        tuning = step.get("tuning") or {}
-        verdict = (tuning.get("verdict") if tuning.get("changed") else None) or step.get("verdict") or {}
-        perf = verdict.get("perf") or {}
-        out.append((spent, perf.get("time_us") if verdict.get("status") == "pass" else None))
+    for step in Trajectory(path).steps if path.is_file() else []:
+        spent += int(step.tokens.get("total_tokens") or 0)
+        kept = step.kept_verdict()
+        out.append((spent, kept.perf.time_us if kept is not None and kept.passed and kept.perf else None))
     return out
 
 

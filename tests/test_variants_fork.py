@@ -88,13 +88,13 @@ def test_a_fork_starts_from_the_source_runs_first_steps_and_resumes(fake, tmp_pa
     assert result.search == "population" and result.best_time_us == 80.0 and any("forked from" in m for m in said)
     assert json.loads((out / FORK_FILE).read_text())["steps"] == 1
     assert result.tokens["total_tokens"] > 0  # the copied step's tokens count, as a resumed step's do
-    assert fork_run(fork, out) == 0  # the same fork again: a resume, nothing copied
+    assert fork_run(fork, Trajectory(out / "trajectory.jsonl")) == 0  # the same fork again: a resume
     with pytest.raises(ValueError, match="not forked from"):
-        fork_run(Fork(source, 2), out)
+        fork_run(Fork(source, 2), Trajectory(out / "trajectory.jsonl"))
     with pytest.raises(ValueError, match="fewer than --fork-steps 3"):
-        fork_run(Fork(source, 3), tmp_path / "other")
+        fork_run(Fork(source, 3), Trajectory(tmp_path / "other" / "trajectory.jsonl"))
     with pytest.raises(ValueError, match="no trajectory.jsonl"):
-        fork_run(Fork(tmp_path / "nowhere", 1), tmp_path / "other2")
+        fork_run(Fork(tmp_path / "nowhere", 1), Trajectory(tmp_path / "other2" / "trajectory.jsonl"))
 
 
 def test_generate_takes_fork_and_variants(tmp_path):
@@ -153,4 +153,4 @@ def test_the_history_says_why_the_other_kernel_of_a_reply_failed(fake, tmp_path)
     run_agent(TASK, fake, llm, "feedback", tmp_path, budget, OPTS, log=quiet)
     third = Trajectory(tmp_path / "trajectory.jsonl").steps[2]
     line = next(x for x in third.messages[-1]["content"].splitlines() if x.startswith("- attempt 1"))
-    assert "kernel 1 kept: pass, 70.0 us" in line and "kernel 2 compile_error (" in line, line
+    assert "kernel 1 kept: pass, 70.0 us" in line and "kernel 2 compile_error: " in line, line

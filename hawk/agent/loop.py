@@ -89,10 +89,10 @@ def run_agent(
         raise ValueError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    resumed = bool(Trajectory(out_dir / "trajectory.jsonl").steps)
-    if fork is not None and fork_run(fork, out_dir):
-        log(f"{out_dir}: forked from {fork.source}'s first {fork.steps} step(s)")
     traj = Trajectory(out_dir / "trajectory.jsonl")
+    resumed = bool(traj.steps)
+    if fork is not None and fork_run(fork, traj):
+        log(f"{out_dir}: forked from {fork.source}'s first {fork.steps} step(s)")
     budget = recorded_search(out_dir, budget or Budget(), resumed, log)
     meter = TokenMeter()
     runner = StepRunner(task, target, meter.metered(llm, DRAW), task_contract(task), budget, eval_options,
@@ -220,7 +220,7 @@ def _history_line(s: Step, v: Verdict | None) -> str:
         return f"- attempt {s.index} ({s.kind}): no usable kernel ({s.parse_error})"
     what = v.status.value
     if v.error:
-        what += f": {v.error.hardware_reason or v.error.message}"[:200]
+        what = _failed(v)
     elif v.perf and v.perf.time_us:
         what += f", {v.perf.time_us} us, bottleneck {v.perf.bottleneck}"
         t = s.tuning
@@ -240,6 +240,9 @@ def _other_kernel(v: Verdict | None, parse_error: str | None) -> str:
         return f"no usable kernel ({parse_error})"
     if v.passed and v.perf and v.perf.time_us:
         return f"{v.perf.time_us} us"
-    if v.error:  # why a different structure failed is what the next try needs (helpers asked for it)
-        return f"{v.status.value} ({(v.error.hardware_reason or v.error.message)[:160]})"
-    return v.status.value
+    return _failed(v)  # why a different structure failed is what the next try needs (helpers asked for it)
+
+
+def _failed(v: Verdict) -> str:
+    """A failed kernel in one line: its status and the hardware reason (else the message), cut short."""
+    return f"{v.status.value}: {v.error.hardware_reason or v.error.message}"[:200] if v.error else v.status.value

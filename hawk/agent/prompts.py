@@ -143,6 +143,11 @@ def build_messages(
     return [Message("system", system), Message("user", "\n\n".join(parts))]
 
 
+DIFFERENT = ("e.g. fuse passes over global memory, split a long reduction across tiles (partial results combined), "
+             "change the data layout or views, change the pipeline depth (how tiles overlap). A kernel that differs "
+             "only in numbers is not new.")  # fmt: skip
+
+
 def _optimize_request(structures: list[str], variants: int, knowledge: bool) -> str:
     if variants > 1:
         return (structures_list(structures) + "\n" if structures else "") + variants_request(
@@ -168,9 +173,7 @@ def variants_request(variants: int, kept: bool, knowledge: bool = False) -> str:
         "  1. the kernel shown, refined: the same structure, faster (attack the bottleneck and the gap to the "
         "bound above);\n"
         f"  2{'-' + str(variants) if variants > 2 else ''}. structurally different from {others} and from each "
-        "other, and faster: e.g. fuse passes over global memory, split a long reduction across tiles (partial "
-        "results combined), change the data layout or views, change the pipeline depth (how tiles overlap). A "
-        f"kernel that differs only in numbers is not new.{tried}\n"
+        f"other, and faster: {DIFFERENT}{tried}\n"
         "Hawk judges every one on the target and keeps the fastest correct kernel (the tuner then searches its "
         "numbers). Keep each one correct."
     )
@@ -191,10 +194,7 @@ def structures_section(structures: list[str]) -> str:
     return (
         structures_list(structures) + "\n"
         f"Rewrite the kernel shown into a variant that is structurally different from all {n} of these and "
-        "faster, attacking the bottleneck and the gap to the bound above: e.g. fuse passes over global memory, "
-        "split a long reduction across tiles (partial results combined), change the data layout or views, "
-        "change the pipeline depth (how tiles overlap). A kernel that differs only in numbers is not new. "
-        "Keep it correct."
+        f"faster, attacking the bottleneck and the gap to the bound above: {DIFFERENT} Keep it correct."
     )
 
 

@@ -59,7 +59,7 @@ def extract_kernel(reply: str | None, entry_point: str = "kernel", *, finish_rea
     if only_reasoning:
         return _fail(ParsedReply(None, "reply is only reasoning (<think> never closed), no answer", 0), finish_reason)
     blocks = _fenced_blocks(text)
-    defines = re.compile(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(entry_point)}[ \t]*\(", re.MULTILINE)
+    defines = _defines(entry_point)
 
     python_blocks = [b for b in blocks if b.python and b.body.strip()]
     with_entry = [b for b in python_blocks if defines.search(b.body)]
@@ -88,12 +88,17 @@ def extract_kernels(reply: str | None, wanted: int, entry_point: str = "kernel",
     text = (reply or "").replace("\r\n", "\n")
     text, _ = _drop_reasoning(text)
     blocks = _fenced_blocks(text)
-    defines = re.compile(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(entry_point)}[ \t]*\(", re.MULTILINE)
+    defines = _defines(entry_point)
     with_entry = [b for b in blocks if b.python and defines.search(b.body)]
     if len(with_entry) < 2:
         return [extract_kernel(reply, entry_point, finish_reason=finish_reason)]
     return [_judge(b, len(blocks), entry_point, finish_reason, note=f"kernel {i} of {len(with_entry)} in the reply")
             for i, b in enumerate(with_entry[:wanted], 1)]  # fmt: skip
+
+
+def _defines(entry_point: str) -> re.Pattern[str]:
+    """A line that defines the entry point (`def kernel(`, `async def kernel (`)."""
+    return re.compile(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(entry_point)}[ \t]*\(", re.MULTILINE)
 
 
 def _drop_reasoning(text: str) -> tuple[str, bool]:

@@ -26,13 +26,12 @@ class Fork:
     steps: int  # how many of its finished steps
 
 
-def fork_run(fork: Fork, out_dir: Path) -> int:
-    """Copy `fork.steps` finished steps of `fork.source` into the empty run `out_dir`; the number copied.
-    A directory that already holds steps is left alone when it was forked the same way (a resume),
-    and refused otherwise: its steps would not be the ones asked for."""
-    out_dir = Path(out_dir)
+def fork_run(fork: Fork, target: Trajectory) -> int:
+    """Copy `fork.steps` finished steps of `fork.source` into the empty run `target`; the number copied.
+    A run that already holds steps is left alone when it was forked the same way (a resume), and
+    refused otherwise: its steps would not be the ones asked for."""
+    out_dir = target.path.parent
     record = {"source": str(Path(fork.source).resolve()), "steps": fork.steps}
-    target = Trajectory(out_dir / "trajectory.jsonl")
     if target.steps:
         marker = out_dir / FORK_FILE
         if marker.exists() and json.loads(marker.read_text()) == record:

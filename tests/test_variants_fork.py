@@ -93,6 +93,8 @@ def test_a_fork_starts_from_the_source_runs_first_steps_and_resumes(fake, tmp_pa
         fork_run(Fork(source, 2), Trajectory(out / "trajectory.jsonl"))
     with pytest.raises(ValueError, match="fewer than --fork-steps 3"):
         fork_run(Fork(source, 3), Trajectory(tmp_path / "other" / "trajectory.jsonl"))
+    with pytest.raises(ValueError, match="a run of another task"):
+        fork_run(fork, Trajectory(tmp_path / "other3" / "trajectory.jsonl"), "another_task")
     with pytest.raises(ValueError, match="no trajectory.jsonl"):
         fork_run(Fork(tmp_path / "nowhere", 1), Trajectory(tmp_path / "other2" / "trajectory.jsonl"))
 

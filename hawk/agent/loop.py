@@ -91,7 +91,7 @@ def run_agent(
     out_dir.mkdir(parents=True, exist_ok=True)
     traj = Trajectory(out_dir / "trajectory.jsonl")
     resumed = bool(traj.steps)
-    if fork is not None and fork_run(fork, traj):
+    if fork is not None and fork_run(fork, traj, task.id):
         log(f"{out_dir}: forked from {fork.source}'s first {fork.steps} step(s)")
     budget = recorded_search(out_dir, budget or Budget(), resumed, log)
     meter = TokenMeter()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hawk.fileio import atomic_write_text
-from hawk.records.trajectory import Trajectory
+from hawk.records.trajectory import Step, Trajectory
 
 FORK_FILE = "fork.json"
 
@@ -26,10 +26,11 @@ class Fork:
     steps: int  # how many of its finished steps
 
 
-def fork_run(fork: Fork, target: Trajectory) -> int:
+def fork_run(fork: Fork, target: Trajectory, task_id: str | None = None) -> int:
     """Copy `fork.steps` finished steps of `fork.source` into the empty run `target`; the number copied.
     A run that already holds steps is left alone when it was forked the same way (a resume), and
-    refused otherwise: its steps would not be the ones asked for."""
+    refused otherwise: its steps would not be the ones asked for. With `task_id`, a source run of
+    another task is refused."""
     out_dir = target.path.parent
     record = {"source": str(Path(fork.source).resolve()), "steps": fork.steps}
     if target.steps:
@@ -44,6 +45,9 @@ def fork_run(fork: Fork, target: Trajectory) -> int:
     if not path.is_file():
         raise ValueError(f"--fork-from {fork.source}: no trajectory.jsonl there (not a run directory)")
     source = Trajectory(path).steps
+    if task_id is not None and source and f"# Task `{task_id}`" not in _prompt(source[0]):
+        raise ValueError(f"--fork-from {fork.source} is a run of another task (its first prompt is not "
+                         f"for `{task_id}`): its kernels would be judged against the wrong reference")  # fmt: skip
     if len(source) < fork.steps:
         raise ValueError(
             f"--fork-from {fork.source} has {len(source)} finished step(s), fewer than --fork-steps {fork.steps}"
@@ -52,3 +56,7 @@ def fork_run(fork: Fork, target: Trajectory) -> int:
         target.append(step)
     atomic_write_text(out_dir / FORK_FILE, json.dumps(record) + "\n")
     return fork.steps
+
+
+def _prompt(step: Step) -> str:
+    return "\n".join(m.get("content", "") for m in step.messages)

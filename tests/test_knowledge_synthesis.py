@@ -119,3 +119,15 @@ def test_expert_kernel_is_refused(target, steps, tmp_path):
         with pytest.raises(ValueError, match="expert kernel"):
             synthesize_from_steps(steps, task, target, store, eval_options=OPTS)
         assert store.list() == []  # refused before anything was stored
+
+
+def test_the_kernels_why_line_is_the_rationale_and_no_question_is_asked(target, steps, tmp_path):
+    """The prompts ask each changed kernel to start with `# why: ...` (hawk.agent.prompts.WHY_LINE);
+    synthesis keeps that sentence and asks the model nothing: method hawk's questions cost tokens."""
+    why = "# why: 8-row tiles keep EXP's input and output tiles inside the 192 KiB UB.\n"
+    stated = [steps[0], dataclasses.replace(steps[1], candidate=why + steps[1].candidate)]
+    llm = ScriptedLLM([])
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        (item,) = synthesize_from_steps(stated, TASK, target, store, llm=llm, run_id="r", eval_options=OPTS)
+    assert item.rationale == "8-row tiles keep EXP's input and output tiles inside the 192 KiB UB."
+    assert item.provenance["rationale_from"] == "kernel" and llm.calls == []

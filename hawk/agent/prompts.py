@@ -124,7 +124,7 @@ def build_messages(
         assert candidate is not None and verdict is not None
         parts.append(
             f"# Your previous kernel\n```python\n{candidate}\n```\n# What the target said\n{verdict_text(verdict)}\n"
-            "Fix the kernel so that it compiles, fits the hardware and matches the reference."
+            "Fix the kernel so that it compiles, fits the hardware and matches the reference. " + WHY_LINE
         )
     elif kind == "optimize":
         assert candidate is not None and verdict is not None
@@ -136,12 +136,19 @@ def build_messages(
             + evidence_section(verdict)
             + tuned
             + _optimize_request(structures or [], variants, bool(knowledge))
+            + " "
+            + WHY_LINE
         )
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
     system = SYSTEM_VARIANTS if kind == "optimize" and variants > 1 else SYSTEM
     return [Message("system", system), Message("user", "\n\n".join(parts))]
 
+
+WHY_LINE = ("Begin each kernel file with one comment line `# why: <one sentence: what this version changes and why "
+            "it works on this hardware>`.")  # fmt: skip
+"""Asked of every kernel that changes one: method hawk keeps the sentence as a learned item's rationale
+(hawk.knowledge.synthesis.kernel_rationale), so it need not ask the model a separate question."""
 
 DIFFERENT = ("e.g. fuse passes over global memory, split a long reduction across tiles (partial results combined), "
              "change the data layout or views, change the pipeline depth (how tiles overlap). A kernel that differs "

@@ -173,7 +173,10 @@ def _draft(
     if not labels and llm is not None:
         labels, label_source = _llm_labels(llm, lesson.kind, before_v, after_v, diff), "llm"
     rationale, rationale_source = rule_rationale(lesson.kind, before_v, after_v, before_code, after_code), "rules"
-    if llm is not None:
+    stated = kernel_rationale(after_code, before_code)
+    if stated:  # the model said why when it wrote the kernel: no extra question (its tokens count)
+        rationale, rationale_source = stated, "kernel"
+    elif llm is not None:
         text = _llm_rationale(llm, lesson.kind, before_v, after_v, diff)
         if text:
             rationale, rationale_source = text, "llm"
@@ -293,6 +296,23 @@ def _summary(verdict: dict[str, Any]) -> str:
         pipes = ", ".join(f"{p} {v:.1f}%" for p, v in sorted((perf.get("pipes") or {}).items()))
         line += f"; {perf['time_us']} us, bottleneck {perf.get('bottleneck')}, pipes {pipes}"
     return line
+
+
+_WHY = re.compile(r"^[ \t]*#[ \t]*why:[ \t]*(.*?)[ \t]*$", re.M | re.I)
+
+
+def kernel_rationale(after_code: str, before_code: str = "") -> str | None:
+    """The `# why:` line the model wrote at the top of the after kernel (the prompts ask for one,
+    hawk.agent.prompts.WHY_LINE), or None: missing, empty, or copied unchanged from the before
+    kernel (then it explains an earlier change, not this one)."""
+    found = _WHY.search(after_code)
+    if not found:
+        return None
+    text = " ".join(found.group(1).split())
+    earlier = _WHY.search(before_code)
+    if not text or (earlier and " ".join(earlier.group(1).split()) == text):
+        return None
+    return text[:MAX_RATIONALE_CHARS]
 
 
 # --- the optional LLM ------------------------------------------------------------------------

@@ -53,6 +53,24 @@ def test_a_dtype_only_precondition_never_admits_an_item():
     assert check(dtype_only, facts, repair_against_error=True).ok
 
 
+def test_a_dtype_is_a_precondition_only_of_a_change_that_converts_one():
+    """An fp16 convolution's batched matmul (its diff names DT_FP16) transfers to an fp32 task; a cast
+    fix does not."""
+    from hawk.knowledge.gating import derive
+
+    matmul_diff = "--- a\n+++ b\n-    y = pypto.matmul(w2, cols, pypto.DT_FP32)\n+    out.move(pypto.matmul(w3, cols, pypto.DT_FP16))\n"
+    cast_diff = "--- a\n+++ b\n-    y = pypto.exp(x)\n+    y = pypto.cast(pypto.exp(pypto.cast(x, pypto.DT_FP32)), pypto.DT_FP16)\n"
+    fp32_matmul = Facts(ops={"matmul"}, dtypes={"float32"}, known={"ops", "dtypes"})
+    batched = derive(matmul_diff, "y = pypto.matmul(w2, cols)", ["mte_in_bound"], perf=True)
+    assert batched.dtypes == [] and check(batched, fp32_matmul).ok
+    assert derive(cast_diff, "y = pypto.exp(x)", [], perf=True).dtypes == ["float16", "float32"]
+    # An item stored before the rule (dtypes in its file) is checked by the rule too.
+    stored = KnowledgeItem(trigger=Trigger(bottleneck="mte_in_bound"), labels=["mte_in_bound"], rationale="r",
+                           before_code="y = pypto.matmul(w2, cols)", after_code="x", provenance={"task": "conv"},
+                           preconditions=Preconditions(ops=["matmul"], dtypes=["float16"]))  # fmt: skip
+    assert of(stored).dtypes == [] and check(of(stored), fp32_matmul).ok
+
+
 def test_a_vector_speed_up_is_not_offered_to_a_kernel_with_a_matmul():
     item = perf_item()  # a larger vec tile on an add kernel: learned on a vector-only kernel
     assert of(item).kernel_class == "vector" and kernel_class(code_facts(ATTENTION)) == "cube"

@@ -8,7 +8,8 @@ what the lesson's change is *about* and the query must have:
 * ops: "matmul" when the change touches the cube (cube tile shapes, L0/L1 knobs, a matmul call, or a
   cube label), "reduce" when a changed line calls a reduction; other ops are not required, because a
   UB or tiling fix transfers across elementwise ops (that is what the semantic axis is for);
-* dtypes: only when the changed lines name dtypes (a cast or precision fix needs that dtype);
+* dtypes: only when the change converts a dtype (a cast); a dtype the changed lines merely name is
+  the task's, not the fix's;
 * reduction: the change restructures a reduction (its axis handling transfers only to reductions);
 * ops "gather" / "cast": the change touches an index gather/scatter or a dtype conversion;
 * regimes: a tiling fix learned on a task whose rows exceed the UB (it splits rows) needs such rows;
@@ -83,7 +84,14 @@ def derive(
         cls = None  # "uses matmul" says it already
     pre = Preconditions(ops=ops, dtypes=sorted(dtypes_in(changed)), reduction=reduce_change, regimes=regimes,
                         kernel_class=cls)  # fmt: skip
-    return _capacity_regime(pre, labels)
+    return _capacity_regime(_dtype_when_converted(pre), labels)
+
+
+def _dtype_when_converted(pre: Preconditions) -> Preconditions:
+    """A dtype is a precondition only of a change that converts one (a cast): a dtype the changed lines
+    merely name (an fp16 matmul output, a tensor annotation) is the task the item was learned on, not
+    what the fix needs; kept, it hid every fp16-learned convolution item from fp32 tasks."""
+    return pre if "cast" in pre.ops else replace(pre, dtypes=[])
 
 
 def _capacity_regime(pre: Preconditions, labels: list[str]) -> Preconditions:
@@ -98,7 +106,9 @@ def of(item: KnowledgeItem) -> Preconditions:
     """The item's preconditions; derived on the spot for an item that has none stored (an old export),
     and a performance item stored before kernel classes existed gets its class here."""
     perf = not item.trigger.signature
-    pre = item.preconditions or derive(item.trigger.code_pattern or "", item.before_code, item.labels, perf=perf)
+    pre = _dtype_when_converted(
+        item.preconditions or derive(item.trigger.code_pattern or "", item.before_code, item.labels, perf=perf)
+    )  # an item stored before the rule keeps its dtypes in the file, not in the check
     if perf and pre.kernel_class is None and "matmul" not in pre.ops and item.before_code.strip():
         pre = replace(pre, kernel_class=kernel_class(code_facts(item.before_code)))
     return pre if perf else _capacity_regime(pre, item.labels)

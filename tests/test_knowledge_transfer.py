@@ -63,12 +63,28 @@ def test_a_dtype_is_a_precondition_only_of_a_change_that_converts_one():
     fp32_matmul = Facts(ops={"matmul"}, dtypes={"float32"}, known={"ops", "dtypes"})
     batched = derive(matmul_diff, "y = pypto.matmul(w2, cols)", ["mte_in_bound"], perf=True)
     assert batched.dtypes == [] and check(batched, fp32_matmul).ok
-    assert derive(cast_diff, "y = pypto.exp(x)", [], perf=True).dtypes == ["float16", "float32"]
+    precision_fix = derive(cast_diff, "y = pypto.exp(x)", [], perf=True)
+    assert precision_fix.dtypes == ["float16", "float32"] and "cast" not in precision_fix.ops  # cast: introduced
     # An item stored before the rule (dtypes in its file) is checked by the rule too.
     stored = KnowledgeItem(trigger=Trigger(bottleneck="mte_in_bound"), labels=["mte_in_bound"], rationale="r",
                            before_code="y = pypto.matmul(w2, cols)", after_code="x", provenance={"task": "conv"},
                            preconditions=Preconditions(ops=["matmul"], dtypes=["float16"]))  # fmt: skip
     assert of(stored).dtypes == [] and check(of(stored), fp32_matmul).ok
+
+
+def test_an_op_the_change_introduces_is_not_a_precondition():
+    """A vector pool rewritten as a matmul against a 0/1 window matrix applies to vector pools: were
+    "uses matmul" required, the item (also "a vector kernel") could never be retrieved."""
+    from hawk.knowledge.gating import derive
+
+    before = "def k(x, out):\n    out.move(pypto.add(pypto.view(x, [8, 8], [0, 0]), pypto.view(x, [8, 8], [0, 1])))\n"
+    diff = "--- a\n+++ b\n-    out.move(pypto.add(a, b))\n+    out.move(pypto.matmul(x, window, pypto.DT_FP32))\n"
+    pool = derive(diff, before, ["mte_in_bound"], perf=True)
+    assert pool.ops == [] and pool.kernel_class == "vector"
+    vector_pool = Facts(ops={"add", "view"}, known={"ops"})
+    assert check(pool, vector_pool).ok
+    # A change to an existing matmul still needs one.
+    assert derive(diff, before + "    y = pypto.matmul(a, b)\n", [], perf=True).ops == ["matmul"]
 
 
 def test_a_vector_speed_up_is_not_offered_to_a_kernel_with_a_matmul():

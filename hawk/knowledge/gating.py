@@ -10,6 +10,8 @@ what the lesson's change is *about* and the query must have:
   UB or tiling fix transfers across elementwise ops (that is what the semantic axis is for);
 * dtypes: only when the change converts a dtype (a cast); a dtype the changed lines merely name is
   the task's, not the fix's;
+* an op the change introduces is no condition: only ops the before code already calls are (a vector
+  pool rewritten as a matmul against a 0/1 window matrix applies to vector pools);
 * reduction: the change restructures a reduction (its axis handling transfers only to reductions);
 * ops "gather" / "cast": the change touches an index gather/scatter or a dtype conversion;
 * regimes: a tiling fix learned on a task whose rows exceed the UB (it splits rows) needs such rows;
@@ -84,7 +86,22 @@ def derive(
         cls = None  # "uses matmul" says it already
     pre = Preconditions(ops=ops, dtypes=sorted(dtypes_in(changed)), reduction=reduce_change, regimes=regimes,
                         kernel_class=cls)  # fmt: skip
-    return _capacity_regime(_dtype_when_converted(pre), labels)
+    return _capacity_regime(_sharpened(pre, before_code), labels)
+
+
+def _sharpened(pre: Preconditions, before_code: str) -> Preconditions:
+    """Two rules that keep a precondition about what the fix needs, not about where it was learned:
+    an op the change introduces is not a condition (a pool rewritten as a 0/1-matrix matmul applies
+    to a vector pool that has no matmul yet; required, it could never be retrieved), and a dtype
+    counts only for a change that converts one."""
+    return _ops_the_before_code_has(_dtype_when_converted(pre), before_code)  # a cast it adds keeps its dtype
+
+
+def _ops_the_before_code_has(pre: Preconditions, before_code: str) -> Preconditions:
+    if not before_code.strip():
+        return pre
+    have = code_facts(before_code).ops
+    return replace(pre, ops=[op for op in pre.ops if op in have])
 
 
 def _dtype_when_converted(pre: Preconditions) -> Preconditions:
@@ -106,9 +123,10 @@ def of(item: KnowledgeItem) -> Preconditions:
     """The item's preconditions; derived on the spot for an item that has none stored (an old export),
     and a performance item stored before kernel classes existed gets its class here."""
     perf = not item.trigger.signature
-    pre = _dtype_when_converted(
-        item.preconditions or derive(item.trigger.code_pattern or "", item.before_code, item.labels, perf=perf)
-    )  # an item stored before the rule keeps its dtypes in the file, not in the check
+    pre = _sharpened(
+        item.preconditions or derive(item.trigger.code_pattern or "", item.before_code, item.labels, perf=perf),
+        item.before_code,
+    )  # an item stored before these rules keeps its old conditions in the file, not in the check
     if perf and pre.kernel_class is None and "matmul" not in pre.ops and item.before_code.strip():
         pre = replace(pre, kernel_class=kernel_class(code_facts(item.before_code)))
     return pre if perf else _capacity_regime(pre, item.labels)

@@ -199,6 +199,19 @@ def test_export_of_the_base_layer_keeps_only_proven_general_items(tmp_path):
     assert n == 1 and lines[0]["id"] == f"b-{g.id}" and lines[0]["provenance"]["layer"] == "base"
 
 
+def test_a_big_structural_speed_up_qualifies_for_the_base_layer_a_small_one_does_not(tmp_path):
+    from hawk.knowledge.base_layer import for_base
+
+    big, small = perf_item(), perf_item()
+    small.after_code = small.after_code.replace("(256, 512)", "(64, 512)")
+    for item, times in ((big, [30.0, 24.0]), (small, [30.0, 28.0])):
+        item.proof_verdict = pass_verdict("add")
+        item.provenance["time_us"] = times  # 1.25x and 1.07x on the task it was learned on
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        b, s = store.add(big), store.add(small)
+        assert of(b).structural and for_base(b) and not for_base(s)
+
+
 def test_the_token_budget_counts_the_methods_own_questions():
     import time
 

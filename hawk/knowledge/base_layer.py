@@ -54,11 +54,16 @@ def version(path: Path | None = None) -> int:
     return int(hashlib.sha256(data).hexdigest()[:12], 16)
 
 
+MIN_BASE_SPEEDUP = 1.2  # a change that made its own kernel a fifth faster is structure, not noise
+
+
 def for_base(item: KnowledgeItem) -> bool:
     """Does a user item qualify for the base layer? Proven on the target, and either general (it helped
     on two tasks), or a rule that fires on a structural trigger: a repair keyed on a hardware error
     signature (the error is the trigger, wherever it recurs), a tuner find (verified on every seed),
-    or a speed-up with structural preconditions that helped once applied."""
+    or a speed-up with structural preconditions that helped once applied or made its own kernel at
+    least MIN_BASE_SPEEDUP faster (a learning run's big structural finds, which no later task of the
+    run was there to apply)."""
     import hawk.knowledge.gating as gating
 
     if item.status != "active" or not item.proof_passed:
@@ -67,7 +72,15 @@ def for_base(item: KnowledgeItem) -> bool:
         return True
     if item.trigger.signature:
         return True
-    return item.effect.passes_after >= 1 and gating.of(item).structural
+    return (item.effect.passes_after >= 1 or own_speedup(item) >= MIN_BASE_SPEEDUP) and gating.of(item).structural
+
+
+def own_speedup(item: KnowledgeItem) -> float:
+    """before/after time of a speed-up item on the task it was learned on (0 when not recorded)."""
+    times = item.provenance.get("time_us") or []
+    if len(times) != 2 or not all(isinstance(t, (int, float)) and t > 0 for t in times):
+        return 0.0
+    return times[0] / times[1]
 
 
 def as_base(item: KnowledgeItem) -> KnowledgeItem:

@@ -15,6 +15,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from hawk.syntax import parse_python
+
 SHOWN_CHARS = 240  # of a skeleton, in a prompt
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.FloorDiv: "floordiv",
            ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul"}  # fmt: skip
@@ -32,7 +34,7 @@ class Structure:
 def structure_of(source: str) -> Structure:
     """The structure signature of a kernel's source (a source that does not parse: its text without numbers)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         skeleton = "unparsed " + " ".join(re.sub(r"\d+", "N", re.sub(r"#.*", "", source)).split())
         return Structure(_digest(skeleton), skeleton[:SHOWN_CHARS])

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hawk.syntax import parse_python
+
 # Canonical op classes: what a precondition names. A cube-tiling lesson needs "matmul" whatever the
 # kernel calls it; a reduction lesson needs "reduce" whichever reduction it is.
 # A convolution is a matrix product over (input channels x kernel window) as im2col or shifted
@@ -92,7 +94,7 @@ def calls_in(source: str) -> set[str]:
     """Names the code calls (`pypto.exp(x)` -> exp, `x.amax()` -> amax); a regex when it does not parse
     (a diff's lines, a fragment)."""
     try:
-        tree = ast.parse(source or "")
+        tree = parse_python(source or "")
     except SyntaxError:
         return {m.group(1) for m in _CALL.finditer(source or "")}
     names = set()

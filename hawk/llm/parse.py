@@ -19,6 +19,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from hawk.syntax import parse_python
+
 PYTHON_LANGS = frozenset({"", "python", "python3", "py", "py3", "pypto", "ipython"})
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
 CODE_START = re.compile(r"^(import\s|from\s+\S+\s+import\s|def\s|async\s+def\s|class\s|@|#)")
@@ -188,7 +190,7 @@ def _fail(parsed: ParsedReply, finish_reason: str | None) -> ParsedReply:
 
 def _syntax_error(source: str) -> str | None:
     try:
-        ast.parse(source)
+        parse_python(source)
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # e.g. null bytes
@@ -204,7 +206,7 @@ def _parses(source: str) -> bool:
 
 def _defines_entry(source: str, entry_point: str) -> bool:
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == entry_point for n in tree.body)

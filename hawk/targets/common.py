@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hawk.syntax import parse_python
 from hawk.targets.verdict import ErrorContext, SourceLine, Status
 
 
@@ -56,7 +57,7 @@ def parse_candidate(source: str, filename: str = "kernel.py") -> ast.Module | Fi
     if not source.strip():
         return invalid("contract", "the candidate is empty", source, None)
     try:
-        return ast.parse(source, filename=filename)
+        return parse_python(source, filename=filename)
     except SyntaxError as exc:
         lineno = exc.lineno or 0
         msg = f"syntax error at line {lineno}: {exc.msg}"

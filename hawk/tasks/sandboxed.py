@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from hawk import config
 from hawk.fileio import atomic_write_json
 from hawk.scrub import scrub
+from hawk.syntax import parse_python
 from hawk.tasks.task import ArgSpec, Task, TaskError
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def check_task_file(task: Task) -> bytes:
     except UnicodeDecodeError as exc:
         raise TaskError(f"task {task.id}: {path.name} is not UTF-8 text (byte {exc.start}): not a task file") from None
     try:
-        tree = ast.parse(text, filename=path.name)
+        tree = parse_python(text, filename=path.name)
     except SyntaxError as exc:
         raise TaskError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError) as exc:

@@ -30,6 +30,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
+from hawk.syntax import parse_python
 from hawk.targets.ascend_pypto import pass_options
 from hawk.targets.ascend_pypto.constants import int_value, module_constants
 from hawk.targets.base import HardwareSpec
@@ -167,7 +168,7 @@ class PyptoSpace:
         if new == self.options:
             return []
         text = repr(new)
-        tree = ast.parse(self.source)
+        tree = parse_python(self.source)
         fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "kernel")
         offsets = _line_offsets(self.source)
         dec = pass_options.jit_decorator(fn)
@@ -224,7 +225,7 @@ def _comment_edits(source: str, data: bytes, edits: list[tuple[int, int, str]]) 
 def find_space(source: str, spec: HardwareSpec) -> PyptoSpace:
     """The knobs of `source` (a kernel that passed the static check) and their rules."""
     space = PyptoSpace(source=source, spec=spec)
-    tree = ast.parse(source)
+    tree = parse_python(source)
     fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "kernel"), None)
     if fn is None:
         space.notes.append("no top-level `kernel` function")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from hawk.syntax import parse_python
 from hawk.targets.ascend_pypto import pass_options
 from hawk.targets.ascend_pypto.constants import module_constants
 from hawk.targets.ascend_pypto.frontend_check import check_kernel_body
@@ -102,7 +103,7 @@ def _forbidden_call_message(call: ast.Call) -> str:
 
 def kernel_pass_options(source: str) -> dict:
     """The pass options of a kernel that passed `check_source` (see pass_options.py)."""
-    tree = ast.parse(source)
+    tree = parse_python(source)
     entry = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY_POINT)
     options = pass_options.read(entry, module_constants(tree))
     return options if isinstance(options, dict) else {}

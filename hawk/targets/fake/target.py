@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hawk.syntax import parse_python
 from hawk.targets.base import Availability, HardwareSpec, MemoryLevel
 from hawk.targets.common import Finding, invalid, parse_candidate, source_lines
 from hawk.targets.judging import correctness, set_roofline, settle
@@ -76,7 +77,7 @@ def _complete_json(text: str) -> bool:
 def constants(source: str) -> dict[str, int]:
     """Module-level `NAME = <int>` assignments (the fake's knobs and expression variables)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return {}
     out = {}
@@ -89,7 +90,7 @@ def constants(source: str) -> dict[str, int]:
 
 def evaluate_expr(expr: str, names: dict[str, int]) -> Any:
     """An arithmetic expression over `names` (no calls, no attributes: scripted numbers only)."""
-    tree = ast.parse(expr, mode="eval")
+    tree = parse_python(expr, mode="eval")
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Constant, ast.Name, ast.Load,
                ast.operator, ast.unaryop, ast.cmpop, ast.boolop)  # fmt: skip
     for node in ast.walk(tree):

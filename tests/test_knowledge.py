@@ -186,3 +186,16 @@ def test_item_vectors_are_embedded_once_then_read_from_the_store(tmp_path: Path)
         second = retrieve(s, QUERY_CODE, UB_MUL, None, k=5, embedder=Counting())
         assert Counting.texts == 40 + 1 + 1
         assert [h.item.id for h in first] == [h.item.id for h in second]
+
+
+def test_two_fixes_of_one_error_take_one_slot_in_a_prompt(tmp_path: Path) -> None:
+    """Learned on two tasks (one copy in the read-only base layer is never merged), two repairs of the
+    same error signature would both be shown: the lower-ranked one gives its slot to another lesson."""
+    first, second = ub_item(proof=pass_verdict(), task="softmax"), ub_item(proof=pass_verdict(), task="layernorm")
+    second.after_code = UB_BEFORE.replace("set_vec_tile_shapes(128, 512)", "set_vec_tile_shapes(16, 512)")
+    query = error_verdict(UB_MUL, "ub_capacity", "MUL")
+    with KnowledgeStore(tmp_path / "kb.db") as store:
+        ids = {store.add(first).id, store.add(second).id}
+        assert len(ids) == 2  # two items: different fixes
+        hits = retrieve(store, UB_BEFORE, verdict=query, embedder=HashedNgramEmbedder(), k=3, min_score=0.0)
+    assert len(hits) == 1 and hits[0].item.id in ids

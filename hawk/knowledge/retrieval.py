@@ -181,7 +181,7 @@ def _ranked(store: KnowledgeStore, embedder: Embedder, code: str, items: list[Kn
     sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if query.labels else txt
     prior = np.array([effect_prior(it) for it in items])
     score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
-    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
+    order = _one_per_error(sorted(range(len(items)), key=lambda i: (-score[i], items[i].id)), items)
     return [
         Hit(
             items[i],
@@ -196,6 +196,21 @@ def _ranked(store: KnowledgeStore, embedder: Embedder, code: str, items: list[Kn
         )  # fmt: skip
         for i in order[:k]
     ]
+
+
+def _one_per_error(order: list[int], items: list[KnowledgeItem]) -> list[int]:
+    """`order` without the lower-ranked repairs of an error a higher one already fixes: two fixes of
+    one error signature (learned on two tasks, one of them in the read-only base layer, so never
+    merged) would spend two of a prompt's few item slots on one lesson."""
+    seen: set[str] = set()
+    kept = []
+    for i in order:
+        signature = items[i].trigger.signature
+        if signature and signature in seen:
+            continue
+        seen.add(signature)
+        kept.append(i)
+    return kept
 
 
 def _explain(hits: list[Hit], store: KnowledgeStore, embedder: Embedder, q_labels: list[str],

@@ -70,6 +70,10 @@ def test_a_dtype_is_a_precondition_only_of_a_change_that_converts_one():
                            before_code="y = pypto.matmul(w2, cols)", after_code="x", provenance={"task": "conv"},
                            preconditions=Preconditions(ops=["matmul"], dtypes=["float16"]))  # fmt: skip
     assert of(stored).dtypes == [] and check(of(stored), fp32_matmul).ok
+    from hawk.knowledge.rule import describe
+
+    stored.rule = {"trigger": {"needs": ["uses matmul", "dtype in ['float16']"], "op_pattern": ["matmul"]}}
+    assert "rule: needs uses matmul (" in describe(stored)  # the prompt says what the check needs today
 
 
 def test_an_op_the_change_introduces_is_not_a_precondition():

@@ -62,7 +62,8 @@ def describe(item: KnowledgeItem) -> str:
     """The rule in one line for a prompt or `kb show`."""
     rule = item.rule or make_rule(item)
     trig = rule["trigger"]
-    when = ", ".join(trig.get("needs") or []) or "any kernel"
+    # What it needs by today's gating rules (a stored rule keeps the conditions of when it was made)
+    when = ", ".join(gating.of(item).describe()) or "any kernel"
     pattern = "/".join(trig.get("op_pattern") or []) or "-"
     steps = "; ".join(rule.get("template") or []) or "see the diff"
     scope = f"general: passed on {len(item.proven_tasks)} tasks" if item.general else "learned on one task"

@@ -197,5 +197,7 @@ def test_two_fixes_of_one_error_take_one_slot_in_a_prompt(tmp_path: Path) -> Non
     with KnowledgeStore(tmp_path / "kb.db") as store:
         ids = {store.add(first).id, store.add(second).id}
         assert len(ids) == 2  # two items: different fixes
-        hits = retrieve(store, UB_BEFORE, verdict=query, embedder=HashedNgramEmbedder(), k=3, min_score=0.0)
-    assert len(hits) == 1 and hits[0].item.id in ids
+        kw = {"verdict": query, "embedder": HashedNgramEmbedder(), "k": 3, "record": False}
+        hits = retrieve(store, UB_BEFORE, one_per_error=True, **kw)
+        searched = retrieve(store, UB_BEFORE, **kw)  # a search (`hawk kb search`, MCP) shows both
+    assert len(hits) == 1 and hits[0].item.id in ids and {h.item.id for h in searched} == ids

@@ -178,7 +178,7 @@ class StoreKnowledge:
         either kind (a UB fix tells how far tiles can grow); a first attempt is queried by the task
         itself. Weak matches are left out rather than padding the prompt."""
         common = {"k": KNOWLEDGE_K, "target": self.target.name, "min_score": KNOWLEDGE_MIN_SCORE, "facts": self.facts,
-                  "gate": True}  # fmt: skip
+                  "gate": True, "one_per_error": True}  # fmt: skip
         if attempt.candidate is not None and attempt.verdict is not None:
             kind = "error" if attempt.kind == "repair" else None
             return retrieve(self.store, attempt.candidate, verdict=attempt.verdict.to_dict(), kind=kind, **common)
@@ -199,7 +199,7 @@ def upfront_retrieve(store: KnowledgeStore, facts: Facts, target: str, *, gate: 
     if "matmul" in facts.ops:
         pressure.append("cube_tile_shape")
     return retrieve(store, query_text_of(facts), verdict=None, extra_labels=pressure, k=KNOWLEDGE_K, target=target,
-                    min_score=KNOWLEDGE_MIN_SCORE, facts=facts, gate=gate, record=record)  # fmt: skip
+                    min_score=KNOWLEDGE_MIN_SCORE, facts=facts, gate=gate, record=record, one_per_error=True)  # fmt: skip
 
 
 CITED = re.compile(r"#.*?knowledge item\s*#?\s*(\d+)", re.IGNORECASE)

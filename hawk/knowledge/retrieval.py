@@ -169,7 +169,7 @@ class _Query:
 
 
 def _ranked(store: KnowledgeStore, embedder: Embedder, code: str, items: list[KnowledgeItem],
-            checks: dict[str, gating.Check], query: _Query, k: int) -> list[Hit]:  # fmt: skip
+            checks: dict[str, gating.Check], query: _Query, k: int, one_per_error: bool) -> list[Hit]:  # fmt: skip
     """Every item scored on both axes at once (matrix-vector products); Hit records for the best k."""
     q_vec = embedder.embed([query.text])[0] if query.text else None
     i_vecs = _embed_cached(store, embedder, [_item_text(it) for it in items])
@@ -181,7 +181,8 @@ def _ranked(store: KnowledgeStore, embedder: Embedder, code: str, items: list[Kn
     sem = LABEL_WEIGHT * lab + (1 - LABEL_WEIGHT) * txt if query.labels else txt
     prior = np.array([effect_prior(it) for it in items])
     score = (SYNTACTIC_WEIGHT * syn + SEMANTIC_WEIGHT * sem) * prior
-    order = _one_per_error(sorted(range(len(items)), key=lambda i: (-score[i], items[i].id)), items)
+    order = sorted(range(len(items)), key=lambda i: (-score[i], items[i].id))
+    order = _one_per_error(order, items) if one_per_error else order
     return [
         Hit(
             items[i],
@@ -243,10 +244,12 @@ def retrieve(
     facts: Facts | None = None,
     gate: bool = False,
     extra_labels: list[str] | None = None,
+    one_per_error: bool = False,
 ) -> list[Hit]:
     """The k items that best fit the query, best first. Only proven (active, demoted) items by default.
 
     With `record`, each returned item's `retrieved` count goes up: the evidence pruning uses.
+    With `one_per_error` (a prompt's few item slots), at most one item per error signature.
     With `target`, only items learned on that target are considered (a UB fix for PyPTO tiles says
     nothing to a Triton kernel). With `kind` "error" only repair items (they have an error
     signature), with "perf" only speed-up items. Hits below `min_score` are dropped.
@@ -263,7 +266,7 @@ def retrieve(
     if verdict is None and q_facts.bottleneck:  # before the first attempt: the predicted bottleneck
         verdict = {"status": "pass", "target": target, "perf": {"bottleneck": q_facts.bottleneck, "pipes": {}}}
     query = _Query.of(verdict, error_text, target, extra_labels)
-    hits = _ranked(store, embedder, code, items, checks, query, k)
+    hits = _ranked(store, embedder, code, items, checks, query, k, one_per_error)
     hits = [h for h in hits if h.score >= min_score]
     _explain(hits, store, embedder, query.labels, set(code_tokens(code).split()))
     if record:

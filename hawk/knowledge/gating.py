@@ -28,6 +28,7 @@ failing kernel: its error signature is then the trigger, which retrieval scores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from hawk.knowledge.facts import (
     CAST_NAMES,
@@ -100,8 +101,15 @@ def _sharpened(pre: Preconditions, before_code: str) -> Preconditions:
 def _ops_the_before_code_has(pre: Preconditions, before_code: str) -> Preconditions:
     if not before_code.strip():
         return pre
-    have = code_facts(before_code).ops
+    have = _ops_of(before_code)
     return replace(pre, ops=[op for op in pre.ops if op in have])
+
+
+@lru_cache(maxsize=4096)
+def _ops_of(code: str) -> frozenset[str]:
+    """The op classes `code` calls, parsed once per text: every retrieval checks every candidate item
+    (parsing each item's before-code each time cost ~1 ms an item)."""
+    return frozenset(code_facts(code).ops)
 
 
 def _dtype_when_converted(pre: Preconditions) -> Preconditions:
